@@ -1,0 +1,41 @@
+# The two commands a new user needs: `make run` and `make test`. Everything else is for developers.
+PRESET ?= release
+BUILD  := build/$(PRESET)
+JOBS   ?= $(shell nproc)
+LISTEN ?= 127.0.0.1:8080
+
+.PHONY: all deps build run test unit integration bench format clean
+
+all: build
+
+deps:
+	@scripts/install-deps
+
+build: deps
+	@cmake --preset $(PRESET) >/dev/null
+	@cmake --build $(BUILD) -j $(JOBS)
+
+run: build
+	@mkdir -p data
+	$(BUILD)/keyward serve --listen $(LISTEN) --data-dir data
+
+test: build
+	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS) --timeout 600
+
+unit: build
+	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS) -L unit
+
+integration: build
+	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS) -L integration
+
+bench: deps
+	@scripts/install-deps --bench
+	@cmake --preset release >/dev/null
+	@cmake --build build/release -j $(JOBS)
+	@bench/run
+
+format:
+	@find src tests bench fuzz -name '*.h' -o -name '*.cc' | xargs clang-format -i
+
+clean:
+	rm -rf build

@@ -1,0 +1,70 @@
+// The rows keyward keeps: accounts, API keys ("tokens"), admin keys. Plain values shared by the
+// Store implementations and the service layer. No behaviour beyond small derived properties.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/key_format.h"
+#include "core/sha256.h"
+
+namespace keyward {
+
+struct AccountRow {
+  std::string id;                  // acct_...
+  std::string email;               // unique (case-insensitive), may be empty for API-made accounts
+  std::string name;
+  std::optional<int64_t> credits;  // balance; nullopt = unlimited
+  int64_t credits_used = 0;
+  std::string plan = "default";
+  std::string password_hash;       // Argon2id encoded string, empty when none
+  int64_t created = 0;             // Unix seconds
+};
+
+enum class TokenStatus { kActive, kRevoked, kExpired };
+std::string_view TokenStatusName(TokenStatus s);  // "active", "revoked", "expired"
+
+struct TokenRow {
+  std::string id;                  // tok_...
+  std::string account_id;
+  std::string name;
+  KeyType type = KeyType::kSecret;
+  Digest key_hash{};               // SHA-256 of the full key; unique
+  std::string key_prefix;          // display prefix
+  std::string last4;
+  std::vector<std::string> permissions;
+  bool livemode = true;
+  int64_t created = 0;
+  std::optional<int64_t> expires_at;
+  std::optional<int64_t> revoked_at;
+  std::optional<int64_t> last_used_at;
+
+  TokenStatus StatusAt(int64_t now_unix) const;  // revoked wins over expired
+};
+
+struct AdminKeyRow {
+  std::string id;                  // adm_...
+  std::string name;
+  Digest key_hash{};
+  std::string key_prefix;
+  std::string last4;
+  int64_t created = 0;
+  std::optional<int64_t> revoked_at;
+};
+
+// One page of a newest-first list.
+template <class T>
+struct Page {
+  std::vector<T> items;
+  bool has_more = false;
+};
+
+// last_used_at updates, written in batches off the request path.
+struct TokenUsage {
+  std::string token_id;
+  int64_t last_used_at = 0;
+};
+
+}  // namespace keyward

@@ -1,0 +1,85 @@
+// The system of record: accounts, API keys and admin keys. One interface; SQLite now, an in-memory
+// twin for tests, PostgreSQL later — all pass the same conformance suite (store_conformance_test.cc).
+//
+// Thread-safety: every method may be called from any thread concurrently. Writes are serialised by
+// the implementation (SQLite: one writer connection) and are durable when the call returns OK.
+// Failure: a Store returns Error kUnavailable when the backing database cannot be reached or is
+// busy beyond its timeout, kInternalError for anything unexpected, and kInvalidRequest (with param)
+// for a uniqueness violation a caller can fix (duplicate account email → param "email").
+// "Not found" is not an error: lookups return an empty optional.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "core/status.h"
+#include "store/records.h"
+
+namespace keyward {
+
+struct ListOptions {
+  int limit = 10;                  // 1..100, validated by the caller
+  std::string starting_after;      // an id from the previous page, or empty
+};
+
+enum class TokenFilter { kAll, kActive, kRevoked, kExpired };
+
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  // --- accounts ---
+  virtual Status CreateAccount(const AccountRow& account) = 0;
+  virtual Result<std::optional<AccountRow>> GetAccount(std::string_view id) = 0;
+  virtual Result<std::optional<AccountRow>> GetAccountByEmail(std::string_view email) = 0;
+  // Newest first. An unknown `starting_after` → kInvalidRequest, param "starting_after".
+  virtual Result<Page<AccountRow>> ListAccounts(const ListOptions& options) = 0;
+  // Adds `amount` (may be negative) to a limited balance, clamping at zero; an unlimited balance
+  // stays unlimited. Returns the updated row, or nullopt when there is no such account.
+  virtual Result<std::optional<AccountRow>> AddCredits(std::string_view id, int64_t amount) = 0;
+
+  // --- API keys ---
+  // Fails with kInternalError on a duplicate id or hash (a CSPRNG collision: never expected).
+  virtual Status InsertToken(const TokenRow& token) = 0;
+  // The token with `id` on `account_id`; nullopt when it does not exist or belongs to another.
+  virtual Result<std::optional<TokenRow>> GetToken(std::string_view account_id,
+                                                   std::string_view id) = 0;
+  virtual Result<std::optional<TokenRow>> FindTokenByHash(const Digest& key_hash) = 0;
+  // The account's tokens, newest first; `now_unix` decides active/expired for the filter.
+  virtual Result<Page<TokenRow>> ListTokens(std::string_view account_id, TokenFilter filter,
+                                            int64_t now_unix, const ListOptions& options) = 0;
+  // Sets revoked_at = now_unix unless already revoked (then unchanged). Returns the row after the
+  // change, or nullopt when there is no such token on the account.
+  virtual Result<std::optional<TokenRow>> RevokeToken(std::string_view account_id,
+                                                      std::string_view id, int64_t now_unix) = 0;
+  // In one transaction: insert `replacement`, and end the old token `old_id` on `account_id` —
+  // revoked at now_unix when `old_expires_at` is nullopt, else its expires_at set to that value
+  // (kept if the old expiry was already earlier). Returns the old row after the change, or nullopt
+  // (and no write at all) when the old token does not exist on the account or is already revoked.
+  virtual Result<std::optional<TokenRow>> RollToken(std::string_view account_id,
+                                                    std::string_view old_id,
+                                                    const TokenRow& replacement,
+                                                    std::optional<int64_t> old_expires_at,
+                                                    int64_t now_unix) = 0;
+  // Calls `fn` for every token that is not revoked (for loading the in-memory index), in any order.
+  virtual Status ForEachUnrevokedToken(const std::function<void(TokenRow&&)>& fn) = 0;
+  // Applies last_used_at updates in one transaction (never moving a value backwards).
+  virtual Status RecordUsage(const std::vector<TokenUsage>& usage) = 0;
+
+  // --- admin keys ---
+  virtual Status InsertAdminKey(const AdminKeyRow& key) = 0;
+  virtual Result<std::optional<AdminKeyRow>> FindAdminKeyByHash(const Digest& key_hash) = 0;
+  virtual Result<int64_t> CountAdminKeys() = 0;
+
+  // Cheap liveness probe (SELECT 1).
+  virtual Status Ping() = 0;
+};
+
+// Opens the store named by `url`: "sqlite://PATH" (relative paths are relative to the working
+// directory; the directory is created) or "memory://". Runs pending migrations.
+Result<std::unique_ptr<Store>> OpenStore(std::string_view url);
+
+}  // namespace keyward
