@@ -13,26 +13,26 @@
 namespace keyward {
 
 struct AccountRow {
-  std::string id;                  // acct_...
-  std::string email;               // unique (case-insensitive), may be empty for API-made accounts
+  std::string id;     // acct_...
+  std::string email;  // unique (case-insensitive), may be empty for API-made accounts
   std::string name;
   std::optional<int64_t> credits;  // balance; nullopt = unlimited
   int64_t credits_used = 0;
   std::string plan = "default";
-  std::string password_hash;       // Argon2id encoded string, empty when none
-  int64_t created = 0;             // Unix seconds
+  std::string password_hash;  // Argon2id encoded string, empty when none
+  int64_t created = 0;        // Unix seconds
 };
 
 enum class TokenStatus { kActive, kRevoked, kExpired };
 std::string_view TokenStatusName(TokenStatus s);  // "active", "revoked", "expired"
 
 struct TokenRow {
-  std::string id;                  // tok_...
+  std::string id;  // tok_...
   std::string account_id;
   std::string name;
   KeyType type = KeyType::kSecret;
-  Digest key_hash{};               // SHA-256 of the full key; unique
-  std::string key_prefix;          // display prefix
+  Digest key_hash{};       // SHA-256 of the full key; unique
+  std::string key_prefix;  // display prefix
   std::string last4;
   std::vector<std::string> permissions;
   bool livemode = true;
@@ -45,7 +45,7 @@ struct TokenRow {
 };
 
 struct AdminKeyRow {
-  std::string id;                  // adm_...
+  std::string id;  // adm_...
   std::string name;
   Digest key_hash{};
   std::string key_prefix;

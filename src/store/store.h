@@ -1,5 +1,6 @@
 // The system of record: accounts, API keys and admin keys. One interface; SQLite now, an in-memory
-// twin for tests, PostgreSQL later — all pass the same conformance suite (store_conformance_test.cc).
+// twin for tests, PostgreSQL later — all pass the same conformance suite
+// (store_conformance_test.cc).
 //
 // Thread-safety: every method may be called from any thread concurrently. Writes are serialised by
 // the implementation (SQLite: one writer connection) and are durable when the call returns OK.
@@ -21,8 +22,8 @@
 namespace keyward {
 
 struct ListOptions {
-  int limit = 10;                  // 1..100, validated by the caller
-  std::string starting_after;      // an id from the previous page, or empty
+  int limit = 10;              // 1..100, validated by the caller
+  std::string starting_after;  // an id from the previous page, or empty
 };
 
 enum class TokenFilter { kAll, kActive, kRevoked, kExpired };
@@ -64,6 +65,13 @@ class Store {
                                                     const TokenRow& replacement,
                                                     std::optional<int64_t> old_expires_at,
                                                     int64_t now_unix) = 0;
+  // Inserts many tokens (bulk loads, benchmarks); implementations may use one transaction.
+  virtual Status InsertTokens(const std::vector<TokenRow>& tokens) {
+    for (const TokenRow& t : tokens) {
+      if (Status st = InsertToken(t); !st.ok()) return st;
+    }
+    return Status::Ok();
+  }
   // Calls `fn` for every token that is not revoked (for loading the in-memory index), in any order.
   virtual Status ForEachUnrevokedToken(const std::function<void(TokenRow&&)>& fn) = 0;
   // Applies last_used_at updates in one transaction (never moving a value backwards).

@@ -1,0 +1,122 @@
+// The CLI's store-side commands. They open the same store a running server uses (SQLite in WAL
+// mode allows it) and print JSON or a single key on stdout.
+#include <iostream>
+
+#include "app/commands.h"
+#include "app/environment.h"
+#include "core/ids.h"
+#include "core/sha256.h"
+#include "http/render.h"
+#include "service/principal.h"
+
+namespace keyward {
+
+int AdminKeyCreateCommand(const CommonOptions& opts, const std::string& name, char** envp) {
+  auto env = OpenEnvironment(opts, envp);
+  if (!env) return 1;
+  auto key = env->services->admin_keys().Create(name);
+  if (!key.ok()) {
+    std::cerr << "keyward: " << key.error().message() << "\n";
+    return 1;
+  }
+  std::cout << *key << std::endl;
+  return 0;
+}
+
+int AccountsCreateCommand(const CommonOptions& opts, const std::string& email,
+                          const std::string& name, std::optional<long long> credits,
+                          const std::string& plan, char** envp) {
+  auto env = OpenEnvironment(opts, envp);
+  if (!env) return 1;
+  CreateAccountParams params;
+  params.email = email;
+  params.name = name;
+  if (credits) params.credits = *credits;
+  params.plan = plan;
+  auto account = env->services->accounts().Create(params);
+  if (!account.ok()) {
+    std::cerr << "keyward: " << account.error().message() << "\n";
+    return 1;
+  }
+  std::cout << ToJson(AccountObject(*account)) << std::endl;
+  return 0;
+}
+
+int TokensCreateCommand(const CommonOptions& opts, const std::string& account,
+                        const std::string& type, const std::string& name,
+                        const std::vector<std::string>& permissions, bool test,
+                        std::optional<long long> expires_at, char** envp) {
+  auto env = OpenEnvironment(opts, envp);
+  if (!env) return 1;
+  Services& sv = *env->services;
+  CreateTokenParams params;
+  params.name = name;
+  params.type = type;
+  if (!permissions.empty()) params.permissions = permissions;
+  params.livemode = !test;
+  if (expires_at) params.expires_at = *expires_at;
+  auto issued = sv.tokens().Create(Principal::Admin(account), params);
+  if (!issued.ok()) {
+    std::cerr << "keyward: " << issued.error().message();
+    if (!issued.error().param().empty()) std::cerr << " (" << issued.error().param() << ")";
+    std::cerr << "\n";
+    return 1;
+  }
+  boost::json::object o = TokenObject(issued->row, sv.clock().NowUnix());
+  o["key"] = issued->key;
+  std::cout << ToJson(o) << std::endl;
+  return 0;
+}
+
+int VerifyCommand(const CommonOptions& opts, const std::string& key, const std::string& method,
+                  const std::string& path, char** envp) {
+  auto env = OpenEnvironment(opts, envp);
+  if (!env) return 1;
+  Verdict v = env->services->verifier().Verify(key, method, path, Consume::kNo);
+  std::cout << ToJson(VerdictObject(v)) << std::endl;
+  return v.valid() ? 0 : 1;
+}
+
+int BenchSeedCommand(const CommonOptions& opts, long long count, char** envp) {
+  auto env = OpenEnvironment(opts, envp);
+  if (!env) return 1;
+  Services& sv = *env->services;
+  CreateAccountParams params;
+  params.email = "bench-" + NewId("b") + "@example.com";
+  params.name = "bench";
+  auto account = sv.accounts().Create(params);
+  if (!account.ok()) {
+    std::cerr << "keyward: " << account.error().message() << "\n";
+    return 1;
+  }
+  const KeyFormat& format = sv.format();
+  const int64_t now = sv.clock().NowUnix();
+  std::vector<TokenRow> batch;
+  std::string last_key;
+  constexpr size_t kBatch = 50'000;
+  for (long long i = 0; i < count; ++i) {
+    TokenRow row;
+    last_key = format.GenerateApiKey(KeyType::kSecret, true);
+    row.id = NewId(kTokenIdPrefix);
+    row.account_id = account->id;
+    row.name = "bench";
+    row.type = KeyType::kSecret;
+    row.key_hash = Sha256(last_key);
+    row.key_prefix = DisplayPrefix(last_key, sv.settings().display_prefix_length);
+    row.last4 = Last4(last_key);
+    row.created = now;
+    batch.push_back(std::move(row));
+    if (batch.size() == kBatch || i + 1 == count) {
+      if (Status st = sv.store().InsertTokens(batch); !st.ok()) {
+        std::cerr << "keyward: " << st.error().message() << "\n";
+        return 1;
+      }
+      batch.clear();
+    }
+  }
+  std::cerr << "seeded " << count << " keys on " << account->id << "\n";
+  std::cout << last_key << std::endl;
+  return 0;
+}
+
+}  // namespace keyward

@@ -1,0 +1,32 @@
+// keyward's configuration (API.md 9): one TOML file, every key also settable from the environment
+// as KEYWARD_SECTION_KEY (lists comma-separated), then command-line flags. Unknown keys and bad
+// values are refused with the file, line and reason. Start-up only; the result is immutable.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/cidr.h"
+#include "core/status.h"
+#include "http/api.h"
+#include "http/server.h"
+#include "service/settings.h"
+
+namespace keyward {
+
+struct Config {
+  ServerSettings server;
+  std::vector<Cidr> trusted_proxies;
+  std::vector<Cidr> verifier_allow_from;
+  std::string store_url = "sqlite://data/keyward.db";
+  ServiceSettings service;
+  std::string log_level = "info";
+  std::string source = "(defaults)";  // where it came from, for messages
+};
+
+// Loads `path` (or defaults when empty), then the environment `envp` (KEYWARD_*).
+// The error message names the file and line: "keyward.toml:12: server.threads must be ...".
+Result<Config> LoadConfig(const std::string& path, char** envp);
+
+}  // namespace keyward

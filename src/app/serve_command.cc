@@ -1,0 +1,66 @@
+// `keyward serve`: load the index, make the first admin key on the first start, serve until
+// SIGTERM/SIGINT, flush usage, exit 0.
+#include <iostream>
+
+#include <spdlog/spdlog.h>
+
+#include "app/commands.h"
+#include "app/environment.h"
+#include "http/api.h"
+#include "http/server.h"
+
+namespace keyward {
+namespace {
+
+void PrintFirstStart(const std::string& admin_key, const std::string& host, uint16_t port) {
+  const std::string base = "http://" + host + ":" + std::to_string(port);
+  std::cout << "\nkeyward: first start — here is your admin key. It is shown only once; keep it:\n\n"
+            << "    " << admin_key << "\n\n"
+            << "Try it (creates an account):\n\n"
+            << "    curl -s -X POST " << base << "/v1/accounts -H 'Authorization: Bearer "
+            << admin_key
+            << "' -H 'Content-Type: application/json' -d '{\"email\":\"you@example.com\","
+               "\"name\":\"You\"}'\n\n"
+            << "More in README.md (quick start).\n"
+            << std::endl;
+}
+
+}  // namespace
+
+int ServeCommand(const ServeOptions& opts, char** envp) {
+  auto env = OpenEnvironment(opts.common, envp, opts.listen);
+  if (!env) return 1;
+  Services& sv = *env->services;
+  if (Status st = sv.LoadIndex(); !st.ok()) {
+    std::cerr << "keyward: cannot load keys: " << st.error().message() << "\n";
+    return 1;
+  }
+
+  Api api(sv, ApiSettings{env->config.verifier_allow_from, env->config.trusted_proxies});
+  Server server(api, env->config.server);
+  if (Status st = server.Start(); !st.ok()) {
+    std::cerr << "keyward: " << st.error().message() << "\n";
+    return 1;
+  }
+  std::string host;
+  uint16_t port;
+  SplitHostPort(env->config.server.listen, &host, &port);
+  spdlog::info("listening on {}:{} (store {})", host, server.port(), env->config.store_url);
+
+  auto admin_count = sv.store().CountAdminKeys();
+  if (admin_count.ok() && *admin_count == 0) {
+    auto key = sv.admin_keys().Create("first admin key");
+    if (!key.ok()) {
+      std::cerr << "keyward: cannot create the first admin key: " << key.error().message() << "\n";
+      return 1;
+    }
+    PrintFirstStart(*key, host, server.port());
+  }
+
+  server.Run(/*handle_signals=*/true);
+  sv.Shutdown();
+  spdlog::info("stopped");
+  return 0;
+}
+
+}  // namespace keyward

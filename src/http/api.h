@@ -1,0 +1,55 @@
+// keyward's HTTP API: the registry of its own routes and the one checkpoint every request passes
+// (routing, 404/405, caller checks) before a handler runs. Handlers are pure functions from a
+// request to a response; the server owns all I/O.
+// Thread-safe: immutable after construction; handlers use the thread-safe Services.
+#pragma once
+
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/cidr.h"
+#include "http/http_types.h"
+#include "service/services.h"
+
+namespace keyward {
+
+struct ApiSettings {
+  std::vector<Cidr> verifier_allow_from;  // who may call /v1/auth and /v1/keys/verify
+  std::vector<Cidr> trusted_proxies;      // whose X-Forwarded-For / X-Real-IP we believe
+};
+
+struct PathParams {
+  std::string_view id;
+};
+
+class Api;
+using Handler = HttpResponse (*)(Api& api, const HttpRequest& req, const PathParams& params);
+
+struct RouteEntry {
+  std::string_view method;
+  std::string_view pattern;  // segments; ":id" captures one
+  Handler handler;
+  bool blocking;             // touches the store for writes: run off the I/O threads
+};
+
+class Api {
+ public:
+  Api(Services& services, ApiSettings settings);
+
+  // Routes `req` and runs its handler. Never throws.
+  HttpResponse Handle(const HttpRequest& req);
+  // True when `req` should run on the blocking pool (it may write to the store).
+  bool IsBlocking(const HttpRequest& req) const;
+
+  Services& services() { return services_; }
+  const ApiSettings& settings() const { return settings_; }
+  static std::span<const RouteEntry> Routes();
+
+ private:
+  Services& services_;
+  ApiSettings settings_;
+};
+
+}  // namespace keyward

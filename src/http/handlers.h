@@ -1,0 +1,28 @@
+// One handler per endpoint, grouped by resource in *_handlers.cc. Each parses and validates its
+// input, calls the service, and renders the outcome.
+#pragma once
+
+#include "http/api.h"
+
+namespace keyward {
+
+HttpResponse HandleHealthz(Api& api, const HttpRequest& req, const PathParams& p);
+HttpResponse HandleReadyz(Api& api, const HttpRequest& req, const PathParams& p);
+
+HttpResponse HandleCreateAccount(Api& api, const HttpRequest& req, const PathParams& p);
+HttpResponse HandleListAccounts(Api& api, const HttpRequest& req, const PathParams& p);
+HttpResponse HandleGetAccount(Api& api, const HttpRequest& req, const PathParams& p);
+HttpResponse HandleAddCredits(Api& api, const HttpRequest& req, const PathParams& p);
+
+HttpResponse HandleCreateToken(Api& api, const HttpRequest& req, const PathParams& p);
+HttpResponse HandleListTokens(Api& api, const HttpRequest& req, const PathParams& p);
+HttpResponse HandleGetToken(Api& api, const HttpRequest& req, const PathParams& p);
+HttpResponse HandleRevokeToken(Api& api, const HttpRequest& req, const PathParams& p);
+HttpResponse HandleRollToken(Api& api, const HttpRequest& req, const PathParams& p);
+
+HttpResponse HandleGetCredits(Api& api, const HttpRequest& req, const PathParams& p);
+
+HttpResponse HandleVerifyKey(Api& api, const HttpRequest& req, const PathParams& p);
+HttpResponse HandleAuth(Api& api, const HttpRequest& req, const PathParams& p);
+
+}  // namespace keyward

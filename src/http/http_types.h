@@ -1,0 +1,49 @@
+// The http layer's own request/response values, so that handlers are pure functions from a
+// request to a response and only server.cc deals with Beast. Not thread-safe (per request).
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "core/cidr.h"
+
+namespace keyward {
+
+// Case-insensitive read access to the request's header fields.
+class HeaderSource {
+ public:
+  virtual ~HeaderSource() = default;
+  virtual std::optional<std::string_view> Get(std::string_view name) const = 0;
+};
+
+struct HttpRequest {
+  std::string_view method;
+  std::string_view target;  // as sent: path and query
+  std::string_view path;    // without the query string
+  std::string_view query;   // after '?', may be empty
+  std::string_view body;
+  const HeaderSource* headers = nullptr;
+  IpAddress peer;           // the socket's peer
+  bool tls = false;
+  std::string request_id;   // req_..., also sent as X-Request-Id
+
+  std::optional<std::string_view> Header(std::string_view name) const {
+    return headers ? headers->Get(name) : std::nullopt;
+  }
+};
+
+struct HttpResponse {
+  int status = 200;
+  std::string body;
+  std::string content_type = "application/json";
+  std::vector<std::pair<std::string, std::string>> headers;
+
+  void Add(std::string name, std::string value) {
+    headers.emplace_back(std::move(name), std::move(value));
+  }
+};
+
+}  // namespace keyward

@@ -1,0 +1,47 @@
+// Strict reading of JSON request bodies: malformed JSON, a non-object, an unknown field, a wrong
+// type or a missing required field each become 400 INVALID_REQUEST naming the field (`param`).
+// Not thread-safe (per request).
+#pragma once
+
+#include <initializer_list>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <boost/json.hpp>
+
+#include "core/status.h"
+
+namespace keyward {
+
+// A field that may be absent, null, or a value.
+template <class T>
+struct Field {
+  bool present = false;  // the key appeared in the body
+  std::optional<T> value;  // empty when absent or null
+  bool is_null() const { return present && !value; }
+};
+
+class JsonBody {
+ public:
+  // An empty body reads as {} when `empty_ok`.
+  static Result<JsonBody> Parse(std::string_view text, bool empty_ok = true);
+
+  // kInvalidRequest naming the first field not in `allowed`.
+  Status OnlyFields(std::initializer_list<std::string_view> allowed) const;
+
+  Result<Field<std::string>> String(std::string_view name) const;
+  Result<Field<int64_t>> Int(std::string_view name) const;
+  Result<Field<bool>> Bool(std::string_view name) const;
+  Result<Field<std::vector<std::string>>> StringArray(std::string_view name) const;
+
+  // A required non-null string.
+  Result<std::string> RequiredString(std::string_view name) const;
+
+ private:
+  explicit JsonBody(boost::json::object obj) : obj_(std::move(obj)) {}
+  boost::json::object obj_;
+};
+
+}  // namespace keyward

@@ -1,0 +1,99 @@
+#include "http/request_auth.h"
+
+#include "core/credential.h"
+#include "http/errors.h"
+
+namespace keyward {
+
+void AddRateLimitHeaders(HttpResponse& res, const RateLimitReport& r) {
+  res.Add("X-RateLimit-Limit", std::to_string(r.limit));
+  res.Add("X-RateLimit-Remaining", std::to_string(r.remaining));
+  res.Add("X-RateLimit-Reset", std::to_string(r.reset_unix));
+  res.Add("RateLimit-Policy",
+          "\"" + r.policy + "\";q=" + std::to_string(r.limit) + ";w=" +
+              std::to_string(r.window_seconds));
+  res.Add("RateLimit", "\"" + r.policy + "\";r=" + std::to_string(r.remaining) + ";t=" +
+                           std::to_string(r.reset_after_s));
+}
+
+HttpResponse JsonResponse(std::string body, int status) {
+  HttpResponse res;
+  res.status = status;
+  res.body = std::move(body);
+  return res;
+}
+
+HttpResponse CallerError(const Caller& caller, const Error& error, const HttpRequest& req) {
+  HttpResponse res = ErrorResponse(error, req.request_id);
+  if (caller.ratelimit) AddRateLimitHeaders(res, *caller.ratelimit);
+  return res;
+}
+
+HttpResponse CallerJson(const Caller& caller, std::string body) {
+  HttpResponse res = JsonResponse(std::move(body));
+  if (caller.ratelimit) AddRateLimitHeaders(res, *caller.ratelimit);
+  return res;
+}
+
+std::variant<Caller, HttpResponse> AuthenticateManagement(Api& api, const HttpRequest& req,
+                                                          bool admin_only) {
+  Services& sv = api.services();
+  PresentedCredential cred = ExtractCredential(req.Header("x-api-key"), req.Header("authorization"));
+  std::optional<std::string_view> admin_header = req.Header("keyward-admin-key");
+  if (cred.presence == CredentialPresence::kMissing && admin_header) {
+    cred.presence = CredentialPresence::kPresent;
+    cred.value = *admin_header;
+  }
+  switch (cred.presence) {
+    case CredentialPresence::kMissing:
+      return ErrorResponse(Error(ErrorCode::kUnauthorized, "No API key was provided."),
+                           req.request_id, /*credential_missing=*/true);
+    case CredentialPresence::kConflict:
+      return ErrorResponse(Error(ErrorCode::kUnauthorized,
+                                 "x-api-key and Authorization name different keys."),
+                           req.request_id);
+    case CredentialPresence::kMalformed:
+      return ErrorResponse(Error(ErrorCode::kUnauthorized, "The API key is malformed."),
+                           req.request_id);
+    case CredentialPresence::kPresent:
+      break;
+  }
+
+  std::string account_header(req.Header("keyward-account").value_or(""));
+  auto parsed = sv.format().Parse(cred.value);
+  if (parsed && parsed->kind == CredentialKind::kAdminKey) {
+    Status st = sv.admin_keys().Authenticate(cred.value);
+    if (!st.ok()) return ErrorResponse(st.error(), req.request_id);
+    return Caller{Principal::Admin(std::move(account_header)), std::nullopt};
+  }
+
+  auto identified = sv.verifier().Identify(cred.value);
+  if (!identified.ok()) return ErrorResponse(identified.error(), req.request_id);
+  Verdict verdict = sv.verifier().AdmitManagement(*identified);
+  Caller caller{Principal::OfKey(*identified), verdict.ratelimit};
+  if (!verdict.valid()) {
+    HttpResponse res = CallerError(caller, Error(*verdict.error, verdict.message), req);
+    if (verdict.ratelimit && *verdict.error == ErrorCode::kRateLimited) {
+      res.Add("Retry-After", std::to_string(verdict.ratelimit->retry_after_s));
+    }
+    return res;
+  }
+  if (admin_only) {
+    return CallerError(caller, Error(ErrorCode::kForbidden, "Only admin keys manage accounts."),
+                       req);
+  }
+  if (!account_header.empty() && account_header != caller.principal.account_id) {
+    return CallerError(caller,
+                       Error(ErrorCode::kForbidden, "This key may act only on its own account."),
+                       req);
+  }
+  return caller;
+}
+
+bool IsVerifierCaller(Api& api, const HttpRequest& req) {
+  if (AnyContains(api.settings().verifier_allow_from, req.peer)) return true;
+  auto admin = req.Header("keyward-admin-key");
+  return admin && api.services().admin_keys().Authenticate(*admin).ok();
+}
+
+}  // namespace keyward

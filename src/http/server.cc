@@ -1,0 +1,359 @@
+#include "http/server.h"
+
+#include <sys/socket.h>
+
+#include <atomic>
+#include <charconv>
+#include <chrono>
+#include <condition_variable>
+#include <list>
+#include <mutex>
+#include <optional>
+#include <thread>
+#include <vector>
+
+#include <boost/asio.hpp>
+#include <boost/asio/as_tuple.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <spdlog/spdlog.h>
+
+#include "http/errors.h"
+#include "http/request_id.h"
+
+namespace keyward {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+using asio::awaitable;
+using asio::use_awaitable;
+constexpr auto kTuple = asio::as_tuple(use_awaitable);
+
+class BeastHeaders final : public HeaderSource {
+ public:
+  explicit BeastHeaders(const http::fields& f) : f_(f) {}
+  std::optional<std::string_view> Get(std::string_view name) const override {
+    auto it = f_.find(name);
+    if (it == f_.end()) return std::nullopt;
+    return it->value();
+  }
+
+ private:
+  const http::fields& f_;
+};
+
+using reuse_port = asio::detail::socket_option::boolean<SOL_SOCKET, SO_REUSEPORT>;
+
+// Per-connection state the worker can see, to close idle connections at shutdown.
+struct Connection {
+  beast::tcp_stream* stream = nullptr;
+  bool idle = true;
+};
+
+struct Worker {
+  asio::io_context ioc{1};
+  std::optional<tcp::acceptor> acceptor;
+  std::list<Connection> connections;  // touched only on this worker's thread
+  std::thread thread;
+};
+
+}  // namespace
+
+bool SplitHostPort(std::string_view listen, std::string* host, uint16_t* port) {
+  size_t colon;
+  if (!listen.empty() && listen[0] == '[') {
+    size_t close = listen.find(']');
+    if (close == std::string_view::npos || close + 1 >= listen.size() || listen[close + 1] != ':') {
+      return false;
+    }
+    *host = std::string(listen.substr(1, close - 1));
+    colon = close + 1;
+  } else {
+    colon = listen.rfind(':');
+    if (colon == std::string_view::npos || colon == 0) return false;
+    *host = std::string(listen.substr(0, colon));
+  }
+  std::string_view p = listen.substr(colon + 1);
+  unsigned value = 0;
+  auto [ptr, ec] = std::from_chars(p.data(), p.data() + p.size(), value);
+  if (p.empty() || ec != std::errc() || ptr != p.data() + p.size() || value > 65535) return false;
+  *port = static_cast<uint16_t>(value);
+  return true;
+}
+
+class Server::Impl {
+ public:
+  Impl(Api& api, ServerSettings settings)
+      : api_(api), settings_(std::move(settings)), pool_(std::max(1, settings_.blocking_threads)) {
+    int n = settings_.threads > 0 ? settings_.threads
+                                  : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    for (int i = 0; i < n; ++i) workers_.push_back(std::make_unique<Worker>());
+  }
+
+  ~Impl() {
+    Stop();
+    for (auto& w : workers_) {
+      w->ioc.stop();
+      if (w->thread.joinable()) w->thread.join();
+    }
+    pool_.join();
+  }
+
+  Status Start() {
+    std::string host;
+    uint16_t port = 0;
+    if (!SplitHostPort(settings_.listen, &host, &port)) {
+      return InvalidRequest("server.listen must be host:port, e.g. 127.0.0.1:8080.", "listen");
+    }
+    boost::system::error_code ec;
+    auto address = asio::ip::make_address(host, ec);
+    if (ec) return InvalidRequest("server.listen has an invalid IP address: " + host, "listen");
+    for (auto& w : workers_) {
+      tcp::endpoint ep(address, port);
+      tcp::acceptor acc(w->ioc);
+      acc.open(ep.protocol(), ec);
+      if (!ec) acc.set_option(asio::socket_base::reuse_address(true), ec);
+      if (!ec) acc.set_option(reuse_port(true), ec);
+      if (!ec) acc.bind(ep, ec);
+      if (!ec) acc.listen(asio::socket_base::max_listen_connections, ec);
+      if (ec) {
+        return Error(ErrorCode::kUnavailable,
+                     "cannot listen on " + settings_.listen + ": " + ec.message());
+      }
+      port = acc.local_endpoint().port();  // the others share the port picked for port 0
+      w->acceptor.emplace(std::move(acc));
+    }
+    port_ = port;
+    return Status::Ok();
+  }
+
+  uint16_t port() const { return port_; }
+
+  void Run(bool handle_signals) {
+    std::optional<std::thread> signal_thread;
+    asio::io_context signal_ioc{1};
+    asio::signal_set signals(signal_ioc);
+    if (handle_signals) {
+      signals.add(SIGINT);
+      signals.add(SIGTERM);
+      signals.async_wait([this](const boost::system::error_code& ec, int sig) {
+        if (!ec) {
+          spdlog::info("signal {} received: shutting down", sig);
+          Stop();
+        }
+      });
+      signal_thread.emplace([&signal_ioc] { signal_ioc.run(); });
+    }
+
+    for (auto& w : workers_) {
+      asio::co_spawn(w->ioc, AcceptLoop(*w), asio::detached);
+      w->thread = std::thread([&ioc = w->ioc] { ioc.run(); });
+    }
+    {
+      std::unique_lock lock(mu_);
+      cv_.wait(lock, [this] { return stopping_.load(); });
+      const auto deadline =
+          std::chrono::steady_clock::now() + std::chrono::seconds(settings_.shutdown_grace_seconds);
+      cv_.wait_until(lock, deadline, [this] { return live_connections_.load() == 0; });
+    }
+    if (live_connections_.load() != 0) {
+      spdlog::warn("grace period over: closing {} connections", live_connections_.load());
+    }
+    for (auto& w : workers_) w->ioc.stop();
+    for (auto& w : workers_) {
+      if (w->thread.joinable()) w->thread.join();
+    }
+    pool_.join();
+    signals.cancel();
+    signal_ioc.stop();
+    if (signal_thread) signal_thread->join();
+  }
+
+  void Stop() {
+    if (stopping_.exchange(true)) return;
+    for (auto& w : workers_) {
+      asio::post(w->ioc, [&w = *w] {
+        boost::system::error_code ec;
+        if (w.acceptor) w.acceptor->close(ec);
+        for (Connection& c : w.connections) {
+          if (c.idle && c.stream) c.stream->cancel();
+        }
+      });
+    }
+    std::lock_guard lock(mu_);
+    cv_.notify_all();
+  }
+
+ private:
+  awaitable<void> AcceptLoop(Worker& w) {
+    while (!stopping_) {
+      auto [ec, socket] = co_await w.acceptor->async_accept(kTuple);
+      if (ec) {
+        if (stopping_ || ec == asio::error::operation_aborted) co_return;
+        spdlog::warn("accept failed: {}", ec.message());
+        asio::steady_timer pause(w.ioc, std::chrono::milliseconds(50));  // e.g. EMFILE
+        co_await pause.async_wait(kTuple);
+        continue;
+      }
+      if (live_connections_.load(std::memory_order_relaxed) >= settings_.max_connections) {
+        boost::system::error_code ignored;
+        socket.close(ignored);
+        continue;
+      }
+      boost::system::error_code ignored;
+      socket.set_option(tcp::no_delay(true), ignored);
+      live_connections_.fetch_add(1, std::memory_order_relaxed);
+      asio::co_spawn(w.ioc, Session(w, std::move(socket)), [this](std::exception_ptr e) {
+        if (e) {
+          try {
+            std::rethrow_exception(e);
+          } catch (const std::exception& ex) {
+            spdlog::error("connection failed: {}", ex.what());
+          }
+        }
+        if (live_connections_.fetch_sub(1) == 1 && stopping_) {
+          std::lock_guard lock(mu_);
+          cv_.notify_all();
+        }
+      });
+    }
+  }
+
+  awaitable<void> Session(Worker& w, tcp::socket socket) {
+    boost::system::error_code ec;
+    IpAddress peer;
+    {
+      auto ep = socket.remote_endpoint(ec);
+      if (!ec) {
+        auto parsed = ParseIp(ep.address().to_string());
+        if (parsed) peer = *parsed;
+      }
+    }
+    beast::tcp_stream stream(std::move(socket));
+    auto conn = w.connections.insert(w.connections.end(), Connection{&stream, true});
+    struct Unregister {
+      Worker& w;
+      std::list<Connection>::iterator it;
+      ~Unregister() { w.connections.erase(it); }
+    } unregister{w, conn};
+
+    beast::flat_buffer buffer;
+    const auto idle = std::chrono::seconds(settings_.idle_timeout_seconds);
+    const auto read = std::chrono::seconds(settings_.read_timeout_seconds);
+    while (!stopping_) {
+      if (buffer.size() == 0) {  // keep-alive: wait for the first byte of the next request
+        conn->idle = true;
+        stream.expires_after(idle);
+        auto [rec, n] = co_await stream.async_read_some(buffer.prepare(4096), kTuple);
+        conn->idle = false;
+        if (rec) break;
+        buffer.commit(n);
+      }
+      conn->idle = false;
+      http::request_parser<http::string_body> parser;
+      parser.header_limit(static_cast<std::uint32_t>(settings_.max_header_bytes));
+      parser.body_limit(settings_.max_body_bytes);
+      stream.expires_after(read);
+      auto [rec, n] = co_await http::async_read(stream, buffer, parser, kTuple);
+      if (rec) {
+        if (rec == http::error::end_of_stream || rec == beast::error::timeout ||
+            rec == asio::error::operation_aborted || rec == asio::error::connection_reset) {
+          break;
+        }
+        Error err = rec == http::error::header_limit
+                        ? Error(ErrorCode::kHeadersTooLarge)
+                    : rec == http::error::body_limit
+                        ? Error(ErrorCode::kPayloadTooLarge)
+                        : InvalidRequest("The HTTP request is malformed.");
+        HttpResponse res = ErrorResponse(err, NewRequestId());
+        co_await WriteAndClose(stream, std::move(res), peer);
+        co_return;
+      }
+      http::request<http::string_body> req = parser.release();
+      const bool keep_alive = req.keep_alive();
+      HttpResponse res;
+      std::string request_id = NewRequestId();
+      {
+        BeastHeaders headers(req.base());
+        HttpRequest hreq;
+        hreq.method = req.method_string();
+        hreq.target = req.target();
+        const size_t q = hreq.target.find('?');
+        hreq.path = hreq.target.substr(0, q);
+        if (q != std::string_view::npos) hreq.query = hreq.target.substr(q + 1);
+        hreq.body = req.body();
+        hreq.headers = &headers;
+        hreq.peer = peer;
+        hreq.request_id = request_id;
+        if (api_.IsBlocking(hreq)) {
+          res = co_await asio::co_spawn(
+              pool_, [&]() -> awaitable<HttpResponse> { co_return api_.Handle(hreq); },
+              use_awaitable);
+        } else {
+          res = api_.Handle(hreq);
+        }
+        request_id = std::move(hreq.request_id);
+      }
+      if (res.status >= 500) spdlog::error("request {} answered {}", request_id, res.status);
+      http::response<http::string_body> out{static_cast<http::status>(res.status), req.version()};
+      out.set(http::field::content_type, res.content_type);
+      out.set("X-Request-Id", request_id);
+      for (auto& [name, value] : res.headers) out.insert(name, value);
+      const bool again = keep_alive && !stopping_;
+      out.keep_alive(again);
+      out.body() = std::move(res.body);
+      out.prepare_payload();
+      stream.expires_after(read);
+      auto [wec, wn] = co_await http::async_write(stream, out, kTuple);
+      if (wec || !again) break;
+    }
+    stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+  }
+
+  // Answers an unparseable request and closes; drains what the client still sends for a moment so
+  // that it reads the answer instead of a reset.
+  awaitable<void> WriteAndClose(beast::tcp_stream& stream, HttpResponse res, const IpAddress&) {
+    http::response<http::string_body> out{static_cast<http::status>(res.status), 11};
+    out.set(http::field::content_type, res.content_type);
+    for (auto& [name, value] : res.headers) out.insert(name, value);
+    out.keep_alive(false);
+    out.body() = std::move(res.body);
+    out.prepare_payload();
+    stream.expires_after(std::chrono::seconds(5));
+    auto [wec, wn] = co_await http::async_write(stream, out, kTuple);
+    boost::system::error_code ec;
+    stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+    if (wec) co_return;
+    std::array<char, 16384> sink;
+    size_t drained = 0;
+    stream.expires_after(std::chrono::seconds(2));
+    while (drained < 8 * 1024 * 1024) {
+      auto [rec, n] = co_await stream.async_read_some(asio::buffer(sink), kTuple);
+      if (rec) break;
+      drained += n;
+    }
+  }
+
+  Api& api_;
+  ServerSettings settings_;
+  asio::thread_pool pool_;
+  std::vector<std::unique_ptr<Worker>> workers_;
+  uint16_t port_ = 0;
+  std::atomic<bool> stopping_{false};
+  std::atomic<size_t> live_connections_{0};
+  std::mutex mu_;
+  std::condition_variable cv_;
+};
+
+Server::Server(Api& api, ServerSettings settings)
+    : impl_(std::make_unique<Impl>(api, std::move(settings))) {}
+Server::~Server() = default;
+Status Server::Start() { return impl_->Start(); }
+uint16_t Server::port() const { return impl_->port(); }
+void Server::Run(bool handle_signals) { impl_->Run(handle_signals); }
+void Server::Stop() { impl_->Stop(); }
+
+}  // namespace keyward

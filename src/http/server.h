@@ -1,0 +1,54 @@
+// The HTTP/1.1 server: one I/O thread per core, each with its own io_context and its own
+// SO_REUSEPORT acceptor (the kernel spreads connections; no lock is shared on the request path),
+// one coroutine per connection with keep-alive and in-order pipelining, a fresh parser per request
+// with header/body limits and read/idle timeouts, and a small pool for handlers that write to the
+// store. Stop() (or SIGTERM/SIGINT when Run handles signals) stops accepting, lets in-flight
+// requests finish for up to the grace period, closes idle connections, then returns from Run().
+// Thread-safety: Start/Run from one thread; Stop from any thread.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "core/status.h"
+#include "http/api.h"
+
+namespace keyward {
+
+struct ServerSettings {
+  std::string listen = "127.0.0.1:8080";  // host:port; [v6]:port; port 0 picks a free one
+  int threads = 0;                        // 0 = one per core
+  size_t max_header_bytes = 16 * 1024;    // → 431
+  size_t max_body_bytes = 1024 * 1024;    // → 413
+  int read_timeout_seconds = 30;          // from a request's first byte to its last
+  int idle_timeout_seconds = 60;          // keep-alive wait for the next request
+  size_t max_connections = 10000;         // beyond this, new connections are closed at once
+  int shutdown_grace_seconds = 10;
+  int blocking_threads = 4;               // pool for store-writing handlers
+};
+
+class Server {
+ public:
+  Server(Api& api, ServerSettings settings);
+  ~Server();
+
+  // Binds the listeners. Errors: kInvalidRequest for a bad address, kUnavailable when it cannot
+  // bind (in use, permission).
+  Status Start();
+  // The bound port (after Start).
+  uint16_t port() const;
+  // Serves until Stop() or, with handle_signals, SIGTERM/SIGINT; returns after the drain.
+  void Run(bool handle_signals);
+  void Stop();
+
+ private:
+  class Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// Splits "host:port" / "[v6]:port". False when malformed.
+bool SplitHostPort(std::string_view listen, std::string* host, uint16_t* port);
+
+}  // namespace keyward

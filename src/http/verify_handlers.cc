@@ -1,0 +1,108 @@
+// Verification for gateways and backends (API.md 5): POST /v1/keys/verify and GET /v1/auth.
+#include <boost/json.hpp>
+
+#include "core/credential.h"
+#include "http/errors.h"
+#include "http/handlers.h"
+#include "http/json_body.h"
+#include "http/render.h"
+#include "http/request_auth.h"
+
+namespace keyward {
+namespace {
+
+std::string PermissionsHeader(const KeyRecord& rec) {
+  if (rec.type == KeyType::kSecret && rec.kind == CredentialKind::kApiKey) return "*";
+  std::string out;
+  for (const auto& p : rec.permissions) {
+    if (!out.empty()) out += ',';
+    out += p;
+  }
+  return out;
+}
+
+std::string_view StripQuery(std::string_view target) {
+  return target.substr(0, target.find('?'));
+}
+
+HttpResponse NotFound(const HttpRequest& req) {
+  return ErrorResponse(Error(ErrorCode::kNotFound, "No such path."), req.request_id);
+}
+
+}  // namespace
+
+HttpResponse HandleVerifyKey(Api& api, const HttpRequest& req, const PathParams&) {
+  if (!IsVerifierCaller(api, req)) return NotFound(req);
+  auto body = JsonBody::Parse(req.body, /*empty_ok=*/false);
+  if (!body.ok()) return ErrorResponse(body.error(), req.request_id);
+  if (Status st = body->OnlyFields({"key", "method", "path", "client_ip"}); !st.ok()) {
+    return ErrorResponse(st.error(), req.request_id);
+  }
+  auto key = body->RequiredString("key");
+  if (!key.ok()) return ErrorResponse(key.error(), req.request_id);
+  auto method = body->String("method");
+  if (!method.ok()) return ErrorResponse(method.error(), req.request_id);
+  auto path = body->String("path");
+  if (!path.ok()) return ErrorResponse(path.error(), req.request_id);
+  auto client_ip = body->String("client_ip");
+  if (!client_ip.ok()) return ErrorResponse(client_ip.error(), req.request_id);
+  std::string m = method->value.value_or("GET");
+  std::string p = path->value.value_or("/");
+  if (p.empty() || p[0] != '/') {
+    return ErrorResponse(InvalidRequest("path must start with '/'.", "path"), req.request_id);
+  }
+  p = std::string(StripQuery(p));
+
+  Verdict v = api.services().verifier().Verify(*key, m, p);
+  if (v.error == ErrorCode::kUnavailable) {
+    return ErrorResponse(Error(ErrorCode::kUnavailable, v.message), req.request_id);
+  }
+  return JsonResponse(ToJson(VerdictObject(v)));
+}
+
+HttpResponse HandleAuth(Api& api, const HttpRequest& req, const PathParams&) {
+  if (!IsVerifierCaller(api, req)) return NotFound(req);
+
+  PresentedCredential cred = ExtractCredential(req.Header("x-api-key"), req.Header("authorization"));
+  if (cred.presence != CredentialPresence::kPresent) {
+    const bool missing = cred.presence == CredentialPresence::kMissing;
+    Error e(ErrorCode::kUnauthorized,
+            missing ? "No API key was provided."
+            : cred.presence == CredentialPresence::kConflict
+                ? "x-api-key and Authorization name different keys."
+                : "The API key is malformed.");
+    return ErrorResponse(e, req.request_id, missing);
+  }
+
+  std::string_view method = req.method;
+  std::string_view path;
+  if (auto orig_method = req.Header("x-original-method")) method = *orig_method;
+  if (auto orig_uri = req.Header("x-original-uri")) {
+    path = StripQuery(*orig_uri);
+  } else {
+    path = req.path.substr(std::string_view("/v1/auth").size());
+    if (path.empty()) path = "/";
+  }
+
+  Verdict v = api.services().verifier().Verify(cred.value, method, path);
+  HttpResponse res;
+  if (!v.valid()) {
+    res = ErrorResponse(Error(*v.error, v.message), req.request_id);
+    if (*v.error == ErrorCode::kRateLimited && v.ratelimit) {
+      res.Add("Retry-After", std::to_string(v.ratelimit->retry_after_s));
+    }
+  } else {
+    const KeyRecord& rec = *v.record;
+    res.body = "{\"valid\":true}";
+    res.headers.reserve(10);
+    res.Add("X-Keyward-Account", rec.account->id);
+    res.Add("X-Keyward-Token-Id", rec.token_id);
+    res.Add("X-Keyward-Permissions", PermissionsHeader(rec));
+    res.Add("X-Keyward-Livemode", rec.livemode ? "true" : "false");
+    res.Add("X-Keyward-Sandbox", "false");
+  }
+  if (v.ratelimit) AddRateLimitHeaders(res, *v.ratelimit);
+  return res;
+}
+
+}  // namespace keyward

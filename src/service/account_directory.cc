@@ -1,0 +1,40 @@
+#include "service/account_directory.h"
+
+#include <mutex>
+
+namespace keyward {
+
+AccountDirectory::AccountDirectory(Store& store, const ServiceSettings& settings)
+    : store_(store), settings_(settings) {}
+
+std::shared_ptr<const AccountInfo> AccountDirectory::Make(const AccountRow& row) const {
+  auto info = std::make_shared<AccountInfo>();
+  info->id = row.id;
+  info->plan = row.plan;
+  info->per_key_limit = settings_.PlanLimit(row.plan);
+  info->credits = row.credits;
+  return info;
+}
+
+Result<std::shared_ptr<const AccountInfo>> AccountDirectory::Get(const std::string& account_id) {
+  {
+    std::shared_lock lock(mu_);
+    auto it = accounts_.find(account_id);
+    if (it != accounts_.end()) return it->second;
+  }
+  auto row = store_.GetAccount(account_id);
+  if (!row.ok()) return row.error();
+  if (!row->has_value()) return std::shared_ptr<const AccountInfo>();
+  std::unique_lock lock(mu_);
+  auto [it, inserted] = accounts_.try_emplace(account_id, Make(**row));
+  return it->second;
+}
+
+std::shared_ptr<const AccountInfo> AccountDirectory::Update(const AccountRow& row) {
+  auto info = Make(row);
+  std::unique_lock lock(mu_);
+  accounts_[row.id] = info;
+  return info;
+}
+
+}  // namespace keyward

@@ -1,0 +1,52 @@
+// Accounts (API.md 7): created and managed by the operator with an admin key. Thread-safe.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "core/clock.h"
+#include "core/status.h"
+#include "service/account_directory.h"
+#include "service/settings.h"
+#include "store/store.h"
+
+namespace keyward {
+
+struct CreateAccountParams {
+  std::string email;
+  std::string name;
+  std::optional<int64_t> credits;  // nullopt: unlimited
+  std::string plan = "default";
+  std::string password;            // empty: no dashboard sign-in yet
+};
+
+inline constexpr size_t kMaxEmailLength = 254;
+inline constexpr size_t kMaxAccountNameLength = 100;
+inline constexpr size_t kMinPasswordLength = 8;
+inline constexpr size_t kMaxPasswordLength = 256;
+inline constexpr int64_t kMaxCredits = 1'000'000'000'000'000;
+
+class AccountService {
+ public:
+  AccountService(Store& store, AccountDirectory& directory, const ServiceSettings& settings,
+                 const Clock& clock);
+
+  // Errors: kInvalidRequest with param (email, name, credits, plan, password), store errors.
+  Result<AccountRow> Create(const CreateAccountParams& params);
+  Result<AccountRow> Get(std::string_view id);  // kNotFound when absent
+  Result<Page<AccountRow>> List(const ListOptions& options);
+  // Adds `amount` (negative subtracts, never below zero). kInvalidRequest param "amount".
+  Result<AccountRow> AddCredits(std::string_view id, int64_t amount);
+
+ private:
+  Store& store_;
+  AccountDirectory& directory_;
+  const ServiceSettings& settings_;
+  const Clock& clock_;
+};
+
+// Argon2id, encoded ("$argon2id$v=19$m=19456,t=2,p=1$..."). Empty string on failure.
+std::string HashPassword(std::string_view password);
+bool VerifyPassword(std::string_view encoded, std::string_view password);
+
+}  // namespace keyward

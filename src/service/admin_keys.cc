@@ -1,0 +1,56 @@
+#include "service/admin_keys.h"
+
+#include <mutex>
+
+#include "core/ids.h"
+
+namespace keyward {
+
+AdminKeys::AdminKeys(Store& store, const KeyFormat& format, const Clock& clock,
+                     size_t display_prefix)
+    : store_(store), format_(format), clock_(clock), display_prefix_(display_prefix) {}
+
+Result<std::string> AdminKeys::Create(std::string name) {
+  std::string key = format_.GenerateAdminKey();
+  AdminKeyRow row;
+  row.id = NewId(kAdminKeyIdPrefix);
+  row.name = std::move(name);
+  row.key_hash = Sha256(key);
+  row.key_prefix = DisplayPrefix(key, display_prefix_);
+  row.last4 = Last4(key);
+  row.created = clock_.NowUnix();
+  if (Status st = store_.InsertAdminKey(row); !st.ok()) return st.error();
+  std::unique_lock lock(mu_);
+  known_[row.key_hash] = true;
+  return key;
+}
+
+Status AdminKeys::Authenticate(std::string_view credential) {
+  auto parsed = format_.Parse(credential);
+  const Error denied(ErrorCode::kUnauthorized, "The admin key is not valid.");
+  if (!parsed || parsed->kind != CredentialKind::kAdminKey) return denied;
+  const Digest digest = Sha256(credential);
+  const int64_t now_ns = clock_.NowNanos();
+  {
+    std::shared_lock lock(mu_);
+    if (auto it = known_.find(digest); it != known_.end()) {
+      return it->second ? Status::Ok() : Status(denied);
+    }
+    if (auto it = missing_until_.find(digest); it != missing_until_.end() && it->second > now_ns) {
+      return denied;
+    }
+  }
+  auto row = store_.FindAdminKeyByHash(digest);
+  if (!row.ok()) return Error(ErrorCode::kUnavailable, "The key store is unavailable.");
+  std::unique_lock lock(mu_);
+  if (!row->has_value()) {
+    if (missing_until_.size() > 10'000) missing_until_.clear();
+    missing_until_[digest] = now_ns + 2'000'000'000;
+    return denied;
+  }
+  const bool live = !(*row)->revoked_at.has_value();
+  known_[digest] = live;
+  return live ? Status::Ok() : Status(denied);
+}
+
+}  // namespace keyward

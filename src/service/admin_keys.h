@@ -1,0 +1,38 @@
+// The operator's admin keys (ak_...): created by the CLI (or on the first start), presented on the
+// account endpoints and, with Keyward-Account, on the token endpoints. Known keys are cached in
+// memory; unknown ones consult the store once (so a key made by the CLI while the server runs
+// works) and are remembered as missing briefly. Thread-safe.
+#pragma once
+
+#include <shared_mutex>
+#include <string>
+#include <unordered_map>
+
+#include "core/clock.h"
+#include "core/key_format.h"
+#include "core/sha256.h"
+#include "core/status.h"
+#include "store/store.h"
+
+namespace keyward {
+
+class AdminKeys {
+ public:
+  AdminKeys(Store& store, const KeyFormat& format, const Clock& clock, size_t display_prefix);
+
+  // Creates and stores a new admin key; returns the plaintext (shown once).
+  Result<std::string> Create(std::string name);
+  // OK when `credential` is a live admin key; kUnauthorized otherwise, kUnavailable on store error.
+  Status Authenticate(std::string_view credential);
+
+ private:
+  Store& store_;
+  const KeyFormat& format_;
+  const Clock& clock_;
+  size_t display_prefix_;
+  std::shared_mutex mu_;
+  std::unordered_map<Digest, bool, DigestHash> known_;     // digest → live; guarded by mu_
+  std::unordered_map<Digest, int64_t, DigestHash> missing_until_;  // guarded by mu_
+};
+
+}  // namespace keyward

@@ -1,0 +1,60 @@
+#include "service/key_index.h"
+
+#include <mutex>
+
+namespace keyward {
+
+KeyIndex::KeyIndex(int64_t negative_ttl_ns, size_t negative_capacity)
+    : negative_ttl_ns_(negative_ttl_ns),
+      negative_capacity_per_shard_(negative_capacity / kShards + 1) {}
+
+KeyRecordPtr KeyIndex::Find(const Digest& digest) const {
+  Shard& s = ShardFor(digest);
+  std::shared_lock lock(s.mu);
+  auto it = s.records.find(digest);
+  return it == s.records.end() ? nullptr : it->second;
+}
+
+void KeyIndex::Publish(const Digest& digest, KeyRecordPtr record) {
+  Shard& s = ShardFor(digest);
+  std::unique_lock lock(s.mu);
+  s.missing_until.erase(digest);
+  s.records[digest] = std::move(record);
+}
+
+KeyRecordPtr KeyIndex::Fill(const Digest& digest, KeyRecordPtr record) {
+  Shard& s = ShardFor(digest);
+  std::unique_lock lock(s.mu);
+  auto [it, inserted] = s.records.try_emplace(digest, std::move(record));
+  if (inserted) s.missing_until.erase(digest);
+  return it->second;
+}
+
+bool KeyIndex::KnownMissing(const Digest& digest, int64_t now_ns) const {
+  Shard& s = ShardFor(digest);
+  std::shared_lock lock(s.mu);
+  auto it = s.missing_until.find(digest);
+  return it != s.missing_until.end() && it->second > now_ns;
+}
+
+void KeyIndex::RememberMissing(const Digest& digest, int64_t now_ns) {
+  Shard& s = ShardFor(digest);
+  std::unique_lock lock(s.mu);
+  if (s.records.contains(digest)) return;
+  if (s.missing_until.size() >= negative_capacity_per_shard_) {
+    std::erase_if(s.missing_until, [now_ns](const auto& kv) { return kv.second <= now_ns; });
+    if (s.missing_until.size() >= negative_capacity_per_shard_) s.missing_until.clear();
+  }
+  s.missing_until[digest] = now_ns + negative_ttl_ns_;
+}
+
+size_t KeyIndex::size() const {
+  size_t n = 0;
+  for (auto& s : shards_) {
+    std::shared_lock lock(s.mu);
+    n += s.records.size();
+  }
+  return n;
+}
+
+}  // namespace keyward

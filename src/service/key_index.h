@@ -1,0 +1,51 @@
+// The in-memory index of credentials by SHA-256: the hot path's only lookup.
+// Sharded by digest (digests are uniform) with a reader-writer lock per shard: readers on
+// different shards never contend and there is no global lock. Records are immutable; Publish()
+// swaps them. A bounded negative cache remembers digests the store did not know, for a short TTL.
+//
+// Ordering rule that keeps revocation immediate: authoritative writes (create, revoke, roll) call
+// Publish(), which always wins; cache fills after a store read call Fill(), which never replaces a
+// record already present — so a slow fill can never resurrect a revoked key.
+// Thread-safe.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <shared_mutex>
+#include <unordered_map>
+
+#include "core/sha256.h"
+#include "service/key_record.h"
+
+namespace keyward {
+
+class KeyIndex {
+ public:
+  explicit KeyIndex(int64_t negative_ttl_ns = 2'000'000'000, size_t negative_capacity = 100'000);
+
+  KeyRecordPtr Find(const Digest& digest) const;
+  void Publish(const Digest& digest, KeyRecordPtr record);
+  // Inserts unless a record is present; returns the record now in the index.
+  KeyRecordPtr Fill(const Digest& digest, KeyRecordPtr record);
+
+  // Negative cache: was `digest` unknown to the store within the TTL?
+  bool KnownMissing(const Digest& digest, int64_t now_ns) const;
+  void RememberMissing(const Digest& digest, int64_t now_ns);
+
+  size_t size() const;
+
+ private:
+  static constexpr size_t kShards = 64;
+  struct Shard {
+    mutable std::shared_mutex mu;
+    std::unordered_map<Digest, KeyRecordPtr, DigestHash> records;     // guarded by mu
+    std::unordered_map<Digest, int64_t, DigestHash> missing_until;   // guarded by mu
+  };
+  Shard& ShardFor(const Digest& d) const { return shards_[d[31] % kShards]; }
+
+  int64_t negative_ttl_ns_;
+  size_t negative_capacity_per_shard_;
+  mutable std::array<Shard, kShards> shards_;
+};
+
+}  // namespace keyward

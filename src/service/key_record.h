@@ -1,0 +1,48 @@
+// What the hot path knows about a credential: an immutable record published in the KeyIndex.
+// A change (revoke, roll) publishes a new record; readers holding the old one finish with it.
+// Only `last_used_sec` mutates (an atomic used to coalesce last_used_at updates).
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/key_format.h"
+#include "core/rate_spec.h"
+#include "store/records.h"
+
+namespace keyward {
+
+// Per-account facts the hot path needs; shared by all of the account's records.
+struct AccountInfo {
+  std::string id;
+  std::string plan;
+  RateSpec per_key_limit;
+  std::optional<int64_t> credits;  // balance snapshot; nullopt = unlimited
+};
+
+struct KeyRecord {
+  std::string token_id;
+  std::shared_ptr<const AccountInfo> account;
+  CredentialKind kind = CredentialKind::kApiKey;
+  KeyType type = KeyType::kSecret;
+  bool livemode = true;
+  bool revoked = false;
+  std::optional<int64_t> expires_at;
+  std::vector<std::string> permissions;
+  mutable std::atomic<int64_t> last_used_sec{0};
+
+  TokenStatus StatusAt(int64_t now_unix) const {
+    if (revoked) return TokenStatus::kRevoked;
+    if (expires_at && *expires_at <= now_unix) return TokenStatus::kExpired;
+    return TokenStatus::kActive;
+  }
+};
+
+using KeyRecordPtr = std::shared_ptr<const KeyRecord>;
+
+}  // namespace keyward

@@ -1,0 +1,64 @@
+// The composition root of the domain: owns the store, the index, the limiter, the usage writer
+// and the services built on them, wired in dependency order. The http and app layers talk to the
+// domain only through this. Thread-safe after Open(); Shutdown() once at the end.
+#pragma once
+
+#include <atomic>
+#include <memory>
+
+#include "core/clock.h"
+#include "core/key_format.h"
+#include "limits/limiter.h"
+#include "service/account_directory.h"
+#include "service/account_service.h"
+#include "service/admin_keys.h"
+#include "service/key_index.h"
+#include "service/settings.h"
+#include "service/token_service.h"
+#include "service/usage_recorder.h"
+#include "service/verifier.h"
+#include "store/store.h"
+
+namespace keyward {
+
+class Services {
+ public:
+  // Takes ownership of `store`. `clock` must outlive the Services. Throws std::invalid_argument on
+  // invalid settings (start-up only).
+  Services(std::unique_ptr<Store> store, ServiceSettings settings, const Clock& clock);
+  ~Services();
+
+  // Loads every unrevoked key into the in-memory index; the service is ready afterwards.
+  Status LoadIndex();
+  bool ready() const { return ready_.load(std::memory_order_acquire); }
+  // Flushes pending usage and stops background work. Idempotent.
+  void Shutdown();
+
+  Store& store() { return *store_; }
+  KeyIndex& index() { return index_; }
+  Verifier& verifier() { return verifier_; }
+  TokenService& tokens() { return tokens_; }
+  AccountService& accounts() { return accounts_; }
+  AdminKeys& admin_keys() { return admin_keys_; }
+  UsageRecorder& usage() { return usage_; }
+  const ServiceSettings& settings() const { return settings_; }
+  const KeyFormat& format() const { return format_; }
+  const Clock& clock() const { return clock_; }
+
+ private:
+  const ServiceSettings settings_;
+  const Clock& clock_;
+  const KeyFormat format_;
+  std::unique_ptr<Store> store_;
+  std::unique_ptr<Limiter> limiter_;
+  KeyIndex index_;
+  AccountDirectory directory_;
+  UsageRecorder usage_;
+  Verifier verifier_;
+  TokenService tokens_;
+  AccountService accounts_;
+  AdminKeys admin_keys_;
+  std::atomic<bool> ready_{false};
+};
+
+}  // namespace keyward

@@ -1,0 +1,37 @@
+// The service layer's view of the configuration: immutable after start-up; thread-safe to read.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+
+#include "core/key_format.h"
+#include "core/rate_spec.h"
+#include "core/route_table.h"
+
+namespace keyward {
+
+struct SandboxSettings {
+  bool enabled = true;
+  std::string key = "sandbox-with-json-responses";
+  RateSpec rate_limit{10, 60};
+};
+
+struct ServiceSettings {
+  KeyPrefixes prefixes;
+  size_t display_prefix_length = 12;
+  RouteTable routes;
+  std::map<std::string, RateSpec> plans{{"default", RateSpec{150, 60}}};
+  int64_t default_cost = 0;
+  int64_t negative_cache_seconds = 2;
+  SandboxSettings sandbox;
+  int64_t usage_flush_interval_ms = 500;
+
+  // The per-key limit of `plan`, falling back to the default plan.
+  const RateSpec& PlanLimit(const std::string& plan) const {
+    auto it = plans.find(plan);
+    return it != plans.end() ? it->second : plans.at("default");
+  }
+};
+
+}  // namespace keyward

@@ -1,0 +1,69 @@
+// The lifecycle of API keys (API.md 2.4): create, list, retrieve, revoke, roll — with the rules of
+// who may do what. Writes commit to the Store first, then publish to the KeyIndex, then return, so
+// a revoked key is refused from the next request on.
+// Thread-safe.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/clock.h"
+#include "core/key_format.h"
+#include "core/status.h"
+#include "service/account_directory.h"
+#include "service/key_index.h"
+#include "service/principal.h"
+#include "service/settings.h"
+#include "service/verifier.h"
+#include "store/store.h"
+
+namespace keyward {
+
+struct CreateTokenParams {
+  std::string name;
+  std::optional<std::string> type;                        // default "secret"
+  std::optional<std::vector<std::string>> permissions;
+  std::optional<int64_t> expires_at;                      // absent or null: never
+  std::optional<bool> livemode;
+};
+
+struct IssuedToken {
+  TokenRow row;
+  std::string key;  // the plaintext key, shown once
+};
+
+inline constexpr size_t kMaxTokenNameLength = 100;
+inline constexpr int64_t kMaxRollGraceSeconds = 604800;
+
+class TokenService {
+ public:
+  TokenService(Store& store, KeyIndex& index, AccountDirectory& accounts, Verifier& verifier,
+               const ServiceSettings& settings, const KeyFormat& format, const Clock& clock);
+
+  // Errors: kInvalidRequest (with param), kForbidden (type/permission/mode rules),
+  // kNotFound (no such account for an admin), kUnavailable / kInternalError (store).
+  Result<IssuedToken> Create(const Principal& who, const CreateTokenParams& params);
+  Result<Page<TokenRow>> List(const Principal& who, TokenFilter filter, const ListOptions& options);
+  Result<TokenRow> Get(const Principal& who, std::string_view id);
+  Result<TokenRow> Revoke(const Principal& who, std::string_view id);
+  Result<IssuedToken> Roll(const Principal& who, std::string_view id, int64_t grace_seconds);
+
+ private:
+  Status Require(const Principal& who, std::string_view permission) const;
+  Result<std::shared_ptr<const AccountInfo>> ActingAccount(const Principal& who);
+  IssuedToken Mint(const std::string& account_id, std::string name, KeyType type,
+                   std::vector<std::string> permissions, bool livemode,
+                   std::optional<int64_t> expires_at, int64_t now) const;
+  void Publish(const TokenRow& row, std::shared_ptr<const AccountInfo> account);
+
+  Store& store_;
+  KeyIndex& index_;
+  AccountDirectory& accounts_;
+  Verifier& verifier_;
+  const ServiceSettings& settings_;
+  const KeyFormat& format_;
+  const Clock& clock_;
+};
+
+}  // namespace keyward

@@ -1,0 +1,72 @@
+#include "service/usage_recorder.h"
+
+#include <functional>
+
+#include <spdlog/spdlog.h>
+
+namespace keyward {
+
+UsageRecorder::UsageRecorder(Store& store, std::chrono::milliseconds flush_interval)
+    : store_(store), interval_(flush_interval), thread_([this] { Run(); }) {}
+
+UsageRecorder::~UsageRecorder() { Stop(); }
+
+void UsageRecorder::Note(const KeyRecord& record, int64_t now_unix) {
+  int64_t seen = record.last_used_sec.load(std::memory_order_relaxed);
+  if (seen >= now_unix) return;
+  if (!record.last_used_sec.compare_exchange_strong(seen, now_unix, std::memory_order_relaxed)) {
+    return;  // another thread noted this second
+  }
+  Shard& s = shards_[std::hash<std::string>{}(record.token_id) % kShards];
+  std::lock_guard lock(s.mu);
+  int64_t& slot = s.pending[record.token_id];
+  if (slot < now_unix) slot = now_unix;
+}
+
+Status UsageRecorder::Flush() {
+  std::lock_guard flush_lock(flush_mu_);
+  std::vector<TokenUsage> batch;
+  for (Shard& s : shards_) {
+    std::unordered_map<std::string, int64_t> taken;
+    {
+      std::lock_guard lock(s.mu);
+      taken.swap(s.pending);
+    }
+    for (auto& [id, at] : taken) batch.push_back(TokenUsage{id, at});
+  }
+  if (batch.empty()) return Status::Ok();
+  Status st = store_.RecordUsage(batch);
+  if (!st.ok()) {
+    spdlog::warn("usage flush failed, will retry: {}", st.error().message());
+    for (auto& u : batch) {  // put back, keeping the newest
+      Shard& s = shards_[std::hash<std::string>{}(u.token_id) % kShards];
+      std::lock_guard lock(s.mu);
+      int64_t& slot = s.pending[u.token_id];
+      if (slot < u.last_used_at) slot = u.last_used_at;
+    }
+  }
+  return st;
+}
+
+void UsageRecorder::Run() {
+  std::unique_lock lock(stop_mu_);
+  while (!stopping_) {
+    stop_cv_.wait_for(lock, interval_, [this] { return stopping_; });
+    lock.unlock();
+    (void)Flush();
+    lock.lock();
+  }
+}
+
+void UsageRecorder::Stop() {
+  {
+    std::lock_guard lock(stop_mu_);
+    if (stopping_) return;
+    stopping_ = true;
+  }
+  stop_cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+  (void)Flush();
+}
+
+}  // namespace keyward

@@ -1,0 +1,50 @@
+// last_used_at, written off the request path. Note() is called on every successful verification;
+// it costs one relaxed atomic load when the key was already noted this second, otherwise it adds
+// the token to a sharded pending map. A background thread flushes pending updates to the Store in
+// one transaction every flush interval; Stop() flushes everything that is left.
+// Thread-safe.
+#pragma once
+
+#include <array>
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <unordered_map>
+
+#include "service/key_record.h"
+#include "store/store.h"
+
+namespace keyward {
+
+class UsageRecorder {
+ public:
+  UsageRecorder(Store& store, std::chrono::milliseconds flush_interval);
+  ~UsageRecorder();  // calls Stop()
+
+  void Note(const KeyRecord& record, int64_t now_unix);
+  // Writes everything pending now; returns the store's status.
+  Status Flush();
+  // Stops the background thread after a final flush. Idempotent.
+  void Stop();
+
+ private:
+  static constexpr size_t kShards = 16;
+  struct Shard {
+    std::mutex mu;
+    std::unordered_map<std::string, int64_t> pending;  // token id → last_used_at; guarded by mu
+  };
+  void Run();
+
+  Store& store_;
+  std::chrono::milliseconds interval_;
+  std::array<Shard, kShards> shards_;
+  std::mutex flush_mu_;  // one flush at a time
+  std::mutex stop_mu_;
+  std::condition_variable stop_cv_;
+  bool stopping_ = false;  // guarded by stop_mu_
+  std::thread thread_;
+};
+
+}  // namespace keyward

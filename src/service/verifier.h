@@ -1,0 +1,92 @@
+// The hot path: credential → verdict. Three kinds of answer, as in Envoy's ext_authz: allowed
+// (VALID), denied (a catalogue code: UNAUTHORIZED, FORBIDDEN, RATE_LIMITED, ...) and could-not-decide
+// (UNAVAILABLE: the store failed while looking up an unknown key).
+//
+// A known credential never touches the store: shape and checksum are checked first (garbage never
+// reaches a lookup), then the SHA-256 is looked up in the KeyIndex. Unknown digests consult the
+// store once and are remembered as missing for a short time.
+// Thread-safe; no global lock on the path.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "core/clock.h"
+#include "core/key_format.h"
+#include "core/status.h"
+#include "limits/limiter.h"
+#include "service/account_directory.h"
+#include "service/key_index.h"
+#include "service/settings.h"
+#include "service/usage_recorder.h"
+#include "store/store.h"
+
+namespace keyward {
+
+// The rate-limit figures reported in headers and verdicts (API.md 1.3): the tightest bucket.
+struct RateLimitReport {
+  int64_t limit = 0;
+  int64_t remaining = 0;
+  int64_t reset_unix = 0;
+  int64_t reset_after_s = 0;
+  int64_t retry_after_s = 0;  // set when refused
+  int64_t window_seconds = 0;
+  std::string policy;         // "per-key" or "per-route"
+};
+
+struct Verdict {
+  std::optional<ErrorCode> error;  // nullopt: VALID
+  std::string message;             // public; set when error
+  KeyRecordPtr record;             // the identified credential, when it was identified
+  std::optional<RateLimitReport> ratelimit;
+  int64_t charged = 0;
+
+  bool valid() const { return !error.has_value(); }
+  static Verdict Deny(ErrorCode code, std::string message, KeyRecordPtr record = nullptr) {
+    Verdict v;
+    v.error = code;
+    v.message = std::move(message);
+    v.record = std::move(record);
+    return v;
+  }
+};
+
+enum class Consume { kYes, kNo };  // kNo: a dry run (the CLI's verify) — no limits, no usage
+
+class Verifier {
+ public:
+  Verifier(Store& store, KeyIndex& index, AccountDirectory& accounts, Limiter& limiter,
+           UsageRecorder& usage, const ServiceSettings& settings, const KeyFormat& format,
+           const Clock& clock);
+
+  // Shape, checksum, lookup, revocation and expiry. On success the record of a live credential.
+  // Errors: kUnauthorized (missing/malformed/unknown/revoked/expired key), kTokenExpired (an
+  // expired access token), kUnavailable (store failure on an unknown digest).
+  Result<KeyRecordPtr> Identify(std::string_view credential);
+
+  // Everything a protected request needs: Identify, then type and permission for the matched
+  // route, then the per-key and per-route limits; notes usage when VALID and consume is kYes.
+  Verdict Verify(std::string_view credential, std::string_view method, std::string_view path,
+                 Consume consume = Consume::kYes);
+
+  // Admission of a management call made with an identified key: its per-key limit only.
+  Verdict AdmitManagement(const KeyRecordPtr& record);
+
+  // Builds the record published in the index for a stored token.
+  KeyRecordPtr MakeRecord(const TokenRow& row, std::shared_ptr<const AccountInfo> account) const;
+
+ private:
+  Verdict Admit(Verdict verdict, const RouteRule* rule, Consume consume);
+
+  Store& store_;
+  KeyIndex& index_;
+  AccountDirectory& accounts_;
+  Limiter& limiter_;
+  UsageRecorder& usage_;
+  const ServiceSettings& settings_;
+  const KeyFormat& format_;
+  const Clock& clock_;
+};
+
+}  // namespace keyward

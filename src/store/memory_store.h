@@ -1,0 +1,69 @@
+// The in-memory Store for tests: the same contract and the same observable behaviour as
+// SqliteStore (ordering, pagination, uniqueness, foreign keys, error codes), with nothing on disk.
+// Every row lives in std::maps keyed by an insertion sequence, so "newest first" is insertion
+// order reversed, as in SQL.
+//
+// Thread-safety: all methods may be called concurrently; one mutex guards all state. Not meant for
+// production load (lists and ForEachUnrevokedToken scan every token).
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+
+#include "store/store.h"
+
+namespace keyward {
+
+class MemoryStore final : public Store {
+ public:
+  MemoryStore() = default;
+
+  Status CreateAccount(const AccountRow& account) override;
+  Result<std::optional<AccountRow>> GetAccount(std::string_view id) override;
+  Result<std::optional<AccountRow>> GetAccountByEmail(std::string_view email) override;
+  Result<Page<AccountRow>> ListAccounts(const ListOptions& options) override;
+  Result<std::optional<AccountRow>> AddCredits(std::string_view id, int64_t amount) override;
+
+  Status InsertToken(const TokenRow& token) override;
+  Result<std::optional<TokenRow>> GetToken(std::string_view account_id,
+                                           std::string_view id) override;
+  Result<std::optional<TokenRow>> FindTokenByHash(const Digest& key_hash) override;
+  Result<Page<TokenRow>> ListTokens(std::string_view account_id, TokenFilter filter,
+                                    int64_t now_unix, const ListOptions& options) override;
+  Result<std::optional<TokenRow>> RevokeToken(std::string_view account_id, std::string_view id,
+                                              int64_t now_unix) override;
+  Result<std::optional<TokenRow>> RollToken(std::string_view account_id, std::string_view old_id,
+                                            const TokenRow& replacement,
+                                            std::optional<int64_t> old_expires_at,
+                                            int64_t now_unix) override;
+  // Calls `fn` with copies made under the lock, after releasing it (so `fn` may use the store).
+  Status ForEachUnrevokedToken(const std::function<void(TokenRow&&)>& fn) override;
+  Status RecordUsage(const std::vector<TokenUsage>& usage) override;
+
+  Status InsertAdminKey(const AdminKeyRow& key) override;
+  Result<std::optional<AdminKeyRow>> FindAdminKeyByHash(const Digest& key_hash) override;
+  Result<int64_t> CountAdminKeys() override;
+
+  Status Ping() override;
+
+ private:
+  TokenRow* FindToken(std::string_view account_id, std::string_view id);  // requires mu_
+  Status InsertTokenLocked(const TokenRow& token);                        // requires mu_
+
+  std::mutex mu_;
+  int64_t next_seq_ = 1;                                   // guarded by mu_
+  std::map<int64_t, AccountRow> accounts_;                 // guarded by mu_; by seq
+  std::unordered_map<std::string, int64_t> account_seq_;   // guarded by mu_; id → seq
+  std::unordered_map<std::string, int64_t> email_seq_;     // guarded by mu_; ASCII-lowercased
+  std::map<int64_t, TokenRow> tokens_;                     // guarded by mu_; by seq
+  std::unordered_map<std::string, int64_t> token_seq_;     // guarded by mu_; id → seq
+  std::map<Digest, int64_t> token_hash_seq_;               // guarded by mu_
+  std::map<int64_t, AdminKeyRow> admin_keys_;              // guarded by mu_; by seq
+  std::unordered_map<std::string, int64_t> admin_id_seq_;  // guarded by mu_
+  std::map<Digest, int64_t> admin_hash_seq_;               // guarded by mu_
+};
+
+}  // namespace keyward

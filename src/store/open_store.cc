@@ -1,0 +1,79 @@
+// OpenStore: store URLs.
+//   sqlite://PATH[?synchronous=full|normal]   PATH relative to the working directory, or absolute
+//                                             (sqlite:///var/lib/keyward.db); its directory is
+//                                             created when missing
+//   memory://                                 an empty in-memory store (tests)
+#include <filesystem>
+#include <system_error>
+
+#include "store/memory_store.h"
+#include "store/sqlite/sqlite_store.h"
+#include "store/store.h"
+
+namespace keyward {
+namespace {
+
+constexpr std::string_view kSqliteScheme = "sqlite://";
+constexpr std::string_view kMemoryUrl = "memory://";
+
+Result<SqliteOptions> ParseSqliteQuery(std::string_view query) {
+  SqliteOptions options;
+  while (!query.empty()) {
+    const size_t amp = query.find('&');
+    const std::string_view pair = query.substr(0, amp);
+    query = amp == std::string_view::npos ? std::string_view() : query.substr(amp + 1);
+    if (pair == "synchronous=full") {
+      options.synchronous = sqlite::Synchronous::kFull;
+    } else if (pair == "synchronous=normal") {
+      options.synchronous = sqlite::Synchronous::kNormal;
+    } else {
+      return InvalidRequest("Unsupported store url option '" + std::string(pair) +
+                            "': sqlite:// accepts only synchronous=full or synchronous=normal.");
+    }
+  }
+  return options;
+}
+
+Result<std::unique_ptr<Store>> OpenSqlite(std::string_view rest) {
+  const size_t question = rest.find('?');
+  const std::string path(rest.substr(0, question));
+  Result<SqliteOptions> options = ParseSqliteQuery(
+      question == std::string_view::npos ? std::string_view() : rest.substr(question + 1));
+  if (!options.ok()) return options.error();
+  if (path.empty()) {
+    return InvalidRequest(
+        "The store url sqlite:// needs a file path, e.g. sqlite://data/keyward.db.");
+  }
+  if (path == ":memory:" || path.starts_with("file:")) {
+    return InvalidRequest(
+        "The store url sqlite:// needs a file path; use memory:// for a store "
+        "that is not kept.");
+  }
+  const std::filesystem::path parent = std::filesystem::path(path).parent_path();
+  if (!parent.empty()) {
+    std::error_code ec;
+    std::filesystem::create_directories(parent, ec);
+    if (ec) {
+      return Error(ErrorCode::kUnavailable,
+                   "Cannot create the store directory " + parent.string() + ": " + ec.message());
+    }
+  }
+  Result<std::unique_ptr<SqliteStore>> store = SqliteStore::Open(path, *options);
+  if (!store.ok()) return store.error();
+  return std::unique_ptr<Store>(std::move(store).value());
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Store>> OpenStore(std::string_view url) {
+  if (url.starts_with(kSqliteScheme)) return OpenSqlite(url.substr(kSqliteScheme.size()));
+  if (url == kMemoryUrl) return std::unique_ptr<Store>(std::make_unique<MemoryStore>());
+  // Name only the scheme: a url may carry a password.
+  const size_t colon = url.find(':');
+  const std::string scheme(url.substr(0, colon == std::string_view::npos ? 0 : colon));
+  return InvalidRequest("Unsupported store url" +
+                        (scheme.empty() ? std::string() : " scheme '" + scheme + "'") +
+                        ": expected sqlite://PATH or memory://.");
+}
+
+}  // namespace keyward

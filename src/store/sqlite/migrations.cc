@@ -1,0 +1,100 @@
+#include "store/sqlite/migrations.h"
+
+#include <array>
+#include <string>
+
+namespace keyward::sqlite {
+namespace {
+
+// Version 1: accounts, API keys ("tokens") and admin keys. `seq` orders rows newest first;
+// `email` is NULL when empty so that only real addresses are unique; permissions are joined
+// with commas (a permission never contains one).
+constexpr std::string_view kV1 = R"sql(
+CREATE TABLE accounts (
+  seq           INTEGER PRIMARY KEY,
+  id            TEXT    NOT NULL UNIQUE,
+  email         TEXT    COLLATE NOCASE UNIQUE,
+  name          TEXT    NOT NULL DEFAULT '',
+  credits       INTEGER,
+  credits_used  INTEGER NOT NULL DEFAULT 0,
+  plan          TEXT    NOT NULL,
+  password_hash TEXT    NOT NULL DEFAULT '',
+  created       INTEGER NOT NULL
+);
+CREATE TABLE tokens (
+  seq          INTEGER PRIMARY KEY,
+  id           TEXT    NOT NULL UNIQUE,
+  account_id   TEXT    NOT NULL REFERENCES accounts(id),
+  name         TEXT    NOT NULL DEFAULT '',
+  type         TEXT    NOT NULL CHECK (type IN ('secret', 'publishable', 'restricted')),
+  key_hash     BLOB    NOT NULL UNIQUE CHECK (length(key_hash) = 32),
+  key_prefix   TEXT    NOT NULL,
+  last4        TEXT    NOT NULL,
+  permissions  TEXT    NOT NULL DEFAULT '',
+  livemode     INTEGER NOT NULL CHECK (livemode IN (0, 1)),
+  created      INTEGER NOT NULL,
+  expires_at   INTEGER,
+  revoked_at   INTEGER,
+  last_used_at INTEGER
+);
+CREATE INDEX tokens_account_seq ON tokens (account_id, seq);
+CREATE TABLE admin_keys (
+  seq        INTEGER PRIMARY KEY,
+  id         TEXT    NOT NULL UNIQUE,
+  name       TEXT    NOT NULL DEFAULT '',
+  key_hash   BLOB    NOT NULL UNIQUE CHECK (length(key_hash) = 32),
+  key_prefix TEXT    NOT NULL,
+  last4      TEXT    NOT NULL,
+  created    INTEGER NOT NULL,
+  revoked_at INTEGER
+);
+)sql";
+
+constexpr std::array<std::string_view, 1> kMigrations = {kV1};
+
+constexpr char kCreateVersionTable[] =
+    "CREATE TABLE IF NOT EXISTS schema_migrations ("
+    "version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)";
+constexpr char kCurrentVersion[] = "SELECT COALESCE(MAX(version), 0) FROM schema_migrations";
+constexpr char kRecordVersion[] =
+    "INSERT INTO schema_migrations (version, applied_at) "
+    "VALUES (?1, CAST(strftime('%s', 'now') AS INTEGER))";
+
+}  // namespace
+
+std::span<const std::string_view> Migrations() {
+  return kMigrations;
+}
+
+Status Migrate(Connection& conn) {
+  Transaction tx(conn);
+  if (Status s = tx.Begin(); !s.ok()) return s;
+  if (Status s = conn.Exec(kCreateVersionTable, "create schema_migrations"); !s.ok()) return s;
+
+  int64_t current = 0;
+  {
+    Result<Stmt> stmt = conn.Prepare(kCurrentVersion);
+    if (!stmt.ok()) return stmt.error();
+    Result<bool> row = stmt->Step();
+    if (!row.ok()) return row.error();
+    current = stmt->Int(0);
+  }
+  const auto known = static_cast<int64_t>(kMigrations.size());
+  if (current > known) {
+    return Error(ErrorCode::kInternalError,
+                 "sqlite: database schema version " + std::to_string(current) +
+                     " is newer than this binary supports (" + std::to_string(known) + ")");
+  }
+  for (int64_t version = current + 1; version <= known; ++version) {
+    const std::string sql(kMigrations[version - 1]);  // sqlite3_exec needs a terminated string
+    const std::string context = "migration " + std::to_string(version);
+    if (Status s = conn.Exec(sql.c_str(), context); !s.ok()) return s;
+    Result<Stmt> record = conn.Prepare(kRecordVersion);
+    if (!record.ok()) return record.error();
+    record->Bind(1, version);
+    if (Status s = record->Run(); !s.ok()) return s;
+  }
+  return tx.Commit();
+}
+
+}  // namespace keyward::sqlite

@@ -1,0 +1,87 @@
+// The Store on one SQLite file in WAL mode: a single writer connection behind a mutex for every
+// write, and a lazily grown pool of read-only connections so that reads never wait for a write.
+// Several SqliteStore instances (in one process or several, e.g. the CLI beside a running server)
+// may share a file: SQLite's locks and a busy timeout (5 s by default) serialise their writers.
+//
+// Thread-safety: all methods may be called concurrently from any thread (see Store).
+// Durability: with Synchronous::kFull (the default) a write is on disk when the call returns OK;
+// kNormal may lose the last commits on power loss (never on a process crash).
+// Errors: busy or locked beyond the timeout, or a file that cannot be opened → kUnavailable;
+// anything else from SQLite → kInternalError (see Store for kInvalidRequest).
+#pragma once
+
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "store/sqlite/connection.h"
+#include "store/sqlite/read_pool.h"
+#include "store/store.h"
+
+namespace keyward {
+
+struct SqliteOptions {
+  sqlite::Synchronous synchronous = sqlite::Synchronous::kFull;
+  int busy_timeout_ms = 5000;  // how long a write waits for another writer before kUnavailable
+  int read_connections = 4;    // the most read-only connections opened at once
+};
+
+class SqliteStore final : public Store {
+ public:
+  // Opens (creating if needed) the database file at `path` — its directory must exist — and
+  // applies pending migrations.
+  static Result<std::unique_ptr<SqliteStore>> Open(const std::string& path,
+                                                   SqliteOptions options = {});
+  ~SqliteStore() override;
+
+  Status CreateAccount(const AccountRow& account) override;
+  Result<std::optional<AccountRow>> GetAccount(std::string_view id) override;
+  Result<std::optional<AccountRow>> GetAccountByEmail(std::string_view email) override;
+  Result<Page<AccountRow>> ListAccounts(const ListOptions& options) override;
+  Result<std::optional<AccountRow>> AddCredits(std::string_view id, int64_t amount) override;
+
+  Status InsertToken(const TokenRow& token) override;
+  Result<std::optional<TokenRow>> GetToken(std::string_view account_id,
+                                           std::string_view id) override;
+  Result<std::optional<TokenRow>> FindTokenByHash(const Digest& key_hash) override;
+  Result<Page<TokenRow>> ListTokens(std::string_view account_id, TokenFilter filter,
+                                    int64_t now_unix, const ListOptions& options) override;
+  Result<std::optional<TokenRow>> RevokeToken(std::string_view account_id, std::string_view id,
+                                              int64_t now_unix) override;
+  Result<std::optional<TokenRow>> RollToken(std::string_view account_id, std::string_view old_id,
+                                            const TokenRow& replacement,
+                                            std::optional<int64_t> old_expires_at,
+                                            int64_t now_unix) override;
+  Status ForEachUnrevokedToken(const std::function<void(TokenRow&&)>& fn) override;
+  Status RecordUsage(const std::vector<TokenUsage>& usage) override;
+
+  Status InsertAdminKey(const AdminKeyRow& key) override;
+  Result<std::optional<AdminKeyRow>> FindAdminKeyByHash(const Digest& key_hash) override;
+  Result<int64_t> CountAdminKeys() override;
+
+  Status Ping() override;
+
+ private:
+  SqliteStore(std::unique_ptr<sqlite::Connection> writer, const std::string& path,
+              const SqliteOptions& options);
+
+  // Runs fn(Connection&) on the writer connection, holding the writer mutex.
+  template <class F>
+  auto Write(F&& fn) {
+    std::lock_guard lock(write_mu_);
+    return fn(*writer_);
+  }
+  // Runs fn(Connection&) on a pooled read-only connection.
+  template <class F>
+  auto Read(F&& fn) -> decltype(fn(std::declval<sqlite::Connection&>())) {
+    Result<sqlite::ReadPool::Lease> lease = readers_.Acquire();
+    if (!lease.ok()) return lease.error();
+    return fn(**lease);
+  }
+
+  std::mutex write_mu_;
+  std::unique_ptr<sqlite::Connection> writer_;  // guarded by write_mu_
+  sqlite::ReadPool readers_;                    // destroyed before the writer (declared after)
+};
+
+}  // namespace keyward

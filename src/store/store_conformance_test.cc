@@ -1,0 +1,743 @@
+// The Store contract (store.h), run against every backend. A backend is a factory that makes an
+// empty store whose files (if any) go under a scratch directory; add PostgreSQL by adding a
+// StoreBackend to kBackends below (e.g. only when a test database URL is set in the environment).
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <functional>
+#include <memory>
+#include <set>
+#include <string>
+#include <thread>
+#include <tuple>
+#include <vector>
+
+#include "core/sha256.h"
+#include "store/memory_store.h"
+#include "store/sqlite/sqlite_store.h"
+#include "store/store.h"
+#include "store/store_test_util.h"
+
+namespace keyward {
+namespace {
+
+using testing_util::HashOf;
+using testing_util::MakeAccount;
+using testing_util::MakeAdminKey;
+using testing_util::MakeToken;
+using testing_util::ScratchDir;
+using V = std::vector<std::string>;
+
+struct StoreBackend {
+  std::string name;
+  std::function<std::unique_ptr<Store>(const ScratchDir& dir)> make;
+};
+
+std::unique_ptr<Store> MakeMemory(const ScratchDir&) { return std::make_unique<MemoryStore>(); }
+
+std::unique_ptr<Store> MakeSqlite(const ScratchDir& dir) {
+  Result<std::unique_ptr<SqliteStore>> store = SqliteStore::Open(dir.File("keyward.db"));
+  if (!store.ok()) {
+    ADD_FAILURE() << store.error().message();
+    return nullptr;
+  }
+  return std::move(store).value();
+}
+
+const StoreBackend kBackends[] = {
+    {"Memory", MakeMemory},
+    {"Sqlite", MakeSqlite},
+};
+
+auto AccountFields(const AccountRow& a) {
+  return std::tie(a.id, a.email, a.name, a.credits, a.credits_used, a.plan, a.password_hash,
+                  a.created);
+}
+auto TokenFields(const TokenRow& t) {
+  return std::tie(t.id, t.account_id, t.name, t.type, t.key_hash, t.key_prefix, t.last4,
+                  t.permissions, t.livemode, t.created, t.expires_at, t.revoked_at,
+                  t.last_used_at);
+}
+auto AdminKeyFields(const AdminKeyRow& k) {
+  return std::tie(k.id, k.name, k.key_hash, k.key_prefix, k.last4, k.created, k.revoked_at);
+}
+
+template <class T>
+std::vector<std::string> Ids(const Page<T>& page) {
+  std::vector<std::string> ids;
+  for (const T& row : page.items) ids.push_back(row.id);
+  return ids;
+}
+
+ListOptions Options(int limit, std::string starting_after = {}) {
+  ListOptions o;
+  o.limit = limit;
+  o.starting_after = std::move(starting_after);
+  return o;
+}
+
+constexpr int64_t kNow = 1'800'000'000;
+
+class StoreConformanceTest : public ::testing::TestWithParam<StoreBackend> {
+ protected:
+  void SetUp() override {
+    store_ = GetParam().make(dir_);
+    ASSERT_NE(store_, nullptr);
+  }
+  void TearDown() override { store_.reset(); }  // before the scratch directory goes
+
+  Store& store() { return *store_; }
+
+  void CreateAccount(const std::string& id, const std::string& email = {}) {
+    ASSERT_TRUE(store().CreateAccount(MakeAccount(id, email)).ok()) << id;
+  }
+  void InsertToken(const TokenRow& token) {
+    Status s = store().InsertToken(token);
+    ASSERT_TRUE(s.ok()) << s.error().message();
+  }
+  TokenRow GetTokenOrDie(const std::string& account, const std::string& id) {
+    Result<std::optional<TokenRow>> t = store().GetToken(account, id);
+    EXPECT_TRUE(t.ok());
+    EXPECT_TRUE(t.ok() && t->has_value()) << id;
+    return t.ok() && t->has_value() ? **t : TokenRow{};
+  }
+  std::vector<std::string> ListTokenIds(const std::string& account, TokenFilter filter,
+                                        int limit = 100, const std::string& after = {}) {
+    Result<Page<TokenRow>> page = store().ListTokens(account, filter, kNow, Options(limit, after));
+    EXPECT_TRUE(page.ok());
+    return page.ok() ? Ids(*page) : std::vector<std::string>{};
+  }
+
+  // acct_1, oldest to newest: active, revoked, expired (at exactly now), future expiry,
+  // revoked and expired, long expired. acct_2 has one active token between them.
+  void InsertTokensForLists() {
+    CreateAccount("acct_1");
+    CreateAccount("acct_2");
+    TokenRow active = MakeToken("tok_active", "acct_1", 1);
+    TokenRow revoked = MakeToken("tok_revoked", "acct_1", 2);
+    revoked.revoked_at = kNow - 10;
+    TokenRow other = MakeToken("tok_other", "acct_2", 3);
+    TokenRow expired_now = MakeToken("tok_expired_now", "acct_1", 4);
+    expired_now.expires_at = kNow;
+    TokenRow future = MakeToken("tok_future", "acct_1", 5);
+    future.expires_at = kNow + 1;
+    TokenRow both = MakeToken("tok_revoked_expired", "acct_1", 6);
+    both.expires_at = kNow - 100;
+    both.revoked_at = kNow - 50;
+    TokenRow old = MakeToken("tok_expired_old", "acct_1", 7);
+    old.expires_at = kNow - 1000;
+    for (const TokenRow& t : {active, revoked, other, expired_now, future, both, old}) {
+      InsertToken(t);
+    }
+  }
+
+  ScratchDir dir_;
+  std::unique_ptr<Store> store_;
+};
+
+// --- accounts ---
+
+TEST_P(StoreConformanceTest, CreateThenGetAccountReturnsEveryField) {
+  AccountRow a = MakeAccount("acct_1", "Ada@Example.com");
+  ASSERT_TRUE(store().CreateAccount(a).ok());
+  AccountRow unlimited = MakeAccount("acct_2", "bob@example.com");
+  unlimited.credits = std::nullopt;
+  unlimited.password_hash = "";
+  ASSERT_TRUE(store().CreateAccount(unlimited).ok());
+
+  Result<std::optional<AccountRow>> got = store().GetAccount("acct_1");
+  ASSERT_TRUE(got.ok());
+  ASSERT_TRUE(got->has_value());
+  EXPECT_EQ(AccountFields(**got), AccountFields(a));
+  got = store().GetAccount("acct_2");
+  ASSERT_TRUE(got.ok() && got->has_value());
+  EXPECT_EQ(AccountFields(**got), AccountFields(unlimited));
+}
+
+TEST_P(StoreConformanceTest, UnknownAccountIsNotFoundNotAnError) {
+  Result<std::optional<AccountRow>> got = store().GetAccount("acct_missing");
+  ASSERT_TRUE(got.ok());
+  EXPECT_FALSE(got->has_value());
+  got = store().GetAccountByEmail("nobody@example.com");
+  ASSERT_TRUE(got.ok());
+  EXPECT_FALSE(got->has_value());
+}
+
+TEST_P(StoreConformanceTest, GetAccountByEmailIgnoresCase) {
+  CreateAccount("acct_1", "Ada@Example.com");
+  Result<std::optional<AccountRow>> got = store().GetAccountByEmail("ada@EXAMPLE.COM");
+  ASSERT_TRUE(got.ok());
+  ASSERT_TRUE(got->has_value());
+  EXPECT_EQ((*got)->id, "acct_1");
+  EXPECT_EQ((*got)->email, "Ada@Example.com");  // stored as given
+}
+
+TEST_P(StoreConformanceTest, DuplicateEmailInAnyCaseIsInvalidRequestOnEmail) {
+  CreateAccount("acct_1", "ada@example.com");
+  Status s = store().CreateAccount(MakeAccount("acct_2", "ADA@example.COM"));
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.error().code(), ErrorCode::kInvalidRequest);
+  EXPECT_EQ(s.error().param(), "email");
+  Result<std::optional<AccountRow>> second = store().GetAccount("acct_2");
+  ASSERT_TRUE(second.ok());
+  EXPECT_FALSE(second->has_value());
+}
+
+TEST_P(StoreConformanceTest, EmptyEmailMayRepeatAndIsNeverFound) {
+  CreateAccount("acct_1");
+  CreateAccount("acct_2");
+  CreateAccount("acct_3");
+  Result<std::optional<AccountRow>> got = store().GetAccount("acct_2");
+  ASSERT_TRUE(got.ok() && got->has_value());
+  EXPECT_EQ((*got)->email, "");
+  got = store().GetAccountByEmail("");
+  ASSERT_TRUE(got.ok());
+  EXPECT_FALSE(got->has_value());
+}
+
+TEST_P(StoreConformanceTest, DuplicateAccountIdIsInternalError) {
+  CreateAccount("acct_1", "a@example.com");
+  Status s = store().CreateAccount(MakeAccount("acct_1", "b@example.com"));
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.error().code(), ErrorCode::kInternalError);
+}
+
+TEST_P(StoreConformanceTest, ListAccountsEmpty) {
+  Result<Page<AccountRow>> page = store().ListAccounts(Options(10));
+  ASSERT_TRUE(page.ok());
+  EXPECT_TRUE(page->items.empty());
+  EXPECT_FALSE(page->has_more);
+}
+
+TEST_P(StoreConformanceTest, ListAccountsNewestFirstInPages) {
+  for (int i = 1; i <= 5; ++i) CreateAccount("acct_" + std::to_string(i));
+
+  Result<Page<AccountRow>> page = store().ListAccounts(Options(2));
+  ASSERT_TRUE(page.ok());
+  EXPECT_EQ(Ids(*page), (std::vector<std::string>{"acct_5", "acct_4"}));
+  EXPECT_TRUE(page->has_more);
+  EXPECT_EQ(AccountFields(page->items[0]), AccountFields(MakeAccount("acct_5")));
+
+  page = store().ListAccounts(Options(2, "acct_4"));
+  ASSERT_TRUE(page.ok());
+  EXPECT_EQ(Ids(*page), (std::vector<std::string>{"acct_3", "acct_2"}));
+  EXPECT_TRUE(page->has_more);
+
+  page = store().ListAccounts(Options(2, "acct_2"));
+  ASSERT_TRUE(page.ok());
+  EXPECT_EQ(Ids(*page), (std::vector<std::string>{"acct_1"}));
+  EXPECT_FALSE(page->has_more);
+
+  page = store().ListAccounts(Options(5));  // exactly all: no more
+  ASSERT_TRUE(page.ok());
+  EXPECT_EQ(page->items.size(), 5u);
+  EXPECT_FALSE(page->has_more);
+
+  page = store().ListAccounts(Options(10, "acct_1"));  // after the oldest: empty
+  ASSERT_TRUE(page.ok());
+  EXPECT_TRUE(page->items.empty());
+  EXPECT_FALSE(page->has_more);
+}
+
+TEST_P(StoreConformanceTest, ListAccountsUnknownStartingAfterIsInvalidRequest) {
+  CreateAccount("acct_1");
+  Result<Page<AccountRow>> page = store().ListAccounts(Options(10, "acct_missing"));
+  ASSERT_FALSE(page.ok());
+  EXPECT_EQ(page.error().code(), ErrorCode::kInvalidRequest);
+  EXPECT_EQ(page.error().param(), "starting_after");
+}
+
+TEST_P(StoreConformanceTest, AddCreditsAddsSubtractsAndClampsAtZero) {
+  CreateAccount("acct_1");  // 100 credits
+  Result<std::optional<AccountRow>> a = store().AddCredits("acct_1", 50);
+  ASSERT_TRUE(a.ok() && a->has_value());
+  EXPECT_EQ((*a)->credits, 150);
+  a = store().AddCredits("acct_1", -30);
+  ASSERT_TRUE(a.ok() && a->has_value());
+  EXPECT_EQ((*a)->credits, 120);
+  a = store().AddCredits("acct_1", -1000);
+  ASSERT_TRUE(a.ok() && a->has_value());
+  EXPECT_EQ((*a)->credits, 0);
+  EXPECT_EQ((*a)->credits_used, 7);  // untouched
+  a = store().AddCredits("acct_1", 0);
+  ASSERT_TRUE(a.ok() && a->has_value());
+  EXPECT_EQ((*a)->credits, 0);
+
+  a = store().GetAccount("acct_1");  // the change is stored, not only returned
+  ASSERT_TRUE(a.ok() && a->has_value());
+  EXPECT_EQ((*a)->credits, 0);
+}
+
+TEST_P(StoreConformanceTest, AddCreditsSaturatesInsteadOfOverflowing) {
+  CreateAccount("acct_1");
+  Result<std::optional<AccountRow>> a =
+      store().AddCredits("acct_1", std::numeric_limits<int64_t>::max());
+  ASSERT_TRUE(a.ok() && a->has_value());
+  EXPECT_EQ((*a)->credits, std::numeric_limits<int64_t>::max());
+  a = store().AddCredits("acct_1", std::numeric_limits<int64_t>::min());
+  ASSERT_TRUE(a.ok() && a->has_value());
+  EXPECT_EQ((*a)->credits, 0);
+}
+
+TEST_P(StoreConformanceTest, AddCreditsLeavesUnlimitedUnlimited) {
+  AccountRow unlimited = MakeAccount("acct_1");
+  unlimited.credits = std::nullopt;
+  ASSERT_TRUE(store().CreateAccount(unlimited).ok());
+  for (int64_t amount : {int64_t{50}, int64_t{-50}, int64_t{-1'000'000}}) {
+    Result<std::optional<AccountRow>> a = store().AddCredits("acct_1", amount);
+    ASSERT_TRUE(a.ok() && a->has_value());
+    EXPECT_EQ((*a)->credits, std::nullopt);
+  }
+}
+
+TEST_P(StoreConformanceTest, AddCreditsToUnknownAccountIsNullopt) {
+  Result<std::optional<AccountRow>> a = store().AddCredits("acct_missing", 10);
+  ASSERT_TRUE(a.ok());
+  EXPECT_FALSE(a->has_value());
+}
+
+// --- tokens ---
+
+TEST_P(StoreConformanceTest, InsertThenGetTokenReturnsEveryField) {
+  CreateAccount("acct_1");
+  TokenRow t = MakeToken("tok_1", "acct_1", 1);
+  t.type = KeyType::kRestricted;
+  t.permissions = {"tokens:read", "extractions:*", "billing:read"};
+  t.livemode = false;
+  t.expires_at = kNow + 3600;
+  t.last_used_at = kNow - 5;
+  InsertToken(t);
+  TokenRow p = MakeToken("tok_2", "acct_1", 2);
+  p.type = KeyType::kPublishable;
+  p.revoked_at = kNow - 1;
+  InsertToken(p);
+
+  EXPECT_EQ(TokenFields(GetTokenOrDie("acct_1", "tok_1")), TokenFields(t));
+  EXPECT_EQ(TokenFields(GetTokenOrDie("acct_1", "tok_2")), TokenFields(p));
+}
+
+TEST_P(StoreConformanceTest, SinglePermissionAndNoPermissionsRoundTrip) {
+  CreateAccount("acct_1");
+  TokenRow one = MakeToken("tok_1", "acct_1", 1);
+  one.permissions = {"*"};
+  InsertToken(one);
+  InsertToken(MakeToken("tok_2", "acct_1", 2));
+  EXPECT_EQ(GetTokenOrDie("acct_1", "tok_1").permissions, std::vector<std::string>{"*"});
+  EXPECT_TRUE(GetTokenOrDie("acct_1", "tok_2").permissions.empty());
+}
+
+TEST_P(StoreConformanceTest, GetTokenIsScopedToItsAccount) {
+  CreateAccount("acct_1");
+  CreateAccount("acct_2");
+  InsertToken(MakeToken("tok_1", "acct_1", 1));
+  Result<std::optional<TokenRow>> other = store().GetToken("acct_2", "tok_1");
+  ASSERT_TRUE(other.ok());
+  EXPECT_FALSE(other->has_value());
+  Result<std::optional<TokenRow>> missing = store().GetToken("acct_1", "tok_missing");
+  ASSERT_TRUE(missing.ok());
+  EXPECT_FALSE(missing->has_value());
+}
+
+TEST_P(StoreConformanceTest, FindTokenByHash) {
+  CreateAccount("acct_1");
+  TokenRow t = MakeToken("tok_1", "acct_1", 42);
+  InsertToken(t);
+  Result<std::optional<TokenRow>> found = store().FindTokenByHash(HashOf(42));
+  ASSERT_TRUE(found.ok());
+  ASSERT_TRUE(found->has_value());
+  EXPECT_EQ(TokenFields(**found), TokenFields(t));
+  Result<std::optional<TokenRow>> unknown = store().FindTokenByHash(HashOf(43));
+  ASSERT_TRUE(unknown.ok());
+  EXPECT_FALSE(unknown->has_value());
+}
+
+TEST_P(StoreConformanceTest, FindTokenByHashFindsRevokedTokensToo) {
+  CreateAccount("acct_1");
+  TokenRow t = MakeToken("tok_1", "acct_1", 1);
+  t.revoked_at = kNow;
+  InsertToken(t);
+  Result<std::optional<TokenRow>> found = store().FindTokenByHash(HashOf(1));
+  ASSERT_TRUE(found.ok() && found->has_value());
+  EXPECT_EQ((*found)->revoked_at, kNow);
+}
+
+TEST_P(StoreConformanceTest, DuplicateTokenIdOrHashIsInternalErrorWithoutKeyMaterial) {
+  CreateAccount("acct_1");
+  InsertToken(MakeToken("tok_1", "acct_1", 1));
+  Status same_id = store().InsertToken(MakeToken("tok_1", "acct_1", 2));
+  ASSERT_FALSE(same_id.ok());
+  EXPECT_EQ(same_id.error().code(), ErrorCode::kInternalError);
+  Status same_hash = store().InsertToken(MakeToken("tok_2", "acct_1", 1));
+  ASSERT_FALSE(same_hash.ok());
+  EXPECT_EQ(same_hash.error().code(), ErrorCode::kInternalError);
+  EXPECT_EQ(same_hash.error().message().find(DigestHex(HashOf(1))), std::string::npos);
+  Result<std::optional<TokenRow>> tok2 = store().GetToken("acct_1", "tok_2");
+  ASSERT_TRUE(tok2.ok());
+  EXPECT_FALSE(tok2->has_value());
+}
+
+TEST_P(StoreConformanceTest, TokenForUnknownAccountIsRefused) {
+  Status s = store().InsertToken(MakeToken("tok_1", "acct_missing", 1));
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.error().code(), ErrorCode::kInternalError);
+  Result<std::optional<TokenRow>> found = store().FindTokenByHash(HashOf(1));
+  ASSERT_TRUE(found.ok());
+  EXPECT_FALSE(found->has_value());
+}
+
+TEST_P(StoreConformanceTest, ListTokensEachFilterNewestFirst) {
+  InsertTokensForLists();
+  EXPECT_EQ(ListTokenIds("acct_1", TokenFilter::kAll),
+            (V{"tok_expired_old", "tok_revoked_expired", "tok_future", "tok_expired_now",
+               "tok_revoked", "tok_active"}));
+  EXPECT_EQ(ListTokenIds("acct_1", TokenFilter::kActive), (V{"tok_future", "tok_active"}));
+  EXPECT_EQ(ListTokenIds("acct_1", TokenFilter::kRevoked),
+            (V{"tok_revoked_expired", "tok_revoked"}));
+  EXPECT_EQ(ListTokenIds("acct_1", TokenFilter::kExpired),
+            (V{"tok_expired_old", "tok_expired_now"}));
+  EXPECT_EQ(ListTokenIds("acct_2", TokenFilter::kAll), (V{"tok_other"}));
+  EXPECT_TRUE(ListTokenIds("acct_missing", TokenFilter::kAll).empty());
+}
+
+TEST_P(StoreConformanceTest, ListTokensFiltersUseTheGivenTime) {
+  InsertTokensForLists();
+  Result<Page<TokenRow>> later =
+      store().ListTokens("acct_1", TokenFilter::kActive, kNow + 1, Options(100));
+  ASSERT_TRUE(later.ok());
+  EXPECT_EQ(Ids(*later), (V{"tok_active"}));
+  Result<Page<TokenRow>> earlier =
+      store().ListTokens("acct_1", TokenFilter::kExpired, kNow - 1, Options(100));
+  ASSERT_TRUE(earlier.ok());
+  EXPECT_EQ(Ids(*earlier), (V{"tok_expired_old"}));
+}
+
+TEST_P(StoreConformanceTest, ListTokensPagesWithLimitStartingAfterAndHasMore) {
+  InsertTokensForLists();
+  Result<Page<TokenRow>> page = store().ListTokens("acct_1", TokenFilter::kAll, kNow, Options(2));
+  ASSERT_TRUE(page.ok());
+  EXPECT_EQ(Ids(*page), (V{"tok_expired_old", "tok_revoked_expired"}));
+  EXPECT_TRUE(page->has_more);
+  page = store().ListTokens("acct_1", TokenFilter::kAll, kNow, Options(2, "tok_revoked_expired"));
+  ASSERT_TRUE(page.ok());
+  EXPECT_EQ(Ids(*page), (V{"tok_future", "tok_expired_now"}));
+  EXPECT_TRUE(page->has_more);
+  page = store().ListTokens("acct_1", TokenFilter::kAll, kNow, Options(2, "tok_expired_now"));
+  ASSERT_TRUE(page.ok());
+  EXPECT_EQ(Ids(*page), (V{"tok_revoked", "tok_active"}));
+  EXPECT_FALSE(page->has_more);
+}
+
+TEST_P(StoreConformanceTest, ListTokensPagesWithinAFilter) {
+  InsertTokensForLists();
+  // starting_after may name a token the filter excludes; the page continues below it.
+  Result<Page<TokenRow>> page =
+      store().ListTokens("acct_1", TokenFilter::kActive, kNow, Options(1, "tok_revoked_expired"));
+  ASSERT_TRUE(page.ok());
+  EXPECT_EQ(Ids(*page), (V{"tok_future"}));
+  EXPECT_TRUE(page->has_more);
+  page = store().ListTokens("acct_1", TokenFilter::kActive, kNow, Options(1, "tok_future"));
+  ASSERT_TRUE(page.ok());
+  EXPECT_EQ(Ids(*page), (V{"tok_active"}));
+  EXPECT_FALSE(page->has_more);
+  page = store().ListTokens("acct_1", TokenFilter::kRevoked, kNow, Options(1));
+  ASSERT_TRUE(page.ok());
+  EXPECT_EQ(Ids(*page), (V{"tok_revoked_expired"}));
+  EXPECT_TRUE(page->has_more);
+}
+
+TEST_P(StoreConformanceTest, ListTokensStartingAfterMustBeATokenOfTheAccount) {
+  InsertTokensForLists();
+  for (const char* after : {"tok_missing", "tok_other"}) {
+    Result<Page<TokenRow>> page =
+        store().ListTokens("acct_1", TokenFilter::kAll, kNow, Options(10, after));
+    ASSERT_FALSE(page.ok()) << after;
+    EXPECT_EQ(page.error().code(), ErrorCode::kInvalidRequest);
+    EXPECT_EQ(page.error().param(), "starting_after");
+  }
+}
+
+TEST_P(StoreConformanceTest, RevokeTokenIsIdempotent) {
+  CreateAccount("acct_1");
+  InsertToken(MakeToken("tok_1", "acct_1", 1));
+  Result<std::optional<TokenRow>> first = store().RevokeToken("acct_1", "tok_1", kNow);
+  ASSERT_TRUE(first.ok() && first->has_value());
+  EXPECT_EQ((*first)->revoked_at, kNow);
+  EXPECT_EQ((*first)->StatusAt(kNow), TokenStatus::kRevoked);
+
+  Result<std::optional<TokenRow>> second = store().RevokeToken("acct_1", "tok_1", kNow + 60);
+  ASSERT_TRUE(second.ok() && second->has_value());
+  EXPECT_EQ((*second)->revoked_at, kNow);
+  EXPECT_EQ(GetTokenOrDie("acct_1", "tok_1").revoked_at, kNow);
+}
+
+TEST_P(StoreConformanceTest, RevokeTokenOfAnotherAccountOrUnknownIsNullopt) {
+  CreateAccount("acct_1");
+  CreateAccount("acct_2");
+  InsertToken(MakeToken("tok_1", "acct_1", 1));
+  Result<std::optional<TokenRow>> other = store().RevokeToken("acct_2", "tok_1", kNow);
+  ASSERT_TRUE(other.ok());
+  EXPECT_FALSE(other->has_value());
+  EXPECT_EQ(GetTokenOrDie("acct_1", "tok_1").revoked_at, std::nullopt);
+  Result<std::optional<TokenRow>> unknown = store().RevokeToken("acct_1", "tok_missing", kNow);
+  ASSERT_TRUE(unknown.ok());
+  EXPECT_FALSE(unknown->has_value());
+}
+
+TEST_P(StoreConformanceTest, RollWithGraceSetsOldExpiryAndInsertsReplacement) {
+  CreateAccount("acct_1");
+  InsertToken(MakeToken("tok_old", "acct_1", 1));
+  TokenRow replacement = MakeToken("tok_new", "acct_1", 2);
+  Result<std::optional<TokenRow>> old =
+      store().RollToken("acct_1", "tok_old", replacement, kNow + 3600, kNow);
+  ASSERT_TRUE(old.ok());
+  ASSERT_TRUE(old->has_value());
+  EXPECT_EQ((*old)->id, "tok_old");
+  EXPECT_EQ((*old)->expires_at, kNow + 3600);
+  EXPECT_EQ((*old)->revoked_at, std::nullopt);
+  EXPECT_EQ(TokenFields(**old), TokenFields(GetTokenOrDie("acct_1", "tok_old")));
+  EXPECT_EQ(TokenFields(GetTokenOrDie("acct_1", "tok_new")), TokenFields(replacement));
+  Result<std::optional<TokenRow>> by_hash = store().FindTokenByHash(HashOf(2));
+  ASSERT_TRUE(by_hash.ok() && by_hash->has_value());
+  EXPECT_EQ((*by_hash)->id, "tok_new");
+}
+
+TEST_P(StoreConformanceTest, RollWithoutGraceRevokesOldNow) {
+  CreateAccount("acct_1");
+  InsertToken(MakeToken("tok_old", "acct_1", 1));
+  Result<std::optional<TokenRow>> old =
+      store().RollToken("acct_1", "tok_old", MakeToken("tok_new", "acct_1", 2), std::nullopt, kNow);
+  ASSERT_TRUE(old.ok() && old->has_value());
+  EXPECT_EQ((*old)->revoked_at, kNow);
+  EXPECT_EQ((*old)->expires_at, std::nullopt);
+  EXPECT_EQ(GetTokenOrDie("acct_1", "tok_old").revoked_at, kNow);
+  EXPECT_EQ(GetTokenOrDie("acct_1", "tok_new").revoked_at, std::nullopt);
+}
+
+TEST_P(StoreConformanceTest, RollKeepsAnEarlierExpiryAndShortensALaterOne) {
+  CreateAccount("acct_1");
+  TokenRow soon = MakeToken("tok_soon", "acct_1", 1);
+  soon.expires_at = kNow + 60;
+  InsertToken(soon);
+  TokenRow late = MakeToken("tok_late", "acct_1", 2);
+  late.expires_at = kNow + 86400;
+  InsertToken(late);
+
+  Result<std::optional<TokenRow>> a =
+      store().RollToken("acct_1", "tok_soon", MakeToken("tok_a", "acct_1", 3), kNow + 3600, kNow);
+  ASSERT_TRUE(a.ok() && a->has_value());
+  EXPECT_EQ((*a)->expires_at, kNow + 60);
+  Result<std::optional<TokenRow>> b =
+      store().RollToken("acct_1", "tok_late", MakeToken("tok_b", "acct_1", 4), kNow + 3600, kNow);
+  ASSERT_TRUE(b.ok() && b->has_value());
+  EXPECT_EQ((*b)->expires_at, kNow + 3600);
+}
+
+TEST_P(StoreConformanceTest, RollOfRevokedTokenWritesNothing) {
+  CreateAccount("acct_1");
+  TokenRow old = MakeToken("tok_old", "acct_1", 1);
+  old.revoked_at = kNow - 5;
+  InsertToken(old);
+  for (std::optional<int64_t> grace : {std::optional<int64_t>(), std::optional<int64_t>(kNow + 60)}) {
+    Result<std::optional<TokenRow>> r =
+        store().RollToken("acct_1", "tok_old", MakeToken("tok_new", "acct_1", 2), grace, kNow);
+    ASSERT_TRUE(r.ok());
+    EXPECT_FALSE(r->has_value());
+  }
+  EXPECT_EQ(TokenFields(GetTokenOrDie("acct_1", "tok_old")), TokenFields(old));
+  Result<std::optional<TokenRow>> replacement = store().FindTokenByHash(HashOf(2));
+  ASSERT_TRUE(replacement.ok());
+  EXPECT_FALSE(replacement->has_value());
+  EXPECT_EQ(ListTokenIds("acct_1", TokenFilter::kAll), std::vector<std::string>{"tok_old"});
+}
+
+TEST_P(StoreConformanceTest, RollOfAnotherAccountsTokenWritesNothing) {
+  CreateAccount("acct_1");
+  CreateAccount("acct_2");
+  TokenRow old = MakeToken("tok_old", "acct_1", 1);
+  InsertToken(old);
+  Result<std::optional<TokenRow>> r =
+      store().RollToken("acct_2", "tok_old", MakeToken("tok_new", "acct_2", 2), std::nullopt, kNow);
+  ASSERT_TRUE(r.ok());
+  EXPECT_FALSE(r->has_value());
+  EXPECT_EQ(TokenFields(GetTokenOrDie("acct_1", "tok_old")), TokenFields(old));
+  EXPECT_TRUE(ListTokenIds("acct_2", TokenFilter::kAll).empty());
+
+  r = store().RollToken("acct_1", "tok_missing", MakeToken("tok_new", "acct_1", 2), std::nullopt,
+                        kNow);
+  ASSERT_TRUE(r.ok());
+  EXPECT_FALSE(r->has_value());
+  EXPECT_EQ(ListTokenIds("acct_1", TokenFilter::kAll), std::vector<std::string>{"tok_old"});
+}
+
+TEST_P(StoreConformanceTest, RollThatCannotInsertLeavesOldTokenUntouched) {
+  CreateAccount("acct_1");
+  TokenRow old = MakeToken("tok_old", "acct_1", 1);
+  InsertToken(old);
+  InsertToken(MakeToken("tok_other", "acct_1", 2));
+  // The replacement collides with tok_other's hash: the whole roll fails.
+  Result<std::optional<TokenRow>> r =
+      store().RollToken("acct_1", "tok_old", MakeToken("tok_new", "acct_1", 2), std::nullopt, kNow);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code(), ErrorCode::kInternalError);
+  EXPECT_EQ(TokenFields(GetTokenOrDie("acct_1", "tok_old")), TokenFields(old));
+  Result<std::optional<TokenRow>> replacement = store().GetToken("acct_1", "tok_new");
+  ASSERT_TRUE(replacement.ok());
+  EXPECT_FALSE(replacement->has_value());
+}
+
+TEST_P(StoreConformanceTest, RollRefusesAReplacementForAnotherAccount) {
+  CreateAccount("acct_1");
+  CreateAccount("acct_2");
+  TokenRow old = MakeToken("tok_old", "acct_1", 1);
+  InsertToken(old);
+  Result<std::optional<TokenRow>> r =
+      store().RollToken("acct_1", "tok_old", MakeToken("tok_new", "acct_2", 2), std::nullopt, kNow);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code(), ErrorCode::kInternalError);
+  EXPECT_EQ(TokenFields(GetTokenOrDie("acct_1", "tok_old")), TokenFields(old));
+  EXPECT_TRUE(ListTokenIds("acct_2", TokenFilter::kAll).empty());
+}
+
+TEST_P(StoreConformanceTest, ForEachUnrevokedTokenVisitsExactlyTheUnrevoked) {
+  CreateAccount("acct_1");
+  CreateAccount("acct_2");
+  InsertToken(MakeToken("tok_1", "acct_1", 1));
+  TokenRow expired = MakeToken("tok_2", "acct_2", 2);
+  expired.expires_at = kNow - 10;  // expired still counts: only revocation removes a key
+  InsertToken(expired);
+  TokenRow revoked = MakeToken("tok_3", "acct_1", 3);
+  revoked.revoked_at = kNow;
+  InsertToken(revoked);
+  TokenRow restricted = MakeToken("tok_4", "acct_1", 4);
+  restricted.type = KeyType::kRestricted;
+  restricted.permissions = {"a:b", "c:*"};
+  InsertToken(restricted);
+  ASSERT_TRUE(store().RevokeToken("acct_1", "tok_1", kNow).ok());
+
+  std::vector<TokenRow> seen;
+  ASSERT_TRUE(store().ForEachUnrevokedToken([&](TokenRow&& t) { seen.push_back(std::move(t)); }).ok());
+  std::sort(seen.begin(), seen.end(), [](const TokenRow& a, const TokenRow& b) { return a.id < b.id; });
+  ASSERT_EQ(seen.size(), 2u);
+  EXPECT_EQ(TokenFields(seen[0]), TokenFields(expired));
+  EXPECT_EQ(TokenFields(seen[1]), TokenFields(restricted));
+}
+
+TEST_P(StoreConformanceTest, ForEachUnrevokedTokenOnEmptyStore) {
+  int calls = 0;
+  ASSERT_TRUE(store().ForEachUnrevokedToken([&](TokenRow&&) { ++calls; }).ok());
+  EXPECT_EQ(calls, 0);
+}
+
+TEST_P(StoreConformanceTest, RecordUsageNeverMovesBackwards) {
+  CreateAccount("acct_1");
+  InsertToken(MakeToken("tok_1", "acct_1", 1));
+  InsertToken(MakeToken("tok_2", "acct_1", 2));
+  ASSERT_TRUE(store().RecordUsage({}).ok());
+  ASSERT_TRUE(store().RecordUsage({{"tok_1", kNow}, {"tok_missing", kNow}}).ok());
+  EXPECT_EQ(GetTokenOrDie("acct_1", "tok_1").last_used_at, kNow);
+  EXPECT_EQ(GetTokenOrDie("acct_1", "tok_2").last_used_at, std::nullopt);
+
+  ASSERT_TRUE(store().RecordUsage({{"tok_1", kNow - 100}, {"tok_2", kNow + 5}, {"tok_2", kNow + 1}})
+                  .ok());
+  EXPECT_EQ(GetTokenOrDie("acct_1", "tok_1").last_used_at, kNow);
+  EXPECT_EQ(GetTokenOrDie("acct_1", "tok_2").last_used_at, kNow + 5);
+
+  ASSERT_TRUE(store().RecordUsage({{"tok_1", kNow + 10}}).ok());
+  EXPECT_EQ(GetTokenOrDie("acct_1", "tok_1").last_used_at, kNow + 10);
+}
+
+TEST_P(StoreConformanceTest, RecordUsageAppliesToRevokedTokensAndChangesNothingElse) {
+  CreateAccount("acct_1");
+  TokenRow t = MakeToken("tok_1", "acct_1", 1);
+  t.revoked_at = kNow - 1;
+  InsertToken(t);
+  ASSERT_TRUE(store().RecordUsage({{"tok_1", kNow}}).ok());
+  t.last_used_at = kNow;
+  EXPECT_EQ(TokenFields(GetTokenOrDie("acct_1", "tok_1")), TokenFields(t));
+}
+
+TEST_P(StoreConformanceTest, ConcurrentWritesAndReadsAllLand) {
+  constexpr int kThreads = 4;
+  constexpr int kPerThread = 25;
+  CreateAccount("acct_1");
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kPerThread; ++i) {
+        const int n = t * kPerThread + i;
+        EXPECT_TRUE(store().InsertToken(MakeToken("tok_" + std::to_string(n), "acct_1", n)).ok());
+        Result<std::optional<TokenRow>> back = store().FindTokenByHash(HashOf(n));
+        EXPECT_TRUE(back.ok() && back->has_value());
+      }
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  Result<Page<TokenRow>> page = store().ListTokens("acct_1", TokenFilter::kAll, kNow, Options(100));
+  ASSERT_TRUE(page.ok());
+  EXPECT_EQ(page->items.size(), size_t{kThreads * kPerThread});
+  EXPECT_FALSE(page->has_more);
+}
+
+// --- admin keys ---
+
+TEST_P(StoreConformanceTest, AdminKeysInsertFindCount) {
+  Result<int64_t> count = store().CountAdminKeys();
+  ASSERT_TRUE(count.ok());
+  EXPECT_EQ(*count, 0);
+
+  AdminKeyRow a = MakeAdminKey("adm_1", 1);
+  AdminKeyRow b = MakeAdminKey("adm_2", 2);
+  b.revoked_at = kNow;
+  ASSERT_TRUE(store().InsertAdminKey(a).ok());
+  ASSERT_TRUE(store().InsertAdminKey(b).ok());
+
+  count = store().CountAdminKeys();
+  ASSERT_TRUE(count.ok());
+  EXPECT_EQ(*count, 2);
+  Result<std::optional<AdminKeyRow>> found = store().FindAdminKeyByHash(HashOf(1));
+  ASSERT_TRUE(found.ok() && found->has_value());
+  EXPECT_EQ(AdminKeyFields(**found), AdminKeyFields(a));
+  found = store().FindAdminKeyByHash(HashOf(2));
+  ASSERT_TRUE(found.ok() && found->has_value());
+  EXPECT_EQ(AdminKeyFields(**found), AdminKeyFields(b));
+  found = store().FindAdminKeyByHash(HashOf(3));
+  ASSERT_TRUE(found.ok());
+  EXPECT_FALSE(found->has_value());
+}
+
+TEST_P(StoreConformanceTest, AdminKeysAreSeparateFromTokens) {
+  CreateAccount("acct_1");
+  InsertToken(MakeToken("tok_1", "acct_1", 1));
+  ASSERT_TRUE(store().InsertAdminKey(MakeAdminKey("adm_1", 2)).ok());
+  Result<std::optional<AdminKeyRow>> admin = store().FindAdminKeyByHash(HashOf(1));
+  ASSERT_TRUE(admin.ok());
+  EXPECT_FALSE(admin->has_value());
+  Result<std::optional<TokenRow>> token = store().FindTokenByHash(HashOf(2));
+  ASSERT_TRUE(token.ok());
+  EXPECT_FALSE(token->has_value());
+}
+
+TEST_P(StoreConformanceTest, DuplicateAdminKeyIsInternalError) {
+  ASSERT_TRUE(store().InsertAdminKey(MakeAdminKey("adm_1", 1)).ok());
+  Status same_id = store().InsertAdminKey(MakeAdminKey("adm_1", 2));
+  ASSERT_FALSE(same_id.ok());
+  EXPECT_EQ(same_id.error().code(), ErrorCode::kInternalError);
+  Status same_hash = store().InsertAdminKey(MakeAdminKey("adm_2", 1));
+  ASSERT_FALSE(same_hash.ok());
+  EXPECT_EQ(same_hash.error().code(), ErrorCode::kInternalError);
+  Result<int64_t> count = store().CountAdminKeys();
+  ASSERT_TRUE(count.ok());
+  EXPECT_EQ(*count, 1);
+}
+
+TEST_P(StoreConformanceTest, Ping) { EXPECT_TRUE(store().Ping().ok()); }
+
+std::string BackendName(const ::testing::TestParamInfo<StoreBackend>& info) {
+  return info.param.name;
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, StoreConformanceTest, ::testing::ValuesIn(kBackends),
+                         BackendName);
+
+}  // namespace
+}  // namespace keyward
