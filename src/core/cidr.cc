@@ -14,6 +14,7 @@ constexpr std::array<uint8_t, 12> kMappedPrefix = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
 std::optional<IpAddress> ParseAddress(std::string_view text, bool* v4_syntax) {
   char buf[INET6_ADDRSTRLEN + 1];
   if (text.empty() || text.size() >= sizeof(buf)) return std::nullopt;
+  if (std::memchr(text.data(), '\0', text.size()) != nullptr) return std::nullopt;
   std::memcpy(buf, text.data(), text.size());
   buf[text.size()] = '\0';
   IpAddress ip;

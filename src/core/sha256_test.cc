@@ -79,8 +79,12 @@ TEST(Sha256, FromHexRejectsAndLeavesOutputAlone) {
   EXPECT_FALSE(DigestFromHex(good.substr(1), &d));
   EXPECT_FALSE(DigestFromHex(good + "0", &d));
   EXPECT_FALSE(DigestFromHex(good.substr(2) + "0g", &d));
-  EXPECT_FALSE(DigestFromHex(" " + good.substr(1), &d));
-  EXPECT_FALSE(DigestFromHex(good.substr(0, 63) + "-", &d));
+  std::string spaced = good;
+  spaced[0] = ' ';
+  EXPECT_FALSE(DigestFromHex(spaced, &d));
+  std::string dashed = good;
+  dashed[63] = '-';
+  EXPECT_FALSE(DigestFromHex(dashed, &d));
   EXPECT_EQ(d, sentinel);
 }
 

@@ -39,11 +39,15 @@ struct HttpResponse {
   int status = 200;
   std::string body;
   std::string content_type = "application/json";
-  std::vector<std::pair<std::string, std::string>> headers;
+  // Extra header fields, already serialised as "Name: value\r\n" lines (one allocation).
+  std::string headers;
 
-  void Add(std::string name, std::string value) {
-    headers.emplace_back(std::move(name), std::move(value));
+  // Precondition: neither contains CR or LF (callers pass values they built or validated).
+  void Add(std::string_view name, std::string_view value) {
+    headers.append(name).append(": ").append(value).append("\r\n");
   }
+  // The value of the first field called `name` (case-sensitive), for tests.
+  std::optional<std::string_view> Find(std::string_view name) const;
 };
 
 }  // namespace keyward

@@ -45,6 +45,27 @@ class BeastHeaders final : public HeaderSource {
   const http::fields& f_;
 };
 
+// Status line, headers and body in one buffer: one write, no per-field buffers.
+void SerializeResponse(const HttpResponse& res, std::string_view request_id, unsigned version,
+                       bool keep_alive, std::string* out) {
+  out->clear();
+  out->append("HTTP/1.1 ");
+  char code[4] = {static_cast<char>('0' + res.status / 100 % 10),
+                  static_cast<char>('0' + res.status / 10 % 10),
+                  static_cast<char>('0' + res.status % 10), ' '};
+  out->append(code, 4);
+  out->append(http::obsolete_reason(static_cast<http::status>(res.status)));
+  out->append("\r\nContent-Type: ").append(res.content_type);
+  out->append("\r\nX-Request-Id: ").append(request_id);
+  out->append("\r\nContent-Length: ").append(std::to_string(res.body.size()));
+  if (!keep_alive) {
+    out->append("\r\nConnection: close");
+  } else if (version < 11) {
+    out->append("\r\nConnection: keep-alive");
+  }
+  out->append("\r\n").append(res.headers).append("\r\n").append(res.body);
+}
+
 using reuse_port = asio::detail::socket_option::boolean<SOL_SOCKET, SO_REUSEPORT>;
 
 // Per-connection state the worker can see, to close idle connections at shutdown.
@@ -54,7 +75,7 @@ struct Connection {
 };
 
 struct Worker {
-  asio::io_context ioc{1};
+  asio::io_context ioc{1};  // run by one thread; others only post() to it
   std::optional<tcp::acceptor> acceptor;
   std::list<Connection> connections;  // touched only on this worker's thread
   std::thread thread;
@@ -241,6 +262,7 @@ class Server::Impl {
     } unregister{w, conn};
 
     beast::flat_buffer buffer;
+    std::string out;  // the serialised response, reused across requests
     const auto idle = std::chrono::seconds(settings_.idle_timeout_seconds);
     const auto read = std::chrono::seconds(settings_.read_timeout_seconds);
     while (!stopping_) {
@@ -268,8 +290,9 @@ class Server::Impl {
                     : rec == http::error::body_limit
                         ? Error(ErrorCode::kPayloadTooLarge)
                         : InvalidRequest("The HTTP request is malformed.");
-        HttpResponse res = ErrorResponse(err, NewRequestId());
-        co_await WriteAndClose(stream, std::move(res), peer);
+        std::string request_id = NewRequestId();
+        HttpResponse res = ErrorResponse(err, request_id);
+        co_await WriteAndClose(stream, res, request_id);
         co_return;
       }
       http::request<http::string_body> req = parser.release();
@@ -298,16 +321,10 @@ class Server::Impl {
         request_id = std::move(hreq.request_id);
       }
       if (res.status >= 500) spdlog::error("request {} answered {}", request_id, res.status);
-      http::response<http::string_body> out{static_cast<http::status>(res.status), req.version()};
-      out.set(http::field::content_type, res.content_type);
-      out.set("X-Request-Id", request_id);
-      for (auto& [name, value] : res.headers) out.insert(name, value);
       const bool again = keep_alive && !stopping_;
-      out.keep_alive(again);
-      out.body() = std::move(res.body);
-      out.prepare_payload();
+      SerializeResponse(res, request_id, req.version(), again, &out);
       stream.expires_after(read);
-      auto [wec, wn] = co_await http::async_write(stream, out, kTuple);
+      auto [wec, wn] = co_await asio::async_write(stream, asio::buffer(out), kTuple);
       if (wec || !again) break;
     }
     stream.socket().shutdown(tcp::socket::shutdown_send, ec);
@@ -315,15 +332,12 @@ class Server::Impl {
 
   // Answers an unparseable request and closes; drains what the client still sends for a moment so
   // that it reads the answer instead of a reset.
-  awaitable<void> WriteAndClose(beast::tcp_stream& stream, HttpResponse res, const IpAddress&) {
-    http::response<http::string_body> out{static_cast<http::status>(res.status), 11};
-    out.set(http::field::content_type, res.content_type);
-    for (auto& [name, value] : res.headers) out.insert(name, value);
-    out.keep_alive(false);
-    out.body() = std::move(res.body);
-    out.prepare_payload();
+  awaitable<void> WriteAndClose(beast::tcp_stream& stream, const HttpResponse& res,
+                                std::string_view request_id) {
+    std::string out;
+    SerializeResponse(res, request_id, 11, /*keep_alive=*/false, &out);
     stream.expires_after(std::chrono::seconds(5));
-    auto [wec, wn] = co_await http::async_write(stream, out, kTuple);
+    auto [wec, wn] = co_await asio::async_write(stream, asio::buffer(out), kTuple);
     boost::system::error_code ec;
     stream.socket().shutdown(tcp::socket::shutdown_send, ec);
     if (wec) co_return;

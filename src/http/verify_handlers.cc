@@ -94,7 +94,7 @@ HttpResponse HandleAuth(Api& api, const HttpRequest& req, const PathParams&) {
   } else {
     const KeyRecord& rec = *v.record;
     res.body = "{\"valid\":true}";
-    res.headers.reserve(10);
+    res.headers.reserve(320);
     res.Add("X-Keyward-Account", rec.account->id);
     res.Add("X-Keyward-Token-Id", rec.token_id);
     res.Add("X-Keyward-Permissions", PermissionsHeader(rec));

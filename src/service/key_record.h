@@ -27,6 +27,7 @@ struct AccountInfo {
 
 struct KeyRecord {
   std::string token_id;
+  std::string limit_key;  // "k:" + token_id, the per-key bucket
   std::shared_ptr<const AccountInfo> account;
   CredentialKind kind = CredentialKind::kApiKey;
   KeyType type = KeyType::kSecret;

@@ -36,6 +36,7 @@ KeyRecordPtr Verifier::MakeRecord(const TokenRow& row,
                                   std::shared_ptr<const AccountInfo> account) const {
   auto r = std::make_shared<KeyRecord>();
   r->token_id = row.id;
+  r->limit_key = "k:" + row.id;
   r->account = std::move(account);
   r->kind = CredentialKind::kApiKey;
   r->type = row.type;
@@ -120,7 +121,7 @@ Verdict Verifier::Admit(Verdict verdict, const RouteRule* rule, Consume consume)
   // probe for free), but only valid ones take from the route's own limit.
   std::array<BucketRequest, 2> buckets;
   size_t n = 0;
-  buckets[n++] = BucketRequest{"k:" + rec.token_id, rec.account->per_key_limit, 1};
+  buckets[n++] = BucketRequest{rec.limit_key, rec.account->per_key_limit, 1};
   if (verdict.valid() && rule != nullptr && rule->rate_limit) {
     buckets[n++] = BucketRequest{"r:" + rule->method + " " + rule->path + ":" + rec.token_id,
                                  *rule->rate_limit, 1};

@@ -33,7 +33,9 @@ struct StoreBackend {
   std::function<std::unique_ptr<Store>(const ScratchDir& dir)> make;
 };
 
-std::unique_ptr<Store> MakeMemory(const ScratchDir&) { return std::make_unique<MemoryStore>(); }
+std::unique_ptr<Store> MakeMemory(const ScratchDir&) {
+  return std::make_unique<MemoryStore>();
+}
 
 std::unique_ptr<Store> MakeSqlite(const ScratchDir& dir) {
   Result<std::unique_ptr<SqliteStore>> store = SqliteStore::Open(dir.File("keyward.db"));
@@ -55,8 +57,7 @@ auto AccountFields(const AccountRow& a) {
 }
 auto TokenFields(const TokenRow& t) {
   return std::tie(t.id, t.account_id, t.name, t.type, t.key_hash, t.key_prefix, t.last4,
-                  t.permissions, t.livemode, t.created, t.expires_at, t.revoked_at,
-                  t.last_used_at);
+                  t.permissions, t.livemode, t.created, t.expires_at, t.revoked_at, t.last_used_at);
 }
 auto AdminKeyFields(const AdminKeyRow& k) {
   return std::tie(k.id, k.name, k.key_hash, k.key_prefix, k.last4, k.created, k.revoked_at);
@@ -537,7 +538,8 @@ TEST_P(StoreConformanceTest, RollOfRevokedTokenWritesNothing) {
   TokenRow old = MakeToken("tok_old", "acct_1", 1);
   old.revoked_at = kNow - 5;
   InsertToken(old);
-  for (std::optional<int64_t> grace : {std::optional<int64_t>(), std::optional<int64_t>(kNow + 60)}) {
+  for (std::optional<int64_t> grace :
+       {std::optional<int64_t>(), std::optional<int64_t>(kNow + 60)}) {
     Result<std::optional<TokenRow>> r =
         store().RollToken("acct_1", "tok_old", MakeToken("tok_new", "acct_1", 2), grace, kNow);
     ASSERT_TRUE(r.ok());
@@ -615,8 +617,10 @@ TEST_P(StoreConformanceTest, ForEachUnrevokedTokenVisitsExactlyTheUnrevoked) {
   ASSERT_TRUE(store().RevokeToken("acct_1", "tok_1", kNow).ok());
 
   std::vector<TokenRow> seen;
-  ASSERT_TRUE(store().ForEachUnrevokedToken([&](TokenRow&& t) { seen.push_back(std::move(t)); }).ok());
-  std::sort(seen.begin(), seen.end(), [](const TokenRow& a, const TokenRow& b) { return a.id < b.id; });
+  ASSERT_TRUE(
+      store().ForEachUnrevokedToken([&](TokenRow&& t) { seen.push_back(std::move(t)); }).ok());
+  std::sort(seen.begin(), seen.end(),
+            [](const TokenRow& a, const TokenRow& b) { return a.id < b.id; });
   ASSERT_EQ(seen.size(), 2u);
   EXPECT_EQ(TokenFields(seen[0]), TokenFields(expired));
   EXPECT_EQ(TokenFields(seen[1]), TokenFields(restricted));
@@ -637,8 +641,8 @@ TEST_P(StoreConformanceTest, RecordUsageNeverMovesBackwards) {
   EXPECT_EQ(GetTokenOrDie("acct_1", "tok_1").last_used_at, kNow);
   EXPECT_EQ(GetTokenOrDie("acct_1", "tok_2").last_used_at, std::nullopt);
 
-  ASSERT_TRUE(store().RecordUsage({{"tok_1", kNow - 100}, {"tok_2", kNow + 5}, {"tok_2", kNow + 1}})
-                  .ok());
+  ASSERT_TRUE(
+      store().RecordUsage({{"tok_1", kNow - 100}, {"tok_2", kNow + 5}, {"tok_2", kNow + 1}}).ok());
   EXPECT_EQ(GetTokenOrDie("acct_1", "tok_1").last_used_at, kNow);
   EXPECT_EQ(GetTokenOrDie("acct_1", "tok_2").last_used_at, kNow + 5);
 
@@ -730,7 +734,9 @@ TEST_P(StoreConformanceTest, DuplicateAdminKeyIsInternalError) {
   EXPECT_EQ(*count, 1);
 }
 
-TEST_P(StoreConformanceTest, Ping) { EXPECT_TRUE(store().Ping().ok()); }
+TEST_P(StoreConformanceTest, Ping) {
+  EXPECT_TRUE(store().Ping().ok());
+}
 
 std::string BackendName(const ::testing::TestParamInfo<StoreBackend>& info) {
   return info.param.name;

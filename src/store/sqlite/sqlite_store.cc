@@ -24,9 +24,8 @@ constexpr char kPing[] = "SELECT 1";
 
 Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& path,
                                                        SqliteOptions options) {
-  Result<std::unique_ptr<Connection>> writer =
-      Connection::Open(path, Connection::Mode::kReadWrite, options.synchronous,
-                       options.busy_timeout_ms);
+  Result<std::unique_ptr<Connection>> writer = Connection::Open(
+      path, Connection::Mode::kReadWrite, options.synchronous, options.busy_timeout_ms);
   if (!writer.ok()) return writer.error();
   if (Status s = sqlite::Migrate(**writer); !s.ok()) return s.error();
   return std::unique_ptr<SqliteStore>(new SqliteStore(std::move(writer).value(), path, options));
@@ -34,12 +33,14 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& path,
 
 SqliteStore::SqliteStore(std::unique_ptr<Connection> writer, const std::string& path,
                          const SqliteOptions& options)
-    : writer_(std::move(writer)), readers_(path, options.synchronous, options.busy_timeout_ms, options.read_connections) {}
+    : writer_(std::move(writer)),
+      writes_(*writer_),
+      readers_(path, options.synchronous, options.busy_timeout_ms, options.read_connections) {}
 
 SqliteStore::~SqliteStore() = default;
 
 Status SqliteStore::InsertAdminKey(const AdminKeyRow& key) {
-  return Write([&](Connection& conn) -> Status {
+  return writes_.Run([&](Connection& conn) -> Status {
     Result<Stmt> stmt = conn.Prepare(kInsertAdminKey);
     if (!stmt.ok()) return stmt.error();
     stmt->Bind(1, key.id)

@@ -1,9 +1,13 @@
-// The Store on one SQLite file in WAL mode: a single writer connection behind a mutex for every
-// write, and a lazily grown pool of read-only connections so that reads never wait for a write.
+// The Store on one SQLite file in WAL mode: a single writer connection for every write, used by
+// one thread at a time through a group-commit queue (concurrent writes share one transaction and
+// one fsync, each inside its own savepoint), and a lazily grown pool of read-only connections so
+// that reads never wait for a write.
 // Several SqliteStore instances (in one process or several, e.g. the CLI beside a running server)
 // may share a file: SQLite's locks and a busy timeout (5 s by default) serialise their writers.
 //
 // Thread-safety: all methods may be called concurrently from any thread (see Store).
+// ForEachUnrevokedToken holds one pooled read connection (and one read snapshot) while it calls
+// `fn`; `fn` may use the store, but not call ForEachUnrevokedToken again.
 // Durability: with Synchronous::kFull (the default) a write is on disk when the call returns OK;
 // kNormal may lose the last commits on power loss (never on a process crash).
 // Errors: busy or locked beyond the timeout, or a file that cannot be opened → kUnavailable;
@@ -11,11 +15,11 @@
 #pragma once
 
 #include <memory>
-#include <mutex>
 #include <string>
 
 #include "store/sqlite/connection.h"
 #include "store/sqlite/read_pool.h"
+#include "store/sqlite/write_queue.h"
 #include "store/store.h"
 
 namespace keyward {
@@ -65,12 +69,6 @@ class SqliteStore final : public Store {
   SqliteStore(std::unique_ptr<sqlite::Connection> writer, const std::string& path,
               const SqliteOptions& options);
 
-  // Runs fn(Connection&) on the writer connection, holding the writer mutex.
-  template <class F>
-  auto Write(F&& fn) {
-    std::lock_guard lock(write_mu_);
-    return fn(*writer_);
-  }
   // Runs fn(Connection&) on a pooled read-only connection.
   template <class F>
   auto Read(F&& fn) -> decltype(fn(std::declval<sqlite::Connection&>())) {
@@ -79,8 +77,8 @@ class SqliteStore final : public Store {
     return fn(**lease);
   }
 
-  std::mutex write_mu_;
-  std::unique_ptr<sqlite::Connection> writer_;  // guarded by write_mu_
+  std::unique_ptr<sqlite::Connection> writer_;  // used only through writes_
+  sqlite::WriteQueue writes_;                   // the only path to writer_
   sqlite::ReadPool readers_;                    // destroyed before the writer (declared after)
 };
 

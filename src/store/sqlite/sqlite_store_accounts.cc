@@ -36,7 +36,7 @@ bool IsDuplicateEmail(sqlite3* db) {
 }  // namespace
 
 Status SqliteStore::CreateAccount(const AccountRow& account) {
-  return Write([&](Connection& conn) -> Status {
+  return writes_.Run([&](Connection& conn) -> Status {
     Result<Stmt> stmt = conn.Prepare(kInsertAccount);
     if (!stmt.ok()) return stmt.error();
     stmt->Bind(1, account.id);
@@ -110,15 +110,18 @@ Result<Page<AccountRow>> SqliteStore::ListAccounts(const ListOptions& options) {
 }
 
 Result<std::optional<AccountRow>> SqliteStore::AddCredits(std::string_view id, int64_t amount) {
-  return Write([&](Connection& conn) -> Result<std::optional<AccountRow>> {
+  std::optional<AccountRow> updated;
+  Status s = writes_.Run([&](Connection& conn) -> Status {
     Result<Stmt> stmt = conn.Prepare(kAddCredits);
     if (!stmt.ok()) return stmt.error();
     stmt->Bind(1, id).Bind(2, amount);
     Result<std::optional<AccountRow>> account = sqlite::StepAccount(*stmt);
-    if (!account.ok()) return account;
-    if (Status s = stmt->Run(); !s.ok()) return s.error();  // completes (commits) the update
-    return account;
+    if (!account.ok()) return account.error();
+    updated = std::move(*account);
+    return stmt->Run();  // completes the update
   });
+  if (!s.ok()) return s.error();
+  return updated;
 }
 
 }  // namespace keyward

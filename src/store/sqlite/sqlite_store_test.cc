@@ -121,11 +121,13 @@ TEST_F(SqliteStoreTest, MigrationsAreRecordedAndNotRerunOnReopen) {
 TEST_F(SqliteStoreTest, SchemaHasTheDocumentedTablesAndIndex) {
   ASSERT_NE(OpenOrDie(DbPath()), nullptr);
   RawDb raw(DbPath());
-  std::vector<std::vector<std::string>> names = raw.Query(
-      "SELECT name FROM sqlite_schema WHERE name NOT LIKE 'sqlite_%' ORDER BY name");
-  EXPECT_EQ(names, (std::vector<std::vector<std::string>>{
-                       {"accounts"}, {"admin_keys"}, {"schema_migrations"}, {"tokens"},
-                       {"tokens_account_seq"}}));
+  std::vector<std::vector<std::string>> names =
+      raw.Query("SELECT name FROM sqlite_schema WHERE name NOT LIKE 'sqlite_%' ORDER BY name");
+  EXPECT_EQ(names, (std::vector<std::vector<std::string>>{{"accounts"},
+                                                          {"admin_keys"},
+                                                          {"schema_migrations"},
+                                                          {"tokens"},
+                                                          {"tokens_account_seq"}}));
 }
 
 TEST_F(SqliteStoreTest, RefusesADatabaseFromANewerVersion) {
@@ -180,7 +182,8 @@ TEST_F(SqliteStoreTest, TwoInstancesOnOneFileSeeEachOthersWrites) {
   constexpr int kEach = 100;
   auto write = [&](SqliteStore* store, int base) {
     for (int i = 0; i < kEach; ++i) {
-      Status s = store->InsertToken(MakeToken("tok_" + std::to_string(base + i), "acct_1", base + i));
+      Status s =
+          store->InsertToken(MakeToken("tok_" + std::to_string(base + i), "acct_1", base + i));
       EXPECT_TRUE(s.ok()) << s.error().message();
     }
   };
@@ -247,7 +250,8 @@ TEST_F(SqliteStoreTest, ReadersRunDuringWrites) {
     for (int i = kPreloaded; i < kPreloaded + 300; ++i) {
       EXPECT_TRUE(store->InsertToken(MakeToken("tok_" + std::to_string(i), "acct_1", i)).ok());
       if (i % 3 == 0) {
-        EXPECT_TRUE(store->RevokeToken("acct_1", "tok_" + std::to_string(i - kPreloaded), kNow).ok());
+        EXPECT_TRUE(
+            store->RevokeToken("acct_1", "tok_" + std::to_string(i - kPreloaded), kNow).ok());
       }
     }
     writing = false;
@@ -261,7 +265,8 @@ TEST_F(SqliteStoreTest, ReadersRunDuringWrites) {
         EXPECT_TRUE(t.ok() && t->has_value());
         ListOptions options;
         options.limit = 10;
-        Result<Page<TokenRow>> page = store->ListTokens("acct_1", TokenFilter::kActive, kNow, options);
+        Result<Page<TokenRow>> page =
+            store->ListTokens("acct_1", TokenFilter::kActive, kNow, options);
         EXPECT_TRUE(page.ok());
         ++reads;
         ++i;
@@ -328,8 +333,8 @@ TEST_F(SqliteStoreTest, ForEachUnrevokedTokenStreamsManyRows) {
         std::to_string(kTokens) +
         ") INSERT INTO tokens (id, account_id, name, type, key_hash, key_prefix, last4,"
         " permissions, livemode, created, revoked_at)"
-        " SELECT 'tok_' || i, 'acct_1', 'k', 'restricted', zeroblob(28) || CAST(i AS BLOB) ||"
-        " randomblob(32 - 28 - length(CAST(i AS BLOB))), 'sk_live_AbCd', 'x9Q2', 'a:b,c:*', 1, i,"
+        " SELECT 'tok_' || i, 'acct_1', 'k', 'restricted', randomblob(32), 'sk_live_AbCd', 'x9Q2',"
+        " 'a:b,c:*', 1, i,"
         " CASE WHEN i % 10 = 0 THEN 5 END FROM n");
   }
   std::unique_ptr<SqliteStore> store = OpenOrDie(DbPath());

@@ -9,7 +9,6 @@ namespace {
 
 using sqlite::Connection;
 using sqlite::Stmt;
-using sqlite::Transaction;
 
 constexpr char kInsertToken[] = "INSERT INTO tokens (" KEYWARD_TOKEN_COLUMNS
                                 ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)";
@@ -82,7 +81,7 @@ Error ForeignReplacement() {
 }  // namespace
 
 Status SqliteStore::InsertToken(const TokenRow& token) {
-  return Write([&](Connection& conn) { return Insert(conn, token); });
+  return writes_.Run([&](Connection& conn) { return Insert(conn, token); });
 }
 
 Result<std::optional<TokenRow>> SqliteStore::GetToken(std::string_view account_id,
@@ -156,12 +155,18 @@ Result<Page<TokenRow>> SqliteStore::ListTokens(std::string_view account_id, Toke
 
 Result<std::optional<TokenRow>> SqliteStore::RevokeToken(std::string_view account_id,
                                                          std::string_view id, int64_t now_unix) {
-  return Write([&](Connection& conn) -> Result<std::optional<TokenRow>> {
+  std::optional<TokenRow> revoked;
+  Status s = writes_.Run([&](Connection& conn) -> Status {
     Result<Stmt> stmt = conn.Prepare(kRevoke);
     if (!stmt.ok()) return stmt.error();
     stmt->Bind(1, id).Bind(2, account_id).Bind(3, now_unix);
-    return UpdateReturning(*stmt);
+    Result<std::optional<TokenRow>> row = UpdateReturning(*stmt);
+    if (!row.ok()) return row.error();
+    revoked = std::move(*row);
+    return Status::Ok();
   });
+  if (!s.ok()) return s.error();
+  return revoked;
 }
 
 Result<std::optional<TokenRow>> SqliteStore::RollToken(std::string_view account_id,
@@ -170,29 +175,28 @@ Result<std::optional<TokenRow>> SqliteStore::RollToken(std::string_view account_
                                                        std::optional<int64_t> old_expires_at,
                                                        int64_t now_unix) {
   if (replacement.account_id != account_id) return ForeignReplacement();
-  return Write([&](Connection& conn) -> Result<std::optional<TokenRow>> {
-    Transaction tx(conn);
-    if (Status s = tx.Begin(); !s.ok()) return s.error();
+  // One change: the savepoint the write queue puts around it makes it all or nothing.
+  std::optional<TokenRow> ended;
+  Status s = writes_.Run([&](Connection& conn) -> Status {
     {
       Result<Stmt> old = conn.Prepare(kTokenRevokedAt);
       if (!old.ok()) return old.error();
       old->Bind(1, old_id).Bind(2, account_id);
       Result<bool> row = old->Step();
       if (!row.ok()) return row.error();
-      if (!*row || !old->IsNull(0)) return std::optional<TokenRow>();  // rolled back: no write
+      if (!*row || !old->IsNull(0)) return Status::Ok();  // nothing to roll: no write at all
     }
-    if (Status s = Insert(conn, replacement); !s.ok()) return s.error();
-    Result<std::optional<TokenRow>> ended = std::optional<TokenRow>();
-    {
-      Result<Stmt> end = conn.Prepare(old_expires_at ? kExpireById : kRevokeById);
-      if (!end.ok()) return end.error();
-      end->Bind(1, old_id).Bind(2, old_expires_at ? *old_expires_at : now_unix);
-      ended = UpdateReturning(*end);
-      if (!ended.ok()) return ended;
-    }
-    if (Status s = tx.Commit(); !s.ok()) return s.error();
-    return ended;
+    if (Status s = Insert(conn, replacement); !s.ok()) return s;
+    Result<Stmt> end = conn.Prepare(old_expires_at ? kExpireById : kRevokeById);
+    if (!end.ok()) return end.error();
+    end->Bind(1, old_id).Bind(2, old_expires_at ? *old_expires_at : now_unix);
+    Result<std::optional<TokenRow>> row = UpdateReturning(*end);
+    if (!row.ok()) return row.error();
+    ended = std::move(*row);
+    return Status::Ok();
   });
+  if (!s.ok()) return s.error();
+  return ended;
 }
 
 Status SqliteStore::ForEachUnrevokedToken(const std::function<void(TokenRow&&)>& fn) {
@@ -212,9 +216,7 @@ Status SqliteStore::ForEachUnrevokedToken(const std::function<void(TokenRow&&)>&
 
 Status SqliteStore::RecordUsage(const std::vector<TokenUsage>& usage) {
   if (usage.empty()) return Status::Ok();
-  return Write([&](Connection& conn) -> Status {
-    Transaction tx(conn);
-    if (Status s = tx.Begin(); !s.ok()) return s;
+  return writes_.Run([&](Connection& conn) -> Status {
     Result<Stmt> stmt = conn.Prepare(kRecordUsage);
     if (!stmt.ok()) return stmt.error();
     for (const TokenUsage& u : usage) {
@@ -222,7 +224,7 @@ Status SqliteStore::RecordUsage(const std::vector<TokenUsage>& usage) {
       if (Status s = stmt->Run(); !s.ok()) return s;
       stmt->Reset();
     }
-    return tx.Commit();
+    return Status::Ok();
   });
 }
 

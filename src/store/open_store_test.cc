@@ -1,0 +1,93 @@
+// OpenStore: which urls open which store, and how bad urls are refused.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+
+#include "store/store.h"
+#include "store/store_test_util.h"
+
+namespace keyward {
+namespace {
+
+using testing_util::MakeAccount;
+using testing_util::ScratchDir;
+
+void ExpectRefused(const std::string& url) {
+  Result<std::unique_ptr<Store>> store = OpenStore(url);
+  ASSERT_FALSE(store.ok()) << url;
+  EXPECT_EQ(store.error().code(), ErrorCode::kInvalidRequest) << url;
+  EXPECT_FALSE(store.error().message().empty());
+}
+
+TEST(OpenStoreTest, MemoryUrlOpensAnEmptyStore) {
+  Result<std::unique_ptr<Store>> store = OpenStore("memory://");
+  ASSERT_TRUE(store.ok());
+  EXPECT_TRUE((*store)->Ping().ok());
+  Result<int64_t> admins = (*store)->CountAdminKeys();
+  ASSERT_TRUE(admins.ok());
+  EXPECT_EQ(*admins, 0);
+}
+
+TEST(OpenStoreTest, SqliteUrlWithAbsolutePathCreatesTheDirectory) {
+  ScratchDir dir;
+  const std::filesystem::path file = dir.path() / "a" / "b" / "keyward.db";
+  Result<std::unique_ptr<Store>> store = OpenStore("sqlite://" + file.string());
+  ASSERT_TRUE(store.ok()) << store.error().message();
+  ASSERT_TRUE((*store)->CreateAccount(MakeAccount("acct_1")).ok());
+  EXPECT_TRUE(std::filesystem::exists(file));
+}
+
+TEST(OpenStoreTest, SqliteUrlWithRelativePathIsRelativeToTheWorkingDirectory) {
+  ScratchDir dir;
+  const std::filesystem::path before = std::filesystem::current_path();
+  std::filesystem::current_path(dir.path());
+  {
+    Result<std::unique_ptr<Store>> store = OpenStore("sqlite://data/keyward.db");
+    EXPECT_TRUE(store.ok()) << store.error().message();
+  }
+  std::filesystem::current_path(before);
+  EXPECT_TRUE(std::filesystem::exists(dir.path() / "data" / "keyward.db"));
+}
+
+TEST(OpenStoreTest, SqliteUrlInTheWorkingDirectoryNeedsNoParent) {
+  ScratchDir dir;
+  const std::filesystem::path before = std::filesystem::current_path();
+  std::filesystem::current_path(dir.path());
+  {
+    Result<std::unique_ptr<Store>> store = OpenStore("sqlite://keyward.db");
+    EXPECT_TRUE(store.ok()) << store.error().message();
+  }
+  std::filesystem::current_path(before);
+  EXPECT_TRUE(std::filesystem::exists(dir.path() / "keyward.db"));
+}
+
+TEST(OpenStoreTest, SqliteSynchronousOption) {
+  ScratchDir dir;
+  for (const char* query : {"?synchronous=full", "?synchronous=normal"}) {
+    Result<std::unique_ptr<Store>> store = OpenStore("sqlite://" + dir.File("k.db") + query);
+    ASSERT_TRUE(store.ok()) << query;
+    EXPECT_TRUE((*store)->Ping().ok());
+  }
+  ExpectRefused("sqlite://" + dir.File("k.db") + "?synchronous=off");
+  ExpectRefused("sqlite://" + dir.File("k.db") + "?cache=shared");
+}
+
+TEST(OpenStoreTest, BadUrlsAreInvalidRequests) {
+  ExpectRefused("");
+  ExpectRefused("sqlite://");
+  ExpectRefused("sqlite://?synchronous=full");
+  ExpectRefused("sqlite://:memory:");
+  ExpectRefused("memory://extra");
+  ExpectRefused("mysql://localhost/db");
+  ExpectRefused("data/keyward.db");
+}
+
+TEST(OpenStoreTest, RefusalNeverRepeatsAPasswordFromTheUrl) {
+  Result<std::unique_ptr<Store>> store = OpenStore("redis://user:hunter2@localhost/0");
+  ASSERT_FALSE(store.ok());
+  EXPECT_EQ(store.error().message().find("hunter2"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace keyward
