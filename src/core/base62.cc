@@ -24,7 +24,9 @@ constexpr size_t kMaxDecodeDigits = 10;
 
 }  // namespace
 
-bool IsBase62Char(char c) { return kDecode[static_cast<unsigned char>(c)] != kInvalid; }
+bool IsBase62Char(char c) {
+  return kDecode[static_cast<unsigned char>(c)] != kInvalid;
+}
 
 bool IsBase62(std::string_view s) {
   for (char c : s) {

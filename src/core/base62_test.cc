@@ -66,8 +66,17 @@ TEST(Base62, DecodeRejects) {
 }
 
 TEST(Base62, RoundTrip) {
-  const uint64_t values[] = {0, 1, 61, 62, 63, 3843, 3844, 123456789, 0xFFFFFFFFu,
-                             56800235583u /* 62^6 - 1 */, 839299365868340223u};
+  const uint64_t values[] = {0,
+                             1,
+                             61,
+                             62,
+                             63,
+                             3843,
+                             3844,
+                             123456789,
+                             0xFFFFFFFFu,
+                             56800235583u /* 62^6 - 1 */,
+                             839299365868340223u};
   for (uint64_t v : values) {
     for (size_t width = 1; width <= 10; ++width) {
       uint64_t cap = 1;

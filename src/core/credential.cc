@@ -10,7 +10,9 @@ namespace {
 
 enum class Part { kAbsent, kValue, kEmpty, kOtherScheme };
 
-bool IsSpace(char c) { return c == ' ' || c == '\t'; }
+bool IsSpace(char c) {
+  return c == ' ' || c == '\t';
+}
 
 std::string_view Trim(std::string_view s) {
   while (!s.empty() && IsSpace(s.front())) s.remove_prefix(1);

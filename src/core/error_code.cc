@@ -33,7 +33,9 @@ static_assert(static_cast<size_t>(ErrorCode::kUnavailable) + 1 == kCatalogue.siz
 
 }  // namespace
 
-const ErrorInfo& Describe(ErrorCode code) { return kCatalogue[static_cast<size_t>(code)]; }
+const ErrorInfo& Describe(ErrorCode code) {
+  return kCatalogue[static_cast<size_t>(code)];
+}
 
 std::optional<ErrorCode> ParseErrorCode(std::string_view text) {
   for (size_t i = 0; i < kCatalogue.size(); ++i) {

@@ -112,9 +112,8 @@ std::optional<ParsedCredential> KeyFormat::Parse(std::string_view text) const {
 
   if (prefix == kAccessTokenPrefix || prefix == kAdminKeyPrefix) {
     if (!BodyValid(text, rest)) return std::nullopt;
-    return ParsedCredential{
-        .kind = prefix == kAccessTokenPrefix ? CredentialKind::kAccessToken
-                                             : CredentialKind::kAdminKey};
+    return ParsedCredential{.kind = prefix == kAccessTokenPrefix ? CredentialKind::kAccessToken
+                                                                 : CredentialKind::kAdminKey};
   }
 
   ParsedCredential parsed{.kind = CredentialKind::kApiKey};

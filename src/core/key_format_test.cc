@@ -148,8 +148,8 @@ TEST(KeyFormat, TruncationsExtensionsInsertionsDeletionsFail) {
   const KeyFormat f;
   for (const std::string& key : SampleKeys(f)) {
     for (size_t len = 0; len < key.size(); ++len) {
-      ASSERT_FALSE(f.Parse(key.substr(0, len))) << len;      // truncated
-      ASSERT_FALSE(f.Parse(key.substr(key.size() - len)));   // first characters cut
+      ASSERT_FALSE(f.Parse(key.substr(0, len))) << len;     // truncated
+      ASSERT_FALSE(f.Parse(key.substr(key.size() - len)));  // first characters cut
     }
     for (char c : std::string(kBase62Alphabet) + "_ \n") {
       ASSERT_FALSE(f.Parse(key + c));
@@ -175,10 +175,10 @@ TEST(KeyFormat, RightChecksumButWrongShapeFails) {
   EXPECT_TRUE(f.Parse(WithChecksum("at_")));
   EXPECT_TRUE(f.Parse(WithChecksum("ak_")));
   for (const char* head :
-       {"sk_prod_", "sk_Live_", "sk_LIVE_", "sk_lives_", "sk__", "sk_", "sk_live__", "sk_live",
-        "xk_live_", "SK_live_", "s_live_", "skk_live_", "_live_", "_", "", "live_", "at_live_",
-        "ak_test_", "at__", "AT_", "at", "tok_", "cc_live_", "sk_test_live_", "sk-live-",
-        " sk_live_", "sk_live_ "}) {
+       {"sk_prod_", "sk_Live_", "sk_LIVE_",      "sk_lives_", "sk__",      "sk_",      "sk_live__",
+        "sk_live",  "xk_live_", "SK_live_",      "s_live_",   "skk_live_", "_live_",   "_",
+        "",         "live_",    "at_live_",      "ak_test_",  "at__",      "AT_",      "at",
+        "tok_",     "cc_live_", "sk_test_live_", "sk-live-",  " sk_live_", "sk_live_ "}) {
     EXPECT_FALSE(f.Parse(WithChecksum(head))) << head;
   }
 }

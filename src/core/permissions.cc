@@ -10,13 +10,19 @@ bool IsResourceChar(char c) {
   return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '.' || c == '-';
 }
 
-bool IsActionChar(char c) { return IsResourceChar(c) || c == '*'; }
+bool IsActionChar(char c) {
+  return IsResourceChar(c) || c == '*';
+}
 
 // "res:*" for a valid permission whose action is exactly "*".
-bool IsResourceWildcard(std::string_view p) { return p.size() > 2 && p.ends_with(":*"); }
+bool IsResourceWildcard(std::string_view p) {
+  return p.size() > 2 && p.ends_with(":*");
+}
 
 // The resource part of a valid "resource:action" permission.
-std::string_view ResourceOf(std::string_view p) { return p.substr(0, p.find(':')); }
+std::string_view ResourceOf(std::string_view p) {
+  return p.substr(0, p.find(':'));
+}
 
 }  // namespace
 

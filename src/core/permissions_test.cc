@@ -9,19 +9,37 @@ namespace keyward {
 namespace {
 
 TEST(Permissions, Valid) {
-  for (const char* p : {"*", "tokens:read", "tokens:write", "billing:read", "tokens:*", "a:b",
-                        "extractions:write", "my_res.v2-x:do_it.now-x", "0:9", "res:re*",
-                        "res:*read", "res:**", "a.b:c*d"}) {
+  for (const char* p :
+       {"*", "tokens:read", "tokens:write", "billing:read", "tokens:*", "a:b", "extractions:write",
+        "my_res.v2-x:do_it.now-x", "0:9", "res:re*", "res:*read", "res:**", "a.b:c*d"}) {
     EXPECT_TRUE(IsValidPermission(p)) << p;
   }
   EXPECT_TRUE(IsValidPermission(std::string(kMaxPermissionLength - 2, 'a') + ":b"));
 }
 
 TEST(Permissions, Invalid) {
-  for (const char* p : {"", ":", "tokens", "tokens:", ":read", "Tokens:read", "tokens:Read",
-                        "tok ens:read", "tokens: read", "tokens:read ", " tokens:read",
-                        "tokens:read:x", "tokens::read", "*:read", "*:*", "**", "* ", "res*:read",
-                        "tokens/read", "tokens:re/ad", "tokens:réad", "tokens:read\n"}) {
+  for (const char* p : {"",
+                        ":",
+                        "tokens",
+                        "tokens:",
+                        ":read",
+                        "Tokens:read",
+                        "tokens:Read",
+                        "tok ens:read",
+                        "tokens: read",
+                        "tokens:read ",
+                        " tokens:read",
+                        "tokens:read:x",
+                        "tokens::read",
+                        "*:read",
+                        "*:*",
+                        "**",
+                        "* ",
+                        "res*:read",
+                        "tokens/read",
+                        "tokens:re/ad",
+                        "tokens:réad",
+                        "tokens:read\n"}) {
     EXPECT_FALSE(IsValidPermission(p)) << p;
   }
   EXPECT_FALSE(IsValidPermission(std::string_view("a:b\0", 4)));

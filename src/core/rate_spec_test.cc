@@ -9,7 +9,7 @@ TEST(RateSpec, EveryUnitSpelling) {
   const struct {
     const char* unit;
     int64_t seconds;
-  } units[] = {{"s", 1},     {"sec", 1},     {"second", 1}, {"m", 60},   {"min", 60},
+  } units[] = {{"s", 1},       {"sec", 1},  {"second", 1},  {"m", 60},    {"min", 60},
                {"minute", 60}, {"h", 3600}, {"hour", 3600}, {"d", 86400}, {"day", 86400}};
   for (const auto& u : units) {
     const Result<RateSpec> r = ParseRateSpec(std::string("150/") + u.unit);
@@ -28,12 +28,36 @@ TEST(RateSpec, Bounds) {
 }
 
 TEST(RateSpec, Errors) {
-  for (const char* text :
-       {"", "0/min", "00/min", "-1/min", "+5/min", "1000000001/s", "99999999999999999999/min",
-        "18446744073709551617/s", "150", "150/", "/min", "150min", "150 /min", "150/ min",
-        " 150/min", "150/min ", "150/MIN", "150/Min", "150/minutes", "150/hours", "150/ms",
-        "150/week", "150/month", "1.5/min", "1e3/min", "0x10/min", "150/min/s", "150//min",
-        "a/min", "150/60"}) {
+  for (const char* text : {"",
+                           "0/min",
+                           "00/min",
+                           "-1/min",
+                           "+5/min",
+                           "1000000001/s",
+                           "99999999999999999999/min",
+                           "18446744073709551617/s",
+                           "150",
+                           "150/",
+                           "/min",
+                           "150min",
+                           "150 /min",
+                           "150/ min",
+                           " 150/min",
+                           "150/min ",
+                           "150/MIN",
+                           "150/Min",
+                           "150/minutes",
+                           "150/hours",
+                           "150/ms",
+                           "150/week",
+                           "150/month",
+                           "1.5/min",
+                           "1e3/min",
+                           "0x10/min",
+                           "150/min/s",
+                           "150//min",
+                           "a/min",
+                           "150/60"}) {
     const Result<RateSpec> r = ParseRateSpec(text);
     EXPECT_FALSE(r.ok()) << text;
     if (!r.ok()) {

@@ -47,9 +47,9 @@ Status ValidateRouteRule(const RouteRule& rule) {
   }
   if (Status s = ValidatePattern(rule.path); !s.ok()) return s;
   if (!rule.permission.empty() && !IsValidPermission(rule.permission)) {
-    return InvalidRequest("route permission \"" + rule.permission +
-                              "\" must be \"resource:action\" or \"*\"",
-                          "permission");
+    return InvalidRequest(
+        "route permission \"" + rule.permission + "\" must be \"resource:action\" or \"*\"",
+        "permission");
   }
   if (rule.cost < 0) return InvalidRequest("route cost must be >= 0", "cost");
   if (rule.rate_limit && (rule.rate_limit->limit < 1 || rule.rate_limit->window_seconds < 1)) {
@@ -63,8 +63,7 @@ RouteTable::RouteTable(std::vector<RouteRule> rules) : rules_(std::move(rules)) 
 
 const RouteRule* RouteTable::Match(std::string_view method, std::string_view path) const {
   for (const RouteRule& rule : rules_) {
-    if ((rule.method == kAnyMethod || rule.method == method) &&
-        RoutePathMatches(rule.path, path)) {
+    if ((rule.method == kAnyMethod || rule.method == method) && RoutePathMatches(rule.path, path)) {
       return &rule;
     }
   }
