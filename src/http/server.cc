@@ -68,16 +68,19 @@ void SerializeResponse(const HttpResponse& res, std::string_view request_id, uns
 
 using reuse_port = asio::detail::socket_option::boolean<SOL_SOCKET, SO_REUSEPORT>;
 
-// Per-connection state the worker can see, to close idle connections at shutdown.
+// Per-connection state the worker can see: its deadline (enforced by the worker's once-a-second
+// watchdog, so no timer is armed per I/O operation) and whether it waits between requests.
 struct Connection {
-  beast::tcp_stream* stream = nullptr;
+  tcp::socket* socket = nullptr;
   bool idle = true;
+  int64_t deadline = 0;  // worker seconds; the socket is cancelled once `now` passes it
 };
 
 struct Worker {
   asio::io_context ioc{1};  // run by one thread; others only post() to it
   std::optional<tcp::acceptor> acceptor;
   std::list<Connection> connections;  // touched only on this worker's thread
+  int64_t now = 0;                    // coarse steady seconds, advanced by the watchdog
   std::thread thread;
 };
 
@@ -171,6 +174,7 @@ class Server::Impl {
 
     for (auto& w : workers_) {
       asio::co_spawn(w->ioc, AcceptLoop(*w), asio::detached);
+      asio::co_spawn(w->ioc, Watchdog(*w), asio::detached);
       w->thread = std::thread([&ioc = w->ioc] { ioc.run(); });
     }
     {
@@ -200,7 +204,7 @@ class Server::Impl {
         boost::system::error_code ec;
         if (w.acceptor) w.acceptor->close(ec);
         for (Connection& c : w.connections) {
-          if (c.idle && c.stream) c.stream->cancel();
+          if (c.idle && c.socket) c.socket->cancel(ec);
         }
       });
     }
@@ -243,6 +247,26 @@ class Server::Impl {
     }
   }
 
+  // Once a second: advance the worker's clock and cancel connections past their deadline.
+  awaitable<void> Watchdog(Worker& w) {
+    asio::steady_timer tick(w.ioc);
+    const auto start = std::chrono::steady_clock::now();
+    while (!stopping_ || !w.connections.empty()) {
+      tick.expires_after(std::chrono::seconds(1));
+      auto [ec] = co_await tick.async_wait(kTuple);
+      if (ec) co_return;
+      w.now = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() -
+                                                               start)
+                  .count();
+      for (Connection& c : w.connections) {
+        if (c.deadline < w.now && c.socket) {
+          boost::system::error_code ignored;
+          c.socket->cancel(ignored);
+        }
+      }
+    }
+  }
+
   awaitable<void> Session(Worker& w, tcp::socket socket) {
     boost::system::error_code ec;
     IpAddress peer;
@@ -253,8 +277,8 @@ class Server::Impl {
         if (parsed) peer = *parsed;
       }
     }
-    beast::tcp_stream stream(std::move(socket));
-    auto conn = w.connections.insert(w.connections.end(), Connection{&stream, true});
+    tcp::socket& stream = socket;
+    auto conn = w.connections.insert(w.connections.end(), Connection{&stream, true, 0});
     struct Unregister {
       Worker& w;
       std::list<Connection>::iterator it;
@@ -263,12 +287,13 @@ class Server::Impl {
 
     beast::flat_buffer buffer;
     std::string out;  // the serialised response, reused across requests
-    const auto idle = std::chrono::seconds(settings_.idle_timeout_seconds);
-    const auto read = std::chrono::seconds(settings_.read_timeout_seconds);
+    // Deadlines are whole seconds on the worker's coarse clock (+1: the tick may be just due).
+    const int64_t idle = settings_.idle_timeout_seconds + 1;
+    const int64_t read = settings_.read_timeout_seconds + 1;
     while (!stopping_) {
       if (buffer.size() == 0) {  // keep-alive: wait for the first byte of the next request
         conn->idle = true;
-        stream.expires_after(idle);
+        conn->deadline = w.now + idle;
         auto [rec, n] = co_await stream.async_read_some(buffer.prepare(4096), kTuple);
         conn->idle = false;
         if (rec) break;
@@ -278,10 +303,10 @@ class Server::Impl {
       http::request_parser<http::string_body> parser;
       parser.header_limit(static_cast<std::uint32_t>(settings_.max_header_bytes));
       parser.body_limit(settings_.max_body_bytes);
-      stream.expires_after(read);
+      conn->deadline = w.now + read;
       auto [rec, n] = co_await http::async_read(stream, buffer, parser, kTuple);
       if (rec) {
-        if (rec == http::error::end_of_stream || rec == beast::error::timeout ||
+        if (rec == http::error::end_of_stream ||
             rec == asio::error::operation_aborted || rec == asio::error::connection_reset) {
           break;
         }
@@ -292,6 +317,7 @@ class Server::Impl {
                         : InvalidRequest("The HTTP request is malformed.");
         std::string request_id = NewRequestId();
         HttpResponse res = ErrorResponse(err, request_id);
+        conn->deadline = w.now + 5;
         co_await WriteAndClose(stream, res, request_id);
         co_return;
       }
@@ -323,27 +349,26 @@ class Server::Impl {
       if (res.status >= 500) spdlog::error("request {} answered {}", request_id, res.status);
       const bool again = keep_alive && !stopping_;
       SerializeResponse(res, request_id, req.version(), again, &out);
-      stream.expires_after(read);
+      conn->deadline = w.now + read;
       auto [wec, wn] = co_await asio::async_write(stream, asio::buffer(out), kTuple);
       if (wec || !again) break;
     }
-    stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+    stream.shutdown(tcp::socket::shutdown_send, ec);
   }
 
   // Answers an unparseable request and closes; drains what the client still sends for a moment so
   // that it reads the answer instead of a reset.
-  awaitable<void> WriteAndClose(beast::tcp_stream& stream, const HttpResponse& res,
+  // The caller's deadline bounds the whole of it.
+  awaitable<void> WriteAndClose(tcp::socket& stream, const HttpResponse& res,
                                 std::string_view request_id) {
     std::string out;
     SerializeResponse(res, request_id, 11, /*keep_alive=*/false, &out);
-    stream.expires_after(std::chrono::seconds(5));
     auto [wec, wn] = co_await asio::async_write(stream, asio::buffer(out), kTuple);
     boost::system::error_code ec;
-    stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+    stream.shutdown(tcp::socket::shutdown_send, ec);
     if (wec) co_return;
     std::array<char, 16384> sink;
     size_t drained = 0;
-    stream.expires_after(std::chrono::seconds(2));
     while (drained < 8 * 1024 * 1024) {
       auto [rec, n] = co_await stream.async_read_some(asio::buffer(sink), kTuple);
       if (rec) break;
