@@ -96,7 +96,8 @@ TEST_F(AccountsTest, ListIsNewestFirstWithPagination) {
 
   Response next = client().Get("/v1/accounts?limit=1&starting_after=" + ids[1], Admin(admin()));
   ASSERT_TRUE(IsOk(next));
-  const auto& d2 = next.object().at("data").as_array();
+  auto next_obj = next.object();
+  const auto& d2 = next_obj.at("data").as_array();
   ASSERT_EQ(d2.size(), 1u) << Describe(next);
   EXPECT_EQ(AsString(d2[0].at("id")), ids[0]);
 }

@@ -72,7 +72,7 @@ class CliTest : public SharedServerTest {
 };
 
 TEST(CliStandaloneTest, AdminKeyCreatePrintsOneKeyLine) {
-  KeywardProcess p({.create_admin_key = false, .start = false});
+  KeywardProcess p({.config_toml = "", .create_admin_key = false, .start = false});
   std::vector<std::string> args = {"admin-key", "create"};
   for (auto& a : p.StoreArgs()) args.push_back(a);
   CliResult r = p.RunCli(args);
@@ -101,14 +101,14 @@ TEST(CliStandaloneTest, AdminKeyCreatePrintsOneKeyLine) {
 }
 
 TEST(CliStandaloneTest, VersionExitsZero) {
-  KeywardProcess p({.create_admin_key = false, .start = false});
+  KeywardProcess p({.config_toml = "", .create_admin_key = false, .start = false});
   CliResult r = p.RunCli({"version"});
   EXPECT_EQ(r.exit_code, 0) << Describe(r);
   EXPECT_FALSE(NonEmptyLines(r.out).empty()) << Describe(r);
 }
 
 TEST(CliStandaloneTest, CommandsWorkWithoutAServer) {
-  KeywardProcess p({.start = false});
+  KeywardProcess p({.config_toml = "", .create_admin_key = true, .start = false});
   std::vector<std::string> store = p.StoreArgs();
   auto with_store = [&](std::vector<std::string> a) {
     a.insert(a.end(), store.begin(), store.end());

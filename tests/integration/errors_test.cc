@@ -33,7 +33,8 @@ class ErrorsTest : public SharedServerTest {
   std::string NewestAccountId() {
     Response r = client().Get("/v1/accounts?limit=1", Admin(admin()));
     if (r.status != 200) throw std::runtime_error("list accounts: " + Describe(r));
-    const auto& data = r.object().at("data").as_array();
+    auto page = r.object();
+    const auto& data = page.at("data").as_array();
     return data.empty() ? "" : AsString(data.at(0).at("id"));
   }
 };

@@ -702,7 +702,12 @@ std::string FlipChar(std::string key, size_t index) {
   return key;
 }
 
-int64_t Now() { return static_cast<int64_t>(std::time(nullptr)); }
+int64_t Now() {
+  // Not time(): glibc answers it from the coarse clock, which may lag the server's clock by a tick.
+  timespec ts{};
+  ::clock_gettime(CLOCK_REALTIME, &ts);
+  return static_cast<int64_t>(ts.tv_sec);
+}
 
 bool Matches(std::string_view text, std::string_view regex) {
   return std::regex_match(std::string(text), std::regex(std::string(regex)));

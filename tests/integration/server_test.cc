@@ -68,7 +68,9 @@ TEST_F(ServerTest, GarbageRequestGets400AndServerStaysUp) {
   HttpClient c(server().port());
   c.SendRaw("THIS IS NOT HTTP\r\n\r\n");
   auto r = c.TryReadResponse();
-  if (r) EXPECT_EQ(r->status, 400) << Describe(*r);
+  if (r) {
+    EXPECT_EQ(r->status, 400) << Describe(*r);
+  }
   // Whatever happened to that connection, the server still serves others.
   EXPECT_EQ(client().Get("/healthz").status, 200);
 }
@@ -80,7 +82,9 @@ TEST_F(ServerTest, BinaryGarbageDoesNotHurtTheServer) {
     HttpClient c(server().port());
     c.SendRaw(junk);
     auto r = c.TryReadResponse();
-    if (r) EXPECT_GE(r->status, 400) << Describe(*r);
+    if (r) {
+      EXPECT_GE(r->status, 400) << Describe(*r);
+    }
   }
   EXPECT_EQ(client().Get("/healthz").status, 200);
 }

@@ -59,6 +59,11 @@ Status WriteQueue::Run(const Change& change) {
   return me.result;
 }
 
+size_t WriteQueue::Waiting() {
+  std::lock_guard lock(mu_);
+  return waiting_.size();
+}
+
 void WriteQueue::RunBatch(const std::vector<Pending*>& batch) {
   // `fatal` is a failure that ends the batch: nothing of it is kept and every change reports it.
   Status fatal = RunSql(conn_, kBegin);

@@ -36,6 +36,9 @@ class WriteQueue {
   // Runs `change` inside a write transaction on the connection and waits for the commit.
   Status Run(const Change& change);
 
+  // How many changes are queued and not yet taken by a leader (for metrics and tests).
+  size_t Waiting();
+
  private:
   struct Pending {
     const Change* change;

@@ -110,12 +110,12 @@ TEST_F(WriteQueueTest, ConcurrentChangesShareABatchAndFailIndependently) {
           ran_on.insert(std::this_thread::get_id());
         }
         if (Status s = Insert(conn, i); !s.ok()) return s;
-        if (i == 2) return Insert(conn, 1);  // duplicate key: fails, and must take 2 with it
+        if (i == 2) return Insert(conn, 0);  // duplicate key: fails, and must take 2 with it
         return Status::Ok();
       });
     });
   }
-  std::this_thread::sleep_for(std::chrono::milliseconds(200));  // let all three queue up
+  while (queue_->Waiting() < 3) std::this_thread::sleep_for(std::chrono::milliseconds(1));
   release = true;
   first.join();
   for (std::thread& t : writers) t.join();
