@@ -60,7 +60,7 @@ boost::json::object VerdictObject(const Verdict& v) {
   if (v.valid() && v.record) {
     const KeyRecord& rec = *v.record;
     boost::json::object t;
-    t["id"] = rec.token_id;
+    t["id"] = rec.token_id();
     t["account"] = rec.account->id;
     t["type"] = KeyTypeName(rec.type);
     boost::json::array perms;

@@ -26,7 +26,7 @@ struct ServerSettings {
   int idle_timeout_seconds = 60;          // keep-alive wait for the next request
   size_t max_connections = 10000;         // beyond this, new connections are closed at once
   int shutdown_grace_seconds = 10;
-  int blocking_threads = 4;               // pool for store-writing handlers
+  int blocking_threads = 16;              // pool for store-writing handlers (group commit)
 };
 
 class Server {

@@ -96,7 +96,7 @@ HttpResponse HandleAuth(Api& api, const HttpRequest& req, const PathParams&) {
     res.body = "{\"valid\":true}";
     res.headers.reserve(320);
     res.Add("X-Keyward-Account", rec.account->id);
-    res.Add("X-Keyward-Token-Id", rec.token_id);
+    res.Add("X-Keyward-Token-Id", rec.token_id());
     res.Add("X-Keyward-Permissions", PermissionsHeader(rec));
     res.Add("X-Keyward-Livemode", rec.livemode ? "true" : "false");
     res.Add("X-Keyward-Sandbox", "false");

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/rate_spec.h"
@@ -14,7 +15,8 @@
 namespace keyward {
 
 struct BucketRequest {
-  std::string key;   // e.g. "k:tok_123" (per key) or "r:3:tok_123" (route 3, per key)
+  std::string_view key;  // the bucket's name; must stay valid during Take(). E.g. "tok_123"
+                         // (per key) or "r:3:tok_123" (route 3, per key)
   RateSpec spec;
   int64_t cost = 1;
 };

@@ -37,8 +37,9 @@ LocalLimiter::LocalLimiter(size_t max_entries)
   for (Shard& s : shards_) s.sweep_at = shard_cap_;
 }
 
-size_t LocalLimiter::ShardOf(const std::string& key) {
-  return std::hash<std::string>{}(key) % kShards;
+size_t LocalLimiter::ShardOf(std::string_view key) {
+  // Not the map's hash (which picks the bucket inside the shard): mix differently.
+  return (std::hash<std::string_view>{}(key) >> 17) % kShards;
 }
 
 void LocalLimiter::Sweep(Shard& shard, int64_t now_ns) const {
@@ -87,8 +88,13 @@ LimitOutcome LocalLimiter::Take(std::span<const BucketRequest> requests, int64_t
     for (size_t i = 0; i < n; ++i) {
       if (decisions[i].new_tat <= now_ns) continue;  // still full: same as absent
       Shard& shard = shards_[shard_of[i]];
-      const bool inserted =
-          shard.tat.insert_or_assign(requests[i].key, decisions[i].new_tat).second;
+      bool inserted = false;
+      if (auto it = shard.tat.find(requests[i].key); it != shard.tat.end()) {
+        it->second = decisions[i].new_tat;
+      } else {
+        shard.tat.emplace(std::string(requests[i].key), decisions[i].new_tat);
+        inserted = true;
+      }
       if (inserted && shard.tat.size() > shard.sweep_at) Sweep(shard, now_ns);
     }
   } else {

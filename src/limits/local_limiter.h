@@ -32,13 +32,18 @@ class LocalLimiter final : public Limiter {
   size_t EntryCount() const;
 
  private:
+  // Transparent hashing: look buckets up by string_view without building a std::string.
+  struct KeyHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view k) const noexcept { return std::hash<std::string_view>{}(k); }
+  };
   struct Shard {
     mutable std::mutex mu;
-    std::unordered_map<std::string, int64_t> tat;  // guarded by mu
+    std::unordered_map<std::string, int64_t, KeyHash, std::equal_to<>> tat;  // guarded by mu
     size_t sweep_at = 0;                           // guarded by mu; size that triggers a sweep
   };
 
-  static size_t ShardOf(const std::string& key);
+  static size_t ShardOf(std::string_view key);
   // Erases full buckets from `shard` (mu held) and sets the next sweep threshold.
   void Sweep(Shard& shard, int64_t now_ns) const;
 

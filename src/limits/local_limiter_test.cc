@@ -7,6 +7,8 @@
 #include <latch>
 #include <string>
 #include <thread>
+#include <mutex>
+#include <set>
 #include <vector>
 
 namespace keyward {
@@ -17,8 +19,16 @@ constexpr int64_t kNow = 1'700'000'000 * kSec;
 const RateSpec k30PerMin{.limit = 30, .window_seconds = 60};  // one request back every 2 s
 const RateSpec k5PerSec{.limit = 5, .window_seconds = 1};
 
+// BucketRequest names a bucket by string_view: keep every name used by a test alive here.
+std::string_view Intern(std::string key) {
+  static std::mutex mu;
+  static std::set<std::string> names;
+  std::lock_guard lock(mu);
+  return *names.insert(std::move(key)).first;
+}
+
 BucketRequest Req(std::string key, RateSpec spec, int64_t cost = 1) {
-  return BucketRequest{.key = std::move(key), .spec = spec, .cost = cost};
+  return BucketRequest{.key = Intern(std::move(key)), .spec = spec, .cost = cost};
 }
 
 // prefix + number, spelled out to dodge GCC 12's false -Wrestrict on "x" + std::string.

@@ -3,12 +3,14 @@
 // Only `last_used_sec` mutates (an atomic used to coalesce last_used_at updates).
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/key_format.h"
@@ -26,8 +28,6 @@ struct AccountInfo {
 };
 
 struct KeyRecord {
-  std::string token_id;
-  std::string limit_key;  // "k:" + token_id, the per-key bucket
   std::shared_ptr<const AccountInfo> account;
   CredentialKind kind = CredentialKind::kApiKey;
   KeyType type = KeyType::kSecret;
@@ -37,11 +37,22 @@ struct KeyRecord {
   std::vector<std::string> permissions;
   mutable std::atomic<int64_t> last_used_sec{0};
 
+  // The token id ("tok_" + 24 base62), kept inline: a million records, no heap string each.
+  std::string_view token_id() const { return std::string_view(id_.data(), id_len_); }
+  void set_token_id(std::string_view id) {
+    id_len_ = static_cast<uint8_t>(std::min(id.size(), id_.size()));
+    std::copy_n(id.data(), id_len_, id_.data());
+  }
+
   TokenStatus StatusAt(int64_t now_unix) const {
     if (revoked) return TokenStatus::kRevoked;
     if (expires_at && *expires_at <= now_unix) return TokenStatus::kExpired;
     return TokenStatus::kActive;
   }
+
+ private:
+  std::array<char, 32> id_{};
+  uint8_t id_len_ = 0;
 };
 
 using KeyRecordPtr = std::shared_ptr<const KeyRecord>;

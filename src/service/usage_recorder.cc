@@ -17,9 +17,10 @@ void UsageRecorder::Note(const KeyRecord& record, int64_t now_unix) {
   if (!record.last_used_sec.compare_exchange_strong(seen, now_unix, std::memory_order_relaxed)) {
     return;  // another thread noted this second
   }
-  Shard& s = shards_[std::hash<std::string>{}(record.token_id) % kShards];
+  const std::string_view id = record.token_id();
+  Shard& s = shards_[std::hash<std::string_view>{}(id) % kShards];
   std::lock_guard lock(s.mu);
-  int64_t& slot = s.pending[record.token_id];
+  int64_t& slot = s.pending[std::string(id)];
   if (slot < now_unix) slot = now_unix;
 }
 
@@ -39,7 +40,7 @@ Status UsageRecorder::Flush() {
   if (!st.ok()) {
     spdlog::warn("usage flush failed, will retry: {}", st.error().message());
     for (auto& u : batch) {  // put back, keeping the newest
-      Shard& s = shards_[std::hash<std::string>{}(u.token_id) % kShards];
+      Shard& s = shards_[std::hash<std::string_view>{}(u.token_id) % kShards];
       std::lock_guard lock(s.mu);
       int64_t& slot = s.pending[u.token_id];
       if (slot < u.last_used_at) slot = u.last_used_at;

@@ -35,8 +35,7 @@ Verifier::Verifier(Store& store, KeyIndex& index, AccountDirectory& accounts, Li
 KeyRecordPtr Verifier::MakeRecord(const TokenRow& row,
                                   std::shared_ptr<const AccountInfo> account) const {
   auto r = std::make_shared<KeyRecord>();
-  r->token_id = row.id;
-  r->limit_key = "k:" + row.id;
+  r->set_token_id(row.id);
   r->account = std::move(account);
   r->kind = CredentialKind::kApiKey;
   r->type = row.type;
@@ -119,12 +118,17 @@ Verdict Verifier::Admit(Verdict verdict, const RouteRule* rule, Consume consume)
 
   // Refused requests still count against the per-key limit (a denied caller must not be able to
   // probe for free), but only valid ones take from the route's own limit.
+  // Bucket names: the per-key bucket is the token id itself (no copy); a route's bucket is
+  // "r:<rule index>:<token id>", which can never collide with a "tok_" id.
   std::array<BucketRequest, 2> buckets;
   size_t n = 0;
-  buckets[n++] = BucketRequest{rec.limit_key, rec.account->per_key_limit, 1};
+  buckets[n++] = BucketRequest{rec.token_id(), rec.account->per_key_limit, 1};
+  std::string route_bucket;
   if (verdict.valid() && rule != nullptr && rule->rate_limit) {
-    buckets[n++] = BucketRequest{"r:" + rule->method + " " + rule->path + ":" + rec.token_id,
-                                 *rule->rate_limit, 1};
+    const size_t index = static_cast<size_t>(rule - settings_.routes.rules().data());
+    route_bucket = "r:" + std::to_string(index) + ":";
+    route_bucket.append(rec.token_id());
+    buckets[n++] = BucketRequest{route_bucket, *rule->rate_limit, 1};
   }
   LimitOutcome outcome = limiter_.Take(std::span(buckets.data(), n), now_ns);
   const BucketState& b = outcome.buckets[outcome.tightest];

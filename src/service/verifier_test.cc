@@ -34,7 +34,7 @@ TEST(Verifier, ValidKeyVerifies) {
   auto key = t.NewKey(t.NewAccount());
   Verdict v = t->verifier().Verify(key.key, "GET", "/anything");
   ASSERT_TRUE(v.valid());
-  EXPECT_EQ(v.record->token_id, key.row.id);
+  EXPECT_EQ(v.record->token_id(), key.row.id);
   ASSERT_TRUE(v.ratelimit.has_value());
   EXPECT_EQ(v.ratelimit->limit, 150);
   EXPECT_EQ(v.ratelimit->remaining, 149);

@@ -1,5 +1,7 @@
 #include "store/memory_store.h"
 
+#include <set>
+
 #include <algorithm>
 #include <limits>
 #include <utility>
@@ -138,6 +140,23 @@ Status MemoryStore::InsertTokenLocked(const TokenRow& token) {
 Status MemoryStore::InsertToken(const TokenRow& token) {
   std::lock_guard lock(mu_);
   return InsertTokenLocked(token);
+}
+
+Status MemoryStore::InsertTokens(const std::vector<TokenRow>& tokens) {
+  std::lock_guard lock(mu_);
+  std::set<std::string> ids;
+  std::set<Digest> hashes;
+  for (const TokenRow& t : tokens) {  // validate all first: all or nothing
+    if (!account_seq_.contains(t.account_id)) {
+      return Error(ErrorCode::kInternalError, "memory: token for an unknown account");
+    }
+    if (token_seq_.contains(t.id) || !ids.insert(t.id).second) return Duplicate("token id");
+    if (token_hash_seq_.contains(t.key_hash) || !hashes.insert(t.key_hash).second) {
+      return Duplicate("token hash");
+    }
+  }
+  for (const TokenRow& t : tokens) (void)InsertTokenLocked(t);
+  return Status::Ok();
 }
 
 Result<std::optional<TokenRow>> MemoryStore::GetToken(std::string_view account_id,

@@ -65,7 +65,8 @@ class Store {
                                                     const TokenRow& replacement,
                                                     std::optional<int64_t> old_expires_at,
                                                     int64_t now_unix) = 0;
-  // Inserts many tokens (bulk loads, benchmarks); implementations may use one transaction.
+  // Inserts many tokens (bulk loads, benchmarks), all or nothing: on any failure none is kept.
+  // The default is for backends without transactions; real ones override it.
   virtual Status InsertTokens(const std::vector<TokenRow>& tokens) {
     for (const TokenRow& t : tokens) {
       if (Status st = InsertToken(t); !st.ok()) return st;

@@ -136,6 +136,23 @@ class StoreConformanceTest : public ::testing::TestWithParam<StoreBackend> {
   std::unique_ptr<Store> store_;
 };
 
+// --- bulk insert ---
+
+TEST_P(StoreConformanceTest, InsertTokensKeepsAllOrNothing) {
+  CreateAccount("acct_1");
+  std::vector<TokenRow> batch;
+  for (int i = 0; i < 50; ++i) batch.push_back(MakeToken("tok_b" + std::to_string(i), "acct_1", i));
+  ASSERT_TRUE(store().InsertTokens(batch).ok());
+  EXPECT_EQ(ListTokenIds("acct_1", TokenFilter::kAll).size(), 50u);
+
+  std::vector<TokenRow> bad = {MakeToken("tok_new1", "acct_1", 100),
+                               MakeToken("tok_b3", "acct_1", 101)};  // duplicate id
+  EXPECT_FALSE(store().InsertTokens(bad).ok());
+  Result<std::optional<TokenRow>> t = store().GetToken("acct_1", "tok_new1");
+  ASSERT_TRUE(t.ok());
+  EXPECT_FALSE(t->has_value());
+}
+
 // --- accounts ---
 
 TEST_P(StoreConformanceTest, CreateThenGetAccountReturnsEveryField) {

@@ -45,6 +45,7 @@ class SqliteStore final : public Store {
   Result<std::optional<AccountRow>> AddCredits(std::string_view id, int64_t amount) override;
 
   Status InsertToken(const TokenRow& token) override;
+  Status InsertTokens(const std::vector<TokenRow>& tokens) override;  // one transaction
   Result<std::optional<TokenRow>> GetToken(std::string_view account_id,
                                            std::string_view id) override;
   Result<std::optional<TokenRow>> FindTokenByHash(const Digest& key_hash) override;

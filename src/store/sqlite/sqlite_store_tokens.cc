@@ -84,6 +84,15 @@ Status SqliteStore::InsertToken(const TokenRow& token) {
   return writes_.Run([&](Connection& conn) { return Insert(conn, token); });
 }
 
+Status SqliteStore::InsertTokens(const std::vector<TokenRow>& tokens) {
+  return writes_.Run([&](Connection& conn) -> Status {
+    for (const TokenRow& token : tokens) {
+      if (Status st = Insert(conn, token); !st.ok()) return st;
+    }
+    return Status::Ok();
+  });
+}
+
 Result<std::optional<TokenRow>> SqliteStore::GetToken(std::string_view account_id,
                                                       std::string_view id) {
   return Read([&](Connection& conn) -> Result<std::optional<TokenRow>> {
