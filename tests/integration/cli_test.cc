@@ -130,6 +130,25 @@ TEST(CliStandaloneTest, CommandsWorkWithoutAServer) {
   EXPECT_EQ(a.header("X-Keyward-Account").value_or("<none>"), account);
 }
 
+TEST(CliStandaloneTest, FirstServeOnAnEmptyStorePrintsOneAdminKey) {
+  KeywardProcess p({.config_toml = "", .create_admin_key = false, .start = true});
+  auto find_keys = [](const std::string& text) {
+    std::set<std::string> keys;  // distinct: the quick-start curl line repeats the key
+    for (size_t pos = text.find("ak_"); pos != std::string::npos; pos = text.find("ak_", pos + 3)) {
+      std::string k = text.substr(pos, 41);
+      if (Matches(k, "ak_[0-9A-Za-z]{38}") && ChecksumValid(k)) keys.insert(k);
+    }
+    return std::vector<std::string>(keys.begin(), keys.end());
+  };
+  std::vector<std::string> first = find_keys(p.ReadLog());
+  ASSERT_EQ(first.size(), 1u) << "the first start prints one admin key: " << p.LogTail();
+  HttpClient c = p.Client();
+  EXPECT_TRUE(IsOk(c.Get("/v1/accounts", Admin(first[0]))));
+
+  ASSERT_EQ(p.Restart(), 0);
+  EXPECT_EQ(find_keys(p.ReadLog()).size(), 1u) << "a later start prints no new key: " << p.LogTail();
+}
+
 TEST_F(CliTest, AdminKeyCreatedWhileServerRunsWorksAtOnce) {
   CliResult r = Cli({"admin-key", "create"});
   ASSERT_EQ(r.exit_code, 0) << Describe(r);

@@ -33,7 +33,7 @@ struct HammerResult {
 // worker has had `warmup` answers, `mutate` runs on this thread; the workers go on until each has
 // sent `after` requests that started after mutate() returned.
 HammerResult Hammer(uint16_t port, const std::string& key, int threads, const std::function<void()>& mutate,
-                    int warmup = 20, int after = 30) {
+                    int warmup = 50, int after = 100) {
   HammerResult result;
   std::mutex mu;
   std::atomic<int> warmed{0};
@@ -99,6 +99,9 @@ void ExpectRefusedAfterMutation(const HammerResult& r) {
       ++before_ok;
     }
   }
+  ::testing::Test::RecordProperty("requests", static_cast<int>(r.samples.size()));
+  ::testing::Test::RecordProperty("accepted_before", before_ok);
+  ::testing::Test::RecordProperty("started_after", after_total);
   EXPECT_EQ(other, 0) << "every answer must be 200 or 401";
   EXPECT_GT(before_ok, 0) << "the key was accepted before the change";
   EXPECT_GT(after_total, 0);

@@ -7,6 +7,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/time.h>
@@ -372,9 +373,8 @@ Response HttpClient::Request(std::string_view method, std::string_view target, c
   for (int attempt = 0;; ++attempt) {
     if (fd_ < 0) Connect();
     const bool was_reused = reused_;
-    bool sent = SendRaw(req);
-    std::optional<Response> r;
-    if (sent) r = TryReadResponse();
+    SendRaw(req);  // even when the server stopped reading, it may have answered (413, 431)
+    std::optional<Response> r = TryReadResponse();
     if (r) return std::move(*r);
     Close();
     if (was_reused && attempt == 0) continue;  // an idle keep-alive connection the server closed
@@ -498,9 +498,13 @@ void KeywardProcess::Start() {
       std::ofstream(log, std::ios::app) << "==== harness: starting " << argv[0] << " serve on port " << port_
                                         << " ====\n";
     }
+    const pid_t parent = ::getpid();
     pid_t pid = ::fork();
     if (pid < 0) throw std::runtime_error(ErrnoText("fork"));
     if (pid == 0) {
+      // Die with the test process, so a crashed test leaves no orphaned server behind.
+      ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+      if (::getppid() != parent) ::_exit(125);
       int out = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
       int in = ::open("/dev/null", O_RDONLY);
       if (out < 0 || in < 0) ::_exit(126);
@@ -560,9 +564,9 @@ int KeywardProcess::WaitExit(std::chrono::milliseconds limit) {
   }
 }
 
-int KeywardProcess::Stop() {
+int KeywardProcess::Stop(int sig) {
   if (pid_ <= 0) return -1;
-  ::kill(pid_, SIGTERM);
+  ::kill(pid_, sig);
   int st = WaitExit(std::chrono::seconds(30));
   if (st == -2) {
     ::kill(pid_, SIGKILL);

@@ -12,6 +12,7 @@
 #include <sys/types.h>
 
 #include <chrono>
+#include <csignal>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -135,9 +136,9 @@ class KeywardProcess {
   // Starts `keyward serve` on a fresh free port and waits (≤ 20 s) until GET /healthz is 200.
   // Throws (with the log's tail) when it does not come up.
   void Start();
-  // SIGTERM and waitpid (≤ 30 s, then SIGKILL). Returns the exit status: the exit code, 128+signal
-  // when killed by a signal, -1 when it had to be killed after the deadline.
-  int Stop();
+  // Sends `sig` (SIGTERM by default) and waitpid (≤ 30 s, then SIGKILL). Returns the exit status:
+  // the exit code, 128+signal when killed by a signal, -1 when it had to be killed after the deadline.
+  int Stop(int sig = SIGTERM);
   // SIGKILL and waitpid.
   void Kill();
   // Stop() then Start() on the same data dir (a new port). Returns Stop()'s status.

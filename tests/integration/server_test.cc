@@ -118,5 +118,31 @@ TEST(ServerLifecycleTest, SigtermAfterTrafficExitsZero) {
   EXPECT_EQ(p.Stop(), 0);
 }
 
+TEST(ServerLifecycleTest, SigintExitsZero) {
+  KeywardProcess p;
+  HttpClient c = p.Client();
+  ASSERT_EQ(c.Get("/healthz").status, 200);
+  EXPECT_EQ(p.Stop(SIGINT), 0);
+}
+
+TEST(ServerLifecycleTest, StopsAcceptingAfterSigterm) {
+  KeywardProcess p;
+  uint16_t port = p.port();
+  ASSERT_EQ(p.Stop(), 0);
+  HttpClient c(port, std::chrono::seconds(2));
+  EXPECT_THROW(c.Get("/healthz"), std::runtime_error) << "nothing listens after the server exited";
+}
+
+TEST(ServerLifecycleTest, ListenFlagOverridesTheConfig) {
+  uint16_t config_port = PickFreePort();
+  KeywardProcess p({.config_toml = "[server]\nlisten = \"127.0.0.1:" + std::to_string(config_port) + "\"\n"});
+  // Start() waited for /healthz on the --listen port, so the flag won; the config's port is unused.
+  ASSERT_NE(p.port(), config_port);
+  HttpClient c = p.Client();
+  EXPECT_EQ(c.Get("/healthz").status, 200);
+  HttpClient other(config_port, std::chrono::seconds(2));
+  EXPECT_THROW(other.Get("/healthz"), std::runtime_error) << "the config's listen address must not be served";
+}
+
 }  // namespace
 }  // namespace keyward_it

@@ -477,5 +477,56 @@ TEST_F(TokensTest, LastUsedAtBecomesVisibleAfterUse) {
   EXPECT_LE(AsInt(t.at("last_used_at")), Now() + 5);
 }
 
+TEST_F(TokensTest, AccountHeaderDoesNotLetAKeyActForAnotherAccount) {
+  std::string other_account = CreateAccount(client(), admin());
+  CreatedKey theirs = CreateKey(client(), AdminFor(admin(), other_account));
+  CreatedKey mine = CreateKey(client(), as_admin_);
+  Headers spoof = Join(ApiKey(mine.key), {{"Keyward-Account", other_account}});
+
+  Response list = client().Get("/v1/tokens?limit=100", spoof);
+  if (list.status == 200) {
+    EXPECT_EQ(list.body.find(theirs.id), std::string::npos) << "listed another account's token: " << Describe(list);
+  } else {
+    EXPECT_GE(list.status, 400) << Describe(list);
+    EXPECT_LT(list.status, 500) << Describe(list);
+  }
+  Response get = client().Get("/v1/tokens/" + theirs.id, spoof);
+  EXPECT_NE(get.status, 200) << Describe(get);
+  Response create = client().Post("/v1/tokens", {{"name", "spoofed"}}, spoof);
+  if (create.status == 200) {
+    EXPECT_EQ(AsString(create.object().at("account")), account_) << "a key acts only for its own account";
+  }
+  Response revoke = client().Post("/v1/tokens/" + theirs.id + "/revoke", boost::json::object{}, spoof);
+  EXPECT_NE(revoke.status, 200) << Describe(revoke);
+  EXPECT_EQ(Auth(client(), theirs.key).status, 200);
+}
+
+// --- [keys] settings -------------------------------------------------------------------------
+
+class KeysConfigTest : public SharedServerTest {
+ protected:
+  static void SetUpTestSuite() {
+    StartShared({.config_toml = "[keys]\ndisplay_prefix_length = 16\n"
+                                "prefix = { secret = \"cc\", publishable = \"cp\", restricted = \"cr\" }\n"});
+  }
+  static void TearDownTestSuite() { StopShared(); }
+};
+
+TEST_F(KeysConfigTest, ConfiguredPrefixesAndDisplayLength) {
+  Headers h = AdminFor(admin(), CreateAccount(client(), admin()));
+  CreatedKey sk = CreateKey(client(), h);
+  EXPECT_TRUE(Matches(sk.key, "cc_live_[0-9A-Za-z]{38}")) << sk.key.substr(0, 8);
+  EXPECT_TRUE(ChecksumValid(sk.key));
+  EXPECT_EQ(AsString(sk.token.at("key_prefix")), sk.key.substr(0, 16));
+  CreatedKey pk = CreateKey(client(), h, {{"type", "publishable"}, {"livemode", false}});
+  EXPECT_TRUE(Matches(pk.key, "cp_test_[0-9A-Za-z]{38}")) << pk.key.substr(0, 8);
+  CreatedKey rk = CreateKey(client(), h, {{"type", "restricted"}, {"permissions", boost::json::array{"a:b"}}});
+  EXPECT_TRUE(Matches(rk.key, "cr_live_[0-9A-Za-z]{38}")) << rk.key.substr(0, 8);
+  Response a = Auth(client(), sk.key);
+  EXPECT_EQ(a.status, 200) << Describe(a);
+  EXPECT_EQ(a.header("X-Keyward-Token-Id").value_or("<none>"), sk.id);
+  EXPECT_TRUE(IsError(Auth(client(), MakeWellFormedKey("sk_live_")), 401, "UNAUTHORIZED"));
+}
+
 }  // namespace
 }  // namespace keyward_it
