@@ -81,8 +81,7 @@ boost::json::object VerdictObject(const Verdict& v) {
   }
   if (v.valid()) {
     boost::json::object c;
-    const auto& balance = v.record->account->credits;
-    c["balance"] = balance ? boost::json::value(*balance) : boost::json::value(nullptr);
+    c["balance"] = v.balance ? boost::json::value(*v.balance) : boost::json::value(nullptr);
     c["charged"] = v.charged;
     o["credits"] = std::move(c);
   }

@@ -4,15 +4,16 @@
 
 namespace keyward {
 
-AccountDirectory::AccountDirectory(Store& store, const ServiceSettings& settings)
-    : store_(store), settings_(settings) {}
+AccountDirectory::AccountDirectory(Store& store, CreditMeter& credits,
+                                   const ServiceSettings& settings)
+    : store_(store), credits_(credits), settings_(settings) {}
 
 std::shared_ptr<const AccountInfo> AccountDirectory::Make(const AccountRow& row) const {
   auto info = std::make_shared<AccountInfo>();
   info->id = row.id;
   info->plan = row.plan;
   info->per_key_limit = settings_.PlanLimit(row.plan);
-  info->credits = row.credits;
+  credits_.Load(row.id, row.credits);
   return info;
 }
 

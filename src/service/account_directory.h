@@ -9,6 +9,7 @@
 #include <unordered_map>
 
 #include "core/status.h"
+#include "limits/credit_meter.h"
 #include "service/key_record.h"
 #include "service/settings.h"
 #include "store/store.h"
@@ -17,7 +18,8 @@ namespace keyward {
 
 class AccountDirectory {
  public:
-  AccountDirectory(Store& store, const ServiceSettings& settings);
+  // Every account it learns of is loaded into `credits` with its stored balance.
+  AccountDirectory(Store& store, CreditMeter& credits, const ServiceSettings& settings);
 
   // The account's info; nullptr when the account does not exist. Errors are store failures.
   Result<std::shared_ptr<const AccountInfo>> Get(const std::string& account_id);
@@ -28,6 +30,7 @@ class AccountDirectory {
   std::shared_ptr<const AccountInfo> Make(const AccountRow& row) const;
 
   Store& store_;
+  CreditMeter& credits_;
   const ServiceSettings& settings_;
   mutable std::shared_mutex mu_;
   std::unordered_map<std::string, std::shared_ptr<const AccountInfo>> accounts_;  // guarded by mu_

@@ -41,9 +41,24 @@ bool VerifyPassword(std::string_view encoded, std::string_view password) {
   return argon2id_verify(enc.c_str(), password.data(), password.size()) == ARGON2_OK;
 }
 
-AccountService::AccountService(Store& store, AccountDirectory& directory,
-                               const ServiceSettings& settings, const Clock& clock)
-    : store_(store), directory_(directory), settings_(settings), clock_(clock) {}
+AccountService::AccountService(Store& store, AccountDirectory& directory, CreditMeter& credits,
+                               UsageRecorder& usage, const ServiceSettings& settings,
+                               const Clock& clock)
+    : store_(store),
+      directory_(directory),
+      credits_(credits),
+      usage_(usage),
+      settings_(settings),
+      clock_(clock) {}
+
+AccountRow AccountService::WithLiveCredits(AccountRow row) {
+  credits_.Load(row.id, row.credits);  // first sight: the stored balance is the live one
+  if (auto live = credits_.Snapshot(row.id)) {
+    row.credits = live->balance;
+    row.credits_used += live->pending_used;
+  }
+  return row;
+}
 
 Result<AccountRow> AccountService::Create(const CreateAccountParams& p) {
   if (!LooksLikeEmail(p.email)) return InvalidRequest("email must be an email address.", "email");
@@ -80,11 +95,14 @@ Result<AccountRow> AccountService::Get(std::string_view id) {
   auto row = store_.GetAccount(id);
   if (!row.ok()) return row.error();
   if (!row->has_value()) return Error(ErrorCode::kNotFound, "No such account.");
-  return std::move(**row);
+  return WithLiveCredits(std::move(**row));
 }
 
 Result<Page<AccountRow>> AccountService::List(const ListOptions& options) {
-  return store_.ListAccounts(options);
+  auto page = store_.ListAccounts(options);
+  if (!page.ok()) return page;
+  for (AccountRow& row : page->items) row = WithLiveCredits(std::move(row));
+  return page;
 }
 
 Result<AccountRow> AccountService::AddCredits(std::string_view id, int64_t amount) {
@@ -92,10 +110,19 @@ Result<AccountRow> AccountService::AddCredits(std::string_view id, int64_t amoun
     return InvalidRequest("amount is out of range.", "amount");
   }
   if (!IsValidId(id, kAccountIdPrefix)) return Error(ErrorCode::kNotFound, "No such account.");
+  // No usage flush may run between the store's change and the meter's: the meter derives the live
+  // balance from the store's new one minus what it still has pending.
+  auto paused = usage_.PauseFlushes();
   auto row = store_.AddCredits(id, amount);
   if (!row.ok()) return row.error();
   if (!row->has_value()) return Error(ErrorCode::kNotFound, "No such account.");
+  credits_.Reset((*row)->id, (*row)->credits);
   directory_.Update(**row);
+  auto live = credits_.Snapshot((*row)->id);
+  if (live) {
+    (*row)->credits = live->balance;
+    (*row)->credits_used += live->pending_used;
+  }
   return std::move(**row);
 }
 

@@ -6,7 +6,9 @@
 
 #include "core/clock.h"
 #include "core/status.h"
+#include "limits/credit_meter.h"
 #include "service/account_directory.h"
+#include "service/usage_recorder.h"
 #include "service/settings.h"
 #include "store/store.h"
 
@@ -28,8 +30,9 @@ inline constexpr int64_t kMaxCredits = 1'000'000'000'000'000;
 
 class AccountService {
  public:
-  AccountService(Store& store, AccountDirectory& directory, const ServiceSettings& settings,
-                 const Clock& clock);
+  // Balances shown are the meter's live figures (the store trails them by one usage flush).
+  AccountService(Store& store, AccountDirectory& directory, CreditMeter& credits,
+                 UsageRecorder& usage, const ServiceSettings& settings, const Clock& clock);
 
   // Errors: kInvalidRequest with param (email, name, credits, plan, password), store errors.
   Result<AccountRow> Create(const CreateAccountParams& params);
@@ -39,8 +42,12 @@ class AccountService {
   Result<AccountRow> AddCredits(std::string_view id, int64_t amount);
 
  private:
+  AccountRow WithLiveCredits(AccountRow row);
+
   Store& store_;
   AccountDirectory& directory_;
+  CreditMeter& credits_;
+  UsageRecorder& usage_;
   const ServiceSettings& settings_;
   const Clock& clock_;
 };

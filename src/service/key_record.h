@@ -24,7 +24,6 @@ struct AccountInfo {
   std::string id;
   std::string plan;
   RateSpec per_key_limit;
-  std::optional<int64_t> credits;  // balance snapshot; nullopt = unlimited
 };
 
 struct KeyRecord {

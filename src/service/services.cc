@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "limits/local_credit_meter.h"
 #include "limits/local_limiter.h"
 
 namespace keyward {
@@ -12,12 +13,14 @@ Services::Services(std::unique_ptr<Store> store, ServiceSettings settings, const
       format_(settings_.prefixes),
       store_(std::move(store)),
       limiter_(std::make_unique<LocalLimiter>()),
+      credits_(std::make_unique<LocalCreditMeter>()),
       index_(settings_.negative_cache_seconds * 1'000'000'000),
-      directory_(*store_, settings_),
-      usage_(*store_, std::chrono::milliseconds(settings_.usage_flush_interval_ms)),
-      verifier_(*store_, index_, directory_, *limiter_, usage_, settings_, format_, clock_),
+      directory_(*store_, *credits_, settings_),
+      usage_(*store_, *credits_, std::chrono::milliseconds(settings_.usage_flush_interval_ms)),
+      verifier_(*store_, index_, directory_, *limiter_, *credits_, usage_, settings_, format_,
+                clock_),
       tokens_(*store_, index_, directory_, verifier_, settings_, format_, clock_),
-      accounts_(*store_, directory_, settings_, clock_),
+      accounts_(*store_, directory_, *credits_, usage_, settings_, clock_),
       admin_keys_(*store_, format_, clock_, settings_.display_prefix_length) {}
 
 Services::~Services() { Shutdown(); }

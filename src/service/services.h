@@ -8,6 +8,7 @@
 
 #include "core/clock.h"
 #include "core/key_format.h"
+#include "limits/credit_meter.h"
 #include "limits/limiter.h"
 #include "service/account_directory.h"
 #include "service/account_service.h"
@@ -41,6 +42,7 @@ class Services {
   AccountService& accounts() { return accounts_; }
   AdminKeys& admin_keys() { return admin_keys_; }
   UsageRecorder& usage() { return usage_; }
+  CreditMeter& credits() { return *credits_; }
   const ServiceSettings& settings() const { return settings_; }
   const KeyFormat& format() const { return format_; }
   const Clock& clock() const { return clock_; }
@@ -51,6 +53,7 @@ class Services {
   const KeyFormat format_;
   std::unique_ptr<Store> store_;
   std::unique_ptr<Limiter> limiter_;
+  std::unique_ptr<CreditMeter> credits_;
   KeyIndex index_;
   AccountDirectory directory_;
   UsageRecorder usage_;

@@ -6,8 +6,9 @@
 
 namespace keyward {
 
-UsageRecorder::UsageRecorder(Store& store, std::chrono::milliseconds flush_interval)
-    : store_(store), interval_(flush_interval), thread_([this] { Run(); }) {}
+UsageRecorder::UsageRecorder(Store& store, CreditMeter& credits,
+                             std::chrono::milliseconds flush_interval)
+    : store_(store), credits_(credits), interval_(flush_interval), thread_([this] { Run(); }) {}
 
 UsageRecorder::~UsageRecorder() { Stop(); }
 
@@ -26,6 +27,19 @@ void UsageRecorder::Note(const KeyRecord& record, int64_t now_unix) {
 
 Status UsageRecorder::Flush() {
   std::lock_guard flush_lock(flush_mu_);
+  // Credits first: they are money. Taken from the meter, then written; handed back on failure so
+  // they are never lost while the process lives, and never written twice.
+  std::vector<CreditUsage> charged = credits_.TakeUsage();
+  if (!charged.empty()) {
+    std::vector<AccountUsage> rows;
+    rows.reserve(charged.size());
+    for (const CreditUsage& c : charged) rows.push_back(AccountUsage{c.account_id, c.used});
+    if (Status st = store_.RecordCreditUsage(rows); !st.ok()) {
+      spdlog::warn("credit usage flush failed, will retry: {}", st.error().message());
+      credits_.ReturnUsage(charged);
+      return st;
+    }
+  }
   std::vector<TokenUsage> batch;
   for (Shard& s : shards_) {
     std::unordered_map<std::string, int64_t> taken;

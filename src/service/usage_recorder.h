@@ -1,4 +1,4 @@
-// last_used_at, written off the request path. Note() is called on every successful verification;
+// last_used_at and charged credits, written off the request path. Note() is called on every successful verification;
 // it costs one relaxed atomic load when the key was already noted this second, otherwise it adds
 // the token to a sharded pending map. A background thread flushes pending updates to the Store in
 // one transaction every flush interval; Stop() flushes everything that is left.
@@ -13,6 +13,7 @@
 #include <thread>
 #include <unordered_map>
 
+#include "limits/credit_meter.h"
 #include "service/key_record.h"
 #include "store/store.h"
 
@@ -20,7 +21,11 @@ namespace keyward {
 
 class UsageRecorder {
  public:
-  UsageRecorder(Store& store, std::chrono::milliseconds flush_interval);
+  UsageRecorder(Store& store, CreditMeter& credits, std::chrono::milliseconds flush_interval);
+
+  // Holds off flushes while the caller changes a balance in the store and then the meter, so
+  // that no charge is in flight between the two (see AccountService::AddCredits).
+  std::unique_lock<std::mutex> PauseFlushes() { return std::unique_lock(flush_mu_); }
   ~UsageRecorder();  // calls Stop()
 
   void Note(const KeyRecord& record, int64_t now_unix);
@@ -38,6 +43,7 @@ class UsageRecorder {
   void Run();
 
   Store& store_;
+  CreditMeter& credits_;
   std::chrono::milliseconds interval_;
   std::array<Shard, kShards> shards_;
   std::mutex flush_mu_;  // one flush at a time

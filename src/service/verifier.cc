@@ -21,12 +21,13 @@ Error Unauthorized(std::string_view message) {
 }  // namespace
 
 Verifier::Verifier(Store& store, KeyIndex& index, AccountDirectory& accounts, Limiter& limiter,
-                   UsageRecorder& usage, const ServiceSettings& settings, const KeyFormat& format,
-                   const Clock& clock)
+                   CreditMeter& credits, UsageRecorder& usage, const ServiceSettings& settings,
+                   const KeyFormat& format, const Clock& clock)
     : store_(store),
       index_(index),
       accounts_(accounts),
       limiter_(limiter),
+      credits_(credits),
       usage_(usage),
       settings_(settings),
       format_(format),
@@ -112,8 +113,11 @@ Verdict Verifier::AdmitManagement(const KeyRecordPtr& record) {
 }
 
 Verdict Verifier::Admit(Verdict verdict, const RouteRule* rule, Consume consume) {
-  if (consume == Consume::kNo) return verdict;
   const KeyRecord& rec = *verdict.record;
+  if (consume == Consume::kNo) {
+    if (auto snapshot = credits_.Snapshot(rec.account->id)) verdict.balance = snapshot->balance;
+    return verdict;
+  }
   const int64_t now_ns = clock_.NowNanos();
 
   // Refused requests still count against the per-key limit (a denied caller must not be able to
@@ -140,6 +144,21 @@ Verdict Verifier::Admit(Verdict verdict, const RouteRule* rule, Consume consume)
     verdict.error = ErrorCode::kRateLimited;
     verdict.message = "Too many requests; retry after " + std::to_string(b.retry_after_s) + " s.";
     return verdict;
+  }
+  // Credits last: only a request that passed everything else is charged, and test mode never is.
+  const int64_t cost = rule != nullptr ? rule->cost : settings_.default_cost;
+  if (cost > 0 && rec.livemode) {
+    CreditCharge charge = credits_.Charge(rec.account->id, cost);
+    verdict.balance = charge.balance;
+    if (!charge.allowed) {
+      verdict.error = ErrorCode::kQuotaExceeded;
+      verdict.message = "The account's credit balance is below this request's cost of " +
+                        std::to_string(cost) + ".";
+      return verdict;
+    }
+    verdict.charged = cost;
+  } else if (auto snapshot = credits_.Snapshot(rec.account->id)) {
+    verdict.balance = snapshot->balance;
   }
   usage_.Note(rec, now_ns / 1'000'000'000);
   return verdict;

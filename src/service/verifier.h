@@ -15,6 +15,7 @@
 #include "core/clock.h"
 #include "core/key_format.h"
 #include "core/status.h"
+#include "limits/credit_meter.h"
 #include "limits/limiter.h"
 #include "service/account_directory.h"
 #include "service/key_index.h"
@@ -41,6 +42,7 @@ struct Verdict {
   KeyRecordPtr record;             // the identified credential, when it was identified
   std::optional<RateLimitReport> ratelimit;
   int64_t charged = 0;
+  std::optional<int64_t> balance;  // the account's credits after this request; nullopt = unlimited
 
   bool valid() const { return !error.has_value(); }
   static Verdict Deny(ErrorCode code, std::string message, KeyRecordPtr record = nullptr) {
@@ -57,8 +59,8 @@ enum class Consume { kYes, kNo };  // kNo: a dry run (the CLI's verify) — no l
 class Verifier {
  public:
   Verifier(Store& store, KeyIndex& index, AccountDirectory& accounts, Limiter& limiter,
-           UsageRecorder& usage, const ServiceSettings& settings, const KeyFormat& format,
-           const Clock& clock);
+           CreditMeter& credits, UsageRecorder& usage, const ServiceSettings& settings,
+           const KeyFormat& format, const Clock& clock);
 
   // Shape, checksum, lookup, revocation and expiry. On success the record of a live credential.
   // Errors: kUnauthorized (missing/malformed/unknown/revoked/expired key), kTokenExpired (an
@@ -66,7 +68,8 @@ class Verifier {
   Result<KeyRecordPtr> Identify(std::string_view credential);
 
   // Everything a protected request needs: Identify, then type and permission for the matched
-  // route, then the per-key and per-route limits; notes usage when VALID and consume is kYes.
+  // route, then the per-key and per-route limits, then the route's credit cost (live mode only;
+  // a balance below it is QUOTA_EXCEEDED); notes usage when VALID and consume is kYes.
   Verdict Verify(std::string_view credential, std::string_view method, std::string_view path,
                  Consume consume = Consume::kYes);
 
@@ -83,6 +86,7 @@ class Verifier {
   KeyIndex& index_;
   AccountDirectory& accounts_;
   Limiter& limiter_;
+  CreditMeter& credits_;
   UsageRecorder& usage_;
   const ServiceSettings& settings_;
   const KeyFormat& format_;

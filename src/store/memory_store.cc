@@ -115,6 +115,18 @@ Result<std::optional<AccountRow>> MemoryStore::AddCredits(std::string_view id, i
   return std::optional<AccountRow>(account);
 }
 
+Status MemoryStore::RecordCreditUsage(const std::vector<AccountUsage>& usage) {
+  std::lock_guard lock(mu_);
+  for (const AccountUsage& u : usage) {
+    auto it = account_seq_.find(u.account_id);
+    if (it == account_seq_.end()) continue;
+    AccountRow& account = accounts_.at(it->second);
+    if (account.credits) account.credits = std::max<int64_t>(0, *account.credits - u.used);
+    account.credits_used += u.used;
+  }
+  return Status::Ok();
+}
+
 // --- API keys ---
 
 TokenRow* MemoryStore::FindToken(std::string_view account_id, std::string_view id) {

@@ -61,6 +61,13 @@ struct Page {
   bool has_more = false;
 };
 
+// Credits charged on the request path, written in batches off it: subtracts from the balance
+// (never below zero; an unlimited balance stays unlimited) and adds to credits_used.
+struct AccountUsage {
+  std::string account_id;
+  int64_t used = 0;
+};
+
 // last_used_at updates, written in batches off the request path.
 struct TokenUsage {
   std::string token_id;

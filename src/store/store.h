@@ -42,6 +42,9 @@ class Store {
   // stays unlimited. Returns the updated row, or nullopt when there is no such account.
   virtual Result<std::optional<AccountRow>> AddCredits(std::string_view id, int64_t amount) = 0;
 
+  // Applies charged credits in one transaction (see AccountUsage). Unknown accounts are ignored.
+  virtual Status RecordCreditUsage(const std::vector<AccountUsage>& usage) = 0;
+
   // --- API keys ---
   // Fails with kInternalError on a duplicate id or hash (a CSPRNG collision: never expected).
   virtual Status InsertToken(const TokenRow& token) = 0;

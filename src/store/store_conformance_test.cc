@@ -136,6 +136,33 @@ class StoreConformanceTest : public ::testing::TestWithParam<StoreBackend> {
   std::unique_ptr<Store> store_;
 };
 
+// --- credit usage ---
+
+TEST_P(StoreConformanceTest, RecordCreditUsageChargesAndCountsButNeverGoesNegative) {
+  AccountRow limited = MakeAccount("acct_l", "l@example.com");
+  limited.credits = 10;
+  limited.credits_used = 0;
+  ASSERT_TRUE(store().CreateAccount(limited).ok());
+  AccountRow unlimited = MakeAccount("acct_u", "u@example.com");
+  unlimited.credits = std::nullopt;
+  unlimited.credits_used = 0;
+  ASSERT_TRUE(store().CreateAccount(unlimited).ok());
+  ASSERT_TRUE(store()
+                  .RecordCreditUsage({{"acct_l", 4}, {"acct_u", 7}, {"acct_missing", 1}})
+                  .ok());
+  auto l = store().GetAccount("acct_l");
+  ASSERT_TRUE(l.ok() && l->has_value());
+  EXPECT_EQ((*l)->credits, 6);
+  EXPECT_EQ((*l)->credits_used, 4);
+  auto u = store().GetAccount("acct_u");
+  EXPECT_EQ((*u)->credits, std::nullopt);
+  EXPECT_EQ((*u)->credits_used, 7);
+  ASSERT_TRUE(store().RecordCreditUsage({{"acct_l", 100}}).ok());
+  l = store().GetAccount("acct_l");
+  EXPECT_EQ((*l)->credits, 0);
+  EXPECT_EQ((*l)->credits_used, 104);
+}
+
 // --- bulk insert ---
 
 TEST_P(StoreConformanceTest, InsertTokensKeepsAllOrNothing) {
@@ -300,6 +327,7 @@ TEST_P(StoreConformanceTest, AddCreditsSaturatesInsteadOfOverflowing) {
 TEST_P(StoreConformanceTest, AddCreditsLeavesUnlimitedUnlimited) {
   AccountRow unlimited = MakeAccount("acct_1");
   unlimited.credits = std::nullopt;
+  unlimited.credits_used = 0;
   ASSERT_TRUE(store().CreateAccount(unlimited).ok());
   for (int64_t amount : {int64_t{50}, int64_t{-50}, int64_t{-1'000'000}}) {
     Result<std::optional<AccountRow>> a = store().AddCredits("acct_1", amount);

@@ -44,6 +44,7 @@ class SqliteStore final : public Store {
   Result<Page<AccountRow>> ListAccounts(const ListOptions& options) override;
   Result<std::optional<AccountRow>> AddCredits(std::string_view id, int64_t amount) override;
 
+  Status RecordCreditUsage(const std::vector<AccountUsage>& usage) override;
   Status InsertToken(const TokenRow& token) override;
   Status InsertTokens(const std::vector<TokenRow>& tokens) override;  // one transaction
   Result<std::optional<TokenRow>> GetToken(std::string_view account_id,

@@ -28,6 +28,14 @@ constexpr char kAddCredits[] =
     " ELSE credits + ?2 END"
     " WHERE id = ?1 RETURNING " KEYWARD_ACCOUNT_COLUMNS;
 
+constexpr char kChargeCredits[] =
+    "UPDATE accounts SET credits = CASE"
+    " WHEN credits IS NULL THEN NULL"
+    " WHEN credits - ?2 < 0 THEN 0"
+    " ELSE credits - ?2 END,"
+    " credits_used = credits_used + ?2"
+    " WHERE id = ?1";
+
 bool IsDuplicateEmail(sqlite3* db) {
   return sqlite3_extended_errcode(db) == SQLITE_CONSTRAINT_UNIQUE &&
          std::strstr(sqlite3_errmsg(db), "accounts.email") != nullptr;
@@ -122,6 +130,19 @@ Result<std::optional<AccountRow>> SqliteStore::AddCredits(std::string_view id, i
   });
   if (!s.ok()) return s.error();
   return updated;
+}
+
+Status SqliteStore::RecordCreditUsage(const std::vector<AccountUsage>& usage) {
+  if (usage.empty()) return Status::Ok();
+  return writes_.Run([&](Connection& conn) -> Status {
+    for (const AccountUsage& u : usage) {
+      Result<Stmt> stmt = conn.Prepare(kChargeCredits);
+      if (!stmt.ok()) return stmt.error();
+      stmt->Bind(1, u.account_id).Bind(2, u.used);
+      if (Status st = stmt->Run(); !st.ok()) return st;
+    }
+    return Status::Ok();
+  });
 }
 
 }  // namespace keyward
