@@ -258,6 +258,45 @@ Status MemoryStore::RecordUsage(const std::vector<TokenUsage>& usage) {
 
 // --- admin keys ---
 
+// --- access tokens ---
+
+Status MemoryStore::InsertAccessToken(const AccessTokenRow& token) {
+  std::lock_guard lock(mu_);
+  if (!token_seq_.contains(token.parent_id)) {
+    return Error(ErrorCode::kInternalError, "memory: access token for an unknown parent");
+  }
+  if (!access_tokens_.emplace(token.token_hash, token).second) {
+    return Duplicate("access token hash");
+  }
+  return Status::Ok();
+}
+
+Result<std::optional<AccessTokenRow>> MemoryStore::FindAccessTokenByHash(const Digest& hash) {
+  std::lock_guard lock(mu_);
+  auto it = access_tokens_.find(hash);
+  if (it == access_tokens_.end()) return std::optional<AccessTokenRow>();
+  return std::optional<AccessTokenRow>(it->second);
+}
+
+Status MemoryStore::ForEachAccessToken(int64_t after_unix,
+                                       const std::function<void(AccessTokenRow&&)>& fn) {
+  std::vector<AccessTokenRow> live;
+  {
+    std::lock_guard lock(mu_);
+    for (const auto& [hash, row] : access_tokens_) {
+      if (row.expires_at > after_unix) live.push_back(row);
+    }
+  }
+  for (AccessTokenRow& row : live) fn(std::move(row));
+  return Status::Ok();
+}
+
+Result<int64_t> MemoryStore::PurgeAccessTokens(int64_t cutoff_unix) {
+  std::lock_guard lock(mu_);
+  return static_cast<int64_t>(std::erase_if(
+      access_tokens_, [cutoff_unix](const auto& kv) { return kv.second.expires_at <= cutoff_unix; }));
+}
+
 Status MemoryStore::InsertAdminKey(const AdminKeyRow& key) {
   std::lock_guard lock(mu_);
   if (admin_id_seq_.contains(key.id)) return Duplicate("admin key id");

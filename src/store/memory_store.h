@@ -45,6 +45,11 @@ class MemoryStore final : public Store {
   Status ForEachUnrevokedToken(const std::function<void(TokenRow&&)>& fn) override;
   Status RecordUsage(const std::vector<TokenUsage>& usage) override;
 
+  Status InsertAccessToken(const AccessTokenRow& token) override;
+  Result<std::optional<AccessTokenRow>> FindAccessTokenByHash(const Digest& hash) override;
+  Status ForEachAccessToken(int64_t after_unix,
+                            const std::function<void(AccessTokenRow&&)>& fn) override;
+  Result<int64_t> PurgeAccessTokens(int64_t cutoff_unix) override;
   Status InsertAdminKey(const AdminKeyRow& key) override;
   Result<std::optional<AdminKeyRow>> FindAdminKeyByHash(const Digest& key_hash) override;
   Result<int64_t> CountAdminKeys() override;
@@ -63,6 +68,7 @@ class MemoryStore final : public Store {
   std::map<int64_t, TokenRow> tokens_;                     // guarded by mu_; by seq
   std::unordered_map<std::string, int64_t> token_seq_;     // guarded by mu_; id → seq
   std::map<Digest, int64_t> token_hash_seq_;               // guarded by mu_
+  std::map<Digest, AccessTokenRow> access_tokens_;         // guarded by mu_; by hash
   std::map<int64_t, AdminKeyRow> admin_keys_;              // guarded by mu_; by seq
   std::unordered_map<std::string, int64_t> admin_id_seq_;  // guarded by mu_
   std::map<Digest, int64_t> admin_hash_seq_;               // guarded by mu_

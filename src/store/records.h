@@ -54,6 +54,17 @@ struct AdminKeyRow {
   std::optional<int64_t> revoked_at;
 };
 
+// A short-lived access token (API.md 3). Only its hash is kept; it carries its parent key's
+// account, mode and permissions, and dies with the parent.
+struct AccessTokenRow {
+  Digest token_hash{};
+  std::string parent_id;   // tok_... of the key that minted it
+  Digest parent_hash{};    // that key's hash, to find the parent's live record
+  std::string account_id;
+  int64_t created = 0;
+  int64_t expires_at = 0;  // Unix seconds
+};
+
 // One page of a newest-first list.
 template <class T>
 struct Page {

@@ -81,6 +81,16 @@ class Store {
   // Applies last_used_at updates in one transaction (never moving a value backwards).
   virtual Status RecordUsage(const std::vector<TokenUsage>& usage) = 0;
 
+  // --- access tokens ---
+  // Fails with kInternalError on a duplicate hash or an unknown parent.
+  virtual Status InsertAccessToken(const AccessTokenRow& token) = 0;
+  virtual Result<std::optional<AccessTokenRow>> FindAccessTokenByHash(const Digest& hash) = 0;
+  // Calls `fn` for every access token with expires_at > `after_unix` (for loading the index).
+  virtual Status ForEachAccessToken(int64_t after_unix,
+                                    const std::function<void(AccessTokenRow&&)>& fn) = 0;
+  // Deletes access tokens with expires_at <= `cutoff_unix`; returns how many.
+  virtual Result<int64_t> PurgeAccessTokens(int64_t cutoff_unix) = 0;
+
   // --- admin keys ---
   virtual Status InsertAdminKey(const AdminKeyRow& key) = 0;
   virtual Result<std::optional<AdminKeyRow>> FindAdminKeyByHash(const Digest& key_hash) = 0;

@@ -136,6 +136,47 @@ class StoreConformanceTest : public ::testing::TestWithParam<StoreBackend> {
   std::unique_ptr<Store> store_;
 };
 
+// --- access tokens ---
+
+TEST_P(StoreConformanceTest, AccessTokensAreFoundByHashListedWhileLiveAndPurged) {
+  CreateAccount("acct_1");
+  TokenRow parent = MakeToken("tok_parent", "acct_1", 1);
+  InsertToken(parent);
+  auto make = [&](uint8_t n, int64_t expires_at) {
+    AccessTokenRow at;
+    at.token_hash[0] = n;
+    at.token_hash[31] = 0xA5;
+    at.parent_id = parent.id;
+    at.parent_hash = parent.key_hash;
+    at.account_id = "acct_1";
+    at.created = kNow;
+    at.expires_at = expires_at;
+    return at;
+  };
+  ASSERT_TRUE(store().InsertAccessToken(make(1, kNow + 60)).ok());
+  ASSERT_TRUE(store().InsertAccessToken(make(2, kNow - 10)).ok());
+  EXPECT_FALSE(store().InsertAccessToken(make(1, kNow + 60)).ok());  // duplicate hash
+  AccessTokenRow orphan = make(3, kNow + 60);
+  orphan.parent_id = "tok_missing";
+  EXPECT_FALSE(store().InsertAccessToken(orphan).ok());
+
+  auto found = store().FindAccessTokenByHash(make(1, 0).token_hash);
+  ASSERT_TRUE(found.ok() && found->has_value());
+  EXPECT_EQ((*found)->parent_id, "tok_parent");
+  EXPECT_EQ((*found)->parent_hash, parent.key_hash);
+  EXPECT_EQ((*found)->expires_at, kNow + 60);
+  EXPECT_FALSE(store().FindAccessTokenByHash(make(9, 0).token_hash)->has_value());
+
+  int live = 0;
+  ASSERT_TRUE(store().ForEachAccessToken(kNow, [&](AccessTokenRow&&) { ++live; }).ok());
+  EXPECT_EQ(live, 1);
+  auto purged = store().PurgeAccessTokens(kNow);
+  ASSERT_TRUE(purged.ok());
+  EXPECT_EQ(*purged, 1);
+  EXPECT_FALSE(store().FindAccessTokenByHash(make(2, 0).token_hash)->has_value());
+  EXPECT_TRUE(store().FindAccessTokenByHash(make(1, 0).token_hash)->has_value());
+}
+
 // --- credit usage ---
 
 TEST_P(StoreConformanceTest, RecordCreditUsageChargesAndCountsButNeverGoesNegative) {

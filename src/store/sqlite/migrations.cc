@@ -50,7 +50,21 @@ CREATE TABLE admin_keys (
 );
 )sql";
 
-constexpr std::array<std::string_view, 1> kMigrations = {kV1};
+// Version 2: access tokens (API.md 3), stored by hash; they die with their parent key.
+constexpr std::string_view kV2 = R"sql(
+CREATE TABLE access_tokens (
+  seq         INTEGER PRIMARY KEY,
+  token_hash  BLOB    NOT NULL UNIQUE CHECK (length(token_hash) = 32),
+  parent_id   TEXT    NOT NULL REFERENCES tokens(id),
+  parent_hash BLOB    NOT NULL CHECK (length(parent_hash) = 32),
+  account_id  TEXT    NOT NULL,
+  created     INTEGER NOT NULL,
+  expires_at  INTEGER NOT NULL
+);
+CREATE INDEX access_tokens_expires ON access_tokens (expires_at);
+)sql";
+
+constexpr std::array<std::string_view, 2> kMigrations = {kV1, kV2};
 
 constexpr char kCreateVersionTable[] =
     "CREATE TABLE IF NOT EXISTS schema_migrations ("

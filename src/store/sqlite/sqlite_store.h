@@ -61,6 +61,11 @@ class SqliteStore final : public Store {
   Status ForEachUnrevokedToken(const std::function<void(TokenRow&&)>& fn) override;
   Status RecordUsage(const std::vector<TokenUsage>& usage) override;
 
+  Status InsertAccessToken(const AccessTokenRow& token) override;
+  Result<std::optional<AccessTokenRow>> FindAccessTokenByHash(const Digest& hash) override;
+  Status ForEachAccessToken(int64_t after_unix,
+                            const std::function<void(AccessTokenRow&&)>& fn) override;
+  Result<int64_t> PurgeAccessTokens(int64_t cutoff_unix) override;
   Status InsertAdminKey(const AdminKeyRow& key) override;
   Result<std::optional<AdminKeyRow>> FindAdminKeyByHash(const Digest& key_hash) override;
   Result<int64_t> CountAdminKeys() override;

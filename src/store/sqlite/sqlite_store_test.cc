@@ -123,7 +123,9 @@ TEST_F(SqliteStoreTest, SchemaHasTheDocumentedTablesAndIndex) {
   RawDb raw(DbPath());
   std::vector<std::vector<std::string>> names =
       raw.Query("SELECT name FROM sqlite_schema WHERE name NOT LIKE 'sqlite_%' ORDER BY name");
-  EXPECT_EQ(names, (std::vector<std::vector<std::string>>{{"accounts"},
+  EXPECT_EQ(names, (std::vector<std::vector<std::string>>{{"access_tokens"},
+                                                          {"access_tokens_expires"},
+                                                          {"accounts"},
                                                           {"admin_keys"},
                                                           {"schema_migrations"},
                                                           {"tokens"},
