@@ -36,6 +36,7 @@ int ServeCommand(const ServeOptions& opts, char** envp) {
     return 1;
   }
 
+  sv.StartMaintenance();
   Api api(sv, ApiSettings{env->config.verifier_allow_from, env->config.trusted_proxies});
   Server server(api, env->config.server);
   if (Status st = server.Start(); !st.ok()) {

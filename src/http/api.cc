@@ -23,6 +23,8 @@ constexpr std::array kRoutes = {
     RouteEntry{"GET", "/v1/tokens/:id", HandleGetToken, true},
     RouteEntry{"POST", "/v1/tokens/:id/revoke", HandleRevokeToken, true},
     RouteEntry{"POST", "/v1/tokens/:id/roll", HandleRollToken, true},
+    RouteEntry{"POST", "/v1/token", HandleMintAccessToken, true},
+    RouteEntry{"POST", "/v1/token/verify", HandleCheckAccessToken, true},
     RouteEntry{"GET", "/v1/credits", HandleGetCredits, true},
     RouteEntry{"POST", "/v1/keys/verify", HandleVerifyKey, false},
     // /v1/auth and everything below it, any method: see Match().

@@ -20,6 +20,9 @@ HttpResponse HandleGetToken(Api& api, const HttpRequest& req, const PathParams& 
 HttpResponse HandleRevokeToken(Api& api, const HttpRequest& req, const PathParams& p);
 HttpResponse HandleRollToken(Api& api, const HttpRequest& req, const PathParams& p);
 
+HttpResponse HandleMintAccessToken(Api& api, const HttpRequest& req, const PathParams& p);
+HttpResponse HandleCheckAccessToken(Api& api, const HttpRequest& req, const PathParams& p);
+
 HttpResponse HandleGetCredits(Api& api, const HttpRequest& req, const PathParams& p);
 
 HttpResponse HandleVerifyKey(Api& api, const HttpRequest& req, const PathParams& p);

@@ -27,6 +27,7 @@ struct HttpRequest {
   std::string_view body;
   const HeaderSource* headers = nullptr;
   IpAddress peer;           // the socket's peer
+  std::string_view peer_text;  // the same, printed ("127.0.0.1", "::1")
   bool tls = false;
   std::string request_id;   // req_..., also sent as X-Request-Id
 

@@ -67,7 +67,7 @@ boost::json::object VerdictObject(const Verdict& v) {
     for (const auto& perm : rec.permissions) perms.emplace_back(perm);
     t["permissions"] = std::move(perms);
     t["livemode"] = rec.livemode;
-    t["sandbox"] = false;
+    t["sandbox"] = rec.sandbox;
     o["token"] = std::move(t);
   }
   if (v.ratelimit) {

@@ -69,6 +69,10 @@ std::variant<Caller, HttpResponse> AuthenticateManagement(Api& api, const HttpRe
 
   auto identified = sv.verifier().Identify(cred.value);
   if (!identified.ok()) return ErrorResponse(identified.error(), req.request_id);
+  if ((*identified)->sandbox) {
+    return ErrorResponse(Error(ErrorCode::kForbidden, "The sandbox key has no management access."),
+                         req.request_id);
+  }
   Verdict verdict = sv.verifier().AdmitManagement(*identified);
   Caller caller{Principal::OfKey(*identified), verdict.ratelimit};
   if (!verdict.valid()) {

@@ -270,11 +270,16 @@ class Server::Impl {
   awaitable<void> Session(Worker& w, tcp::socket socket) {
     boost::system::error_code ec;
     IpAddress peer;
+    std::string peer_text;
     {
       auto ep = socket.remote_endpoint(ec);
       if (!ec) {
-        auto parsed = ParseIp(ep.address().to_string());
-        if (parsed) peer = *parsed;
+        auto address = ep.address();
+        if (address.is_v6() && address.to_v6().is_v4_mapped()) {
+          address = asio::ip::make_address_v4(asio::ip::v4_mapped, address.to_v6());
+        }
+        peer_text = address.to_string();
+        if (auto parsed = ParseIp(peer_text)) peer = *parsed;
       }
     }
     tcp::socket& stream = socket;
@@ -336,6 +341,7 @@ class Server::Impl {
         hreq.body = req.body();
         hreq.headers = &headers;
         hreq.peer = peer;
+        hreq.peer_text = peer_text;
         hreq.request_id = request_id;
         if (api_.IsBlocking(hreq)) {
           res = co_await asio::co_spawn(

@@ -2,6 +2,7 @@
 #include <boost/json.hpp>
 
 #include "core/credential.h"
+#include "http/client_ip.h"
 #include "http/errors.h"
 #include "http/handlers.h"
 #include "http/json_body.h"
@@ -52,8 +53,18 @@ HttpResponse HandleVerifyKey(Api& api, const HttpRequest& req, const PathParams&
     return ErrorResponse(InvalidRequest("path must start with '/'.", "path"), req.request_id);
   }
   p = std::string(StripQuery(p));
+  std::string ip;
+  if (client_ip->value) {
+    if (!ParseIp(*client_ip->value)) {
+      return ErrorResponse(InvalidRequest("client_ip must be an IP address.", "client_ip"),
+                           req.request_id);
+    }
+    ip = *client_ip->value;
+  } else {
+    ip = ClientIp(req, api.settings().trusted_proxies);
+  }
 
-  Verdict v = api.services().verifier().Verify(*key, m, p);
+  Verdict v = api.services().verifier().Verify(*key, m, p, ip);
   if (v.error == ErrorCode::kUnavailable) {
     return ErrorResponse(Error(ErrorCode::kUnavailable, v.message), req.request_id);
   }
@@ -84,7 +95,11 @@ HttpResponse HandleAuth(Api& api, const HttpRequest& req, const PathParams&) {
     if (path.empty()) path = "/";
   }
 
-  Verdict v = api.services().verifier().Verify(cred.value, method, path);
+  std::string ip;
+  if (cred.value == api.services().settings().sandbox.key) {
+    ip = ClientIp(req, api.settings().trusted_proxies);  // only the sandbox is limited per IP
+  }
+  Verdict v = api.services().verifier().Verify(cred.value, method, path, ip);
   HttpResponse res;
   if (!v.valid()) {
     res = ErrorResponse(Error(*v.error, v.message), req.request_id);
@@ -99,7 +114,7 @@ HttpResponse HandleAuth(Api& api, const HttpRequest& req, const PathParams&) {
     res.Add("X-Keyward-Token-Id", rec.token_id());
     res.Add("X-Keyward-Permissions", PermissionsHeader(rec));
     res.Add("X-Keyward-Livemode", rec.livemode ? "true" : "false");
-    res.Add("X-Keyward-Sandbox", "false");
+    res.Add("X-Keyward-Sandbox", rec.sandbox ? "true" : "false");
   }
   if (v.ratelimit) AddRateLimitHeaders(res, *v.ratelimit);
   return res;

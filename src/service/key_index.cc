@@ -48,6 +48,15 @@ void KeyIndex::RememberMissing(const Digest& digest, int64_t now_ns) {
   s.missing_until[digest] = now_ns + negative_ttl_ns_;
 }
 
+size_t KeyIndex::EraseIf(const std::function<bool(const KeyRecord&)>& drop) {
+  size_t erased = 0;
+  for (auto& s : shards_) {
+    std::unique_lock lock(s.mu);
+    erased += std::erase_if(s.records, [&](const auto& kv) { return drop(*kv.second); });
+  }
+  return erased;
+}
+
 size_t KeyIndex::size() const {
   size_t n = 0;
   for (auto& s : shards_) {

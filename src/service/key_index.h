@@ -11,6 +11,7 @@
 
 #include <array>
 #include <cstdint>
+#include <functional>
 #include <shared_mutex>
 #include <unordered_map>
 
@@ -33,6 +34,9 @@ class KeyIndex {
   void RememberMissing(const Digest& digest, int64_t now_ns);
 
   size_t size() const;
+  // Removes every record for which `drop` is true; returns how many. Takes each shard's lock in
+  // turn (readers of other shards go on).
+  size_t EraseIf(const std::function<bool(const KeyRecord&)>& drop);
 
  private:
   static constexpr size_t kShards = 64;

@@ -26,17 +26,31 @@ struct AccountInfo {
   RateSpec per_key_limit;
 };
 
+// What an access-token record adds: its parent key (found by hash, so that revoking or expiring
+// the parent kills the token at once) and its own rate-limit bucket.
+struct AccessTokenInfo {
+  Digest parent_hash{};
+  std::string bucket;  // "at:" + hex of the token's digest prefix
+};
+
 struct KeyRecord {
   std::shared_ptr<const AccountInfo> account;
   CredentialKind kind = CredentialKind::kApiKey;
   KeyType type = KeyType::kSecret;
   bool livemode = true;
   bool revoked = false;
+  bool sandbox = false;  // the shared sandbox key (API.md 6)
+  std::shared_ptr<const AccessTokenInfo> access;  // set for access tokens
   std::optional<int64_t> expires_at;
   std::vector<std::string> permissions;
   mutable std::atomic<int64_t> last_used_sec{0};
 
+  // The per-key rate-limit bucket: the token id for keys, the token's own bucket for access
+  // tokens (each frontend token is limited on its own). The sandbox is limited per client IP.
+  std::string_view bucket() const { return access ? std::string_view(access->bucket) : token_id(); }
+
   // The token id ("tok_" + 24 base62), kept inline: a million records, no heap string each.
+  // For an access token: its parent key's id.
   std::string_view token_id() const { return std::string_view(id_.data(), id_len_); }
   void set_token_id(std::string_view id) {
     id_len_ = static_cast<uint8_t>(std::min(id.size(), id_.size()));

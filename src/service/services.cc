@@ -40,11 +40,65 @@ Status Services::LoadIndex() {
   });
   if (!st.ok()) return st;
   if (!failure.ok()) return failure;
-  spdlog::info("index loaded: {} keys", loaded);
+  // Access tokens whose parent is live (a revoked parent's tokens are dead: they stay out, and a
+  // request with one finds the revoked parent through the store).
+  size_t tokens = 0;
+  st = store_->ForEachAccessToken(clock_.NowUnix() - kAccessTokenRetentionSeconds,
+                                  [&](AccessTokenRow&& row) {
+                                    KeyRecordPtr parent = index_.Find(row.parent_hash);
+                                    if (!parent) return;
+                                    index_.Fill(row.token_hash,
+                                                verifier_.MakeAccessRecord(row, *parent));
+                                    ++tokens;
+                                  });
+  if (!st.ok()) return st;
+  spdlog::info("index loaded: {} keys, {} access tokens", loaded, tokens);
   ready_.store(true, std::memory_order_release);
   return Status::Ok();
 }
 
-void Services::Shutdown() { usage_.Stop(); }
+size_t Services::PurgeExpiredAccessTokens() {
+  const int64_t cutoff = clock_.NowUnix() - kAccessTokenRetentionSeconds;
+  auto purged = store_->PurgeAccessTokens(cutoff);
+  if (!purged.ok()) {
+    spdlog::warn("access token purge failed: {}", purged.error().message());
+    return 0;
+  }
+  const size_t dropped = index_.EraseIf([cutoff](const KeyRecord& r) {
+    return r.kind == CredentialKind::kAccessToken && r.expires_at && *r.expires_at <= cutoff;
+  });
+  if (*purged > 0 || dropped > 0) {
+    spdlog::info("purged {} expired access tokens ({} from memory)", *purged, dropped);
+  }
+  return dropped;
+}
+
+void Services::RunMaintenance() {
+  std::unique_lock lock(maintenance_mu_);
+  while (!maintenance_stop_) {
+    maintenance_cv_.wait_for(lock, std::chrono::seconds(60), [this] { return maintenance_stop_; });
+    if (maintenance_stop_) break;
+    lock.unlock();
+    PurgeExpiredAccessTokens();
+    lock.lock();
+  }
+}
+
+void Services::StartMaintenance() {
+  std::lock_guard lock(maintenance_mu_);
+  if (!maintenance_.joinable() && !maintenance_stop_) {
+    maintenance_ = std::thread([this] { RunMaintenance(); });
+  }
+}
+
+void Services::Shutdown() {
+  {
+    std::lock_guard lock(maintenance_mu_);
+    maintenance_stop_ = true;
+  }
+  maintenance_cv_.notify_all();
+  if (maintenance_.joinable()) maintenance_.join();
+  usage_.Stop();
+}
 
 }  // namespace keyward

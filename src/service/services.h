@@ -4,6 +4,9 @@
 #pragma once
 
 #include <atomic>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
 #include <memory>
 
 #include "core/clock.h"
@@ -34,6 +37,16 @@ class Services {
   bool ready() const { return ready_.load(std::memory_order_acquire); }
   // Flushes pending usage and stops background work. Idempotent.
   void Shutdown();
+  // Starts the background maintenance (purging expired access tokens every minute); the server
+  // calls it, the CLI does not.
+  void StartMaintenance();
+  // Deletes access tokens expired for longer than the retention from the store and the index;
+  // returns how many left the index.
+  size_t PurgeExpiredAccessTokens();
+
+  // Expired access tokens are kept this long, so that their use says TOKEN_EXPIRED (403) rather
+  // than "unknown" (401).
+  static constexpr int64_t kAccessTokenRetentionSeconds = 86400;
 
   Store& store() { return *store_; }
   KeyIndex& index() { return index_; }
@@ -62,6 +75,12 @@ class Services {
   AccountService accounts_;
   AdminKeys admin_keys_;
   std::atomic<bool> ready_{false};
+
+  void RunMaintenance();
+  std::mutex maintenance_mu_;
+  std::condition_variable maintenance_cv_;
+  bool maintenance_stop_ = false;  // guarded by maintenance_mu_
+  std::thread maintenance_;
 };
 
 }  // namespace keyward

@@ -31,6 +31,7 @@ Status TokenService::Require(const Principal& who, std::string_view permission) 
   if (key.kind != CredentialKind::kApiKey) {
     return Forbidden("Access tokens may not manage keys.");
   }
+  if (key.sandbox) return Forbidden("The sandbox key may not manage keys.");
   switch (key.type) {
     case KeyType::kSecret:
       return Status::Ok();
@@ -142,6 +143,51 @@ Result<IssuedToken> TokenService::Create(const Principal& who, const CreateToken
   if (Status st = store_.InsertToken(issued.row); !st.ok()) return st.error();
   Publish(issued.row, *account);
   return issued;
+}
+
+Result<IssuedAccessToken> TokenService::MintAccessToken(const Principal& who,
+                                                       int64_t expiry_minutes) {
+  if (who.kind != Principal::Kind::kKey) {
+    return Forbidden("Access tokens are minted with one of the account's keys.");
+  }
+  if (Status st = Require(who, "tokens:write"); !st.ok()) return st.error();
+  if (who.key->sandbox) return Forbidden("The sandbox key cannot mint access tokens.");
+  if (expiry_minutes < 1 || expiry_minutes > kMaxAccessTokenMinutes) {
+    return InvalidRequest("expiry_minutes must be an integer from 1 to 60.", "expiry_minutes");
+  }
+  const KeyRecord& parent = *who.key;
+  auto parent_row = store_.GetToken(parent.account->id, parent.token_id());
+  if (!parent_row.ok()) return parent_row.error();
+  if (!parent_row->has_value()) return Forbidden("The key minting this token is not valid.");
+
+  const int64_t now = clock_.NowUnix();
+  IssuedAccessToken issued{format_.GenerateAccessToken(), now + expiry_minutes * 60};
+  AccessTokenRow row;
+  row.token_hash = Sha256(issued.token);
+  row.parent_id = std::string(parent.token_id());
+  row.parent_hash = (*parent_row)->key_hash;
+  row.account_id = parent.account->id;
+  row.created = now;
+  row.expires_at = issued.expires_at;
+  if (Status st = store_.InsertAccessToken(row); !st.ok()) return st.error();
+  index_.Publish(row.token_hash, verifier_.MakeAccessRecord(row, parent));
+  return issued;
+}
+
+Result<std::optional<int64_t>> TokenService::CheckAccessToken(const Principal& who,
+                                                              std::string_view token) {
+  auto parsed = format_.Parse(token);
+  if (!parsed || parsed->kind != CredentialKind::kAccessToken) return std::optional<int64_t>();
+  auto record = verifier_.Identify(token);
+  if (!record.ok()) {
+    if (record.error().code() == ErrorCode::kUnavailable) return record.error();
+    return std::optional<int64_t>();
+  }
+  const KeyRecord& rec = **record;
+  if (!(who.is_admin() && who.account_id.empty()) && rec.account->id != who.account_id) {
+    return std::optional<int64_t>();  // another account's token is as good as unknown
+  }
+  return std::optional<int64_t>(rec.expires_at);
 }
 
 Result<Page<TokenRow>> TokenService::List(const Principal& who, TokenFilter filter,

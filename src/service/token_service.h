@@ -33,7 +33,13 @@ struct IssuedToken {
   std::string key;  // the plaintext key, shown once
 };
 
+struct IssuedAccessToken {
+  std::string token;   // at_..., shown once
+  int64_t expires_at;  // Unix seconds
+};
+
 inline constexpr size_t kMaxTokenNameLength = 100;
+inline constexpr int64_t kMaxAccessTokenMinutes = 60;
 inline constexpr int64_t kMaxRollGraceSeconds = 604800;
 
 class TokenService {
@@ -48,6 +54,13 @@ class TokenService {
   Result<TokenRow> Get(const Principal& who, std::string_view id);
   Result<TokenRow> Revoke(const Principal& who, std::string_view id);
   Result<IssuedToken> Roll(const Principal& who, std::string_view id, int64_t grace_seconds);
+
+  // Access tokens (API.md 3). Minting needs a secret key, or a restricted one with tokens:write;
+  // anything else (admin keys included: a token needs a parent key) is kForbidden.
+  Result<IssuedAccessToken> MintAccessToken(const Principal& who, int64_t expiry_minutes);
+  // The token's expiry when it is live and belongs to the caller's account (any account for an
+  // admin key without Keyward-Account); nullopt otherwise. Errors only for store failures.
+  Result<std::optional<int64_t>> CheckAccessToken(const Principal& who, std::string_view token);
 
  private:
   Status Require(const Principal& who, std::string_view permission) const;

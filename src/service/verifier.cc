@@ -12,10 +12,26 @@ constexpr std::string_view kMalformed = "The API key is malformed.";
 constexpr std::string_view kUnknown = "The API key is not valid.";
 constexpr std::string_view kRevoked = "The API key has been revoked.";
 constexpr std::string_view kExpired = "The API key has expired.";
+constexpr std::string_view kParentGone = "The key that issued this access token is no longer valid.";
 constexpr std::string_view kTokenExpired = "The access token has expired.";
+constexpr std::string_view kStoreDown = "The key store is unavailable.";
+
+// The built-in sandbox identity (API.md 6): fixed ids so gateways can recognise it.
+constexpr std::string_view kSandboxTokenId = "tok_sandbox00000000000000000";
+constexpr std::string_view kSandboxAccountId = "acct_sandbox00000000000000000";
 
 Error Unauthorized(std::string_view message) {
   return Error(ErrorCode::kUnauthorized, std::string(message));
+}
+
+std::string HexPrefix(const Digest& d, size_t bytes) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  for (size_t i = 0; i < bytes; ++i) {
+    out += kHex[d[i] >> 4];
+    out += kHex[d[i] & 15];
+  }
+  return out;
 }
 
 }  // namespace
@@ -31,7 +47,21 @@ Verifier::Verifier(Store& store, KeyIndex& index, AccountDirectory& accounts, Li
       usage_(usage),
       settings_(settings),
       format_(format),
-      clock_(clock) {}
+      clock_(clock) {
+  if (settings_.sandbox.enabled) {
+    auto account = std::make_shared<AccountInfo>();
+    account->id = std::string(kSandboxAccountId);
+    account->plan = "sandbox";
+    account->per_key_limit = settings_.sandbox.rate_limit;
+    auto r = std::make_shared<KeyRecord>();
+    r->set_token_id(kSandboxTokenId);
+    r->account = std::move(account);
+    r->type = KeyType::kSecret;  // every protected route
+    r->livemode = false;         // test mode: never charged
+    r->sandbox = true;
+    sandbox_ = std::move(r);
+  }
+}
 
 KeyRecordPtr Verifier::MakeRecord(const TokenRow& row,
                                   std::shared_ptr<const AccountInfo> account) const {
@@ -48,43 +78,93 @@ KeyRecordPtr Verifier::MakeRecord(const TokenRow& row,
   return r;
 }
 
+KeyRecordPtr Verifier::MakeAccessRecord(const AccessTokenRow& row, const KeyRecord& parent) const {
+  auto info = std::make_shared<AccessTokenInfo>();
+  info->parent_hash = row.parent_hash;
+  info->bucket = "at:" + HexPrefix(row.token_hash, 12);
+  auto r = std::make_shared<KeyRecord>();
+  r->set_token_id(parent.token_id());
+  r->account = parent.account;
+  r->kind = CredentialKind::kAccessToken;
+  r->type = parent.type;
+  r->livemode = parent.livemode;
+  r->expires_at = row.expires_at;
+  r->permissions = parent.permissions;
+  r->access = std::move(info);
+  return r;
+}
+
+Result<KeyRecordPtr> Verifier::LoadAccessToken(const Digest& digest) {
+  auto row = store_.FindAccessTokenByHash(digest);
+  if (!row.ok()) return Error(ErrorCode::kUnavailable, std::string(kStoreDown));
+  if (!row->has_value()) return KeyRecordPtr();
+  auto parent = Lookup((*row)->parent_hash, CredentialKind::kApiKey);
+  if (!parent.ok()) return parent.error();
+  if (!*parent) return KeyRecordPtr();
+  return MakeAccessRecord(**row, **parent);
+}
+
+Result<KeyRecordPtr> Verifier::Lookup(const Digest& digest, CredentialKind kind) {
+  if (KeyRecordPtr found = index_.Find(digest)) return found;
+  const int64_t now_ns = clock_.NowNanos();
+  if (index_.KnownMissing(digest, now_ns)) return KeyRecordPtr();
+  KeyRecordPtr record;
+  if (kind == CredentialKind::kAccessToken) {
+    auto loaded = LoadAccessToken(digest);
+    if (!loaded.ok()) return loaded.error();
+    record = std::move(*loaded);
+  } else {
+    auto row = store_.FindTokenByHash(digest);
+    if (!row.ok()) return Error(ErrorCode::kUnavailable, std::string(kStoreDown));
+    if (row->has_value()) {
+      auto account = accounts_.Get((*row)->account_id);
+      if (!account.ok()) return Error(ErrorCode::kUnavailable, std::string(kStoreDown));
+      if (*account) record = MakeRecord(**row, *account);
+    }
+  }
+  if (!record) {
+    index_.RememberMissing(digest, now_ns);
+    return KeyRecordPtr();
+  }
+  return index_.Fill(digest, std::move(record));
+}
+
 Result<KeyRecordPtr> Verifier::Identify(std::string_view credential) {
+  if (sandbox_ && ConstantTimeEquals(credential, settings_.sandbox.key)) return sandbox_;
   std::optional<ParsedCredential> parsed = format_.Parse(credential);
   if (!parsed || parsed->kind == CredentialKind::kAdminKey) return Unauthorized(kMalformed);
 
-  const Digest digest = Sha256(credential);
-  KeyRecordPtr record = index_.Find(digest);
-  if (!record) {
-    const int64_t now_ns = clock_.NowNanos();
-    if (index_.KnownMissing(digest, now_ns)) return Unauthorized(kUnknown);
-    auto row = store_.FindTokenByHash(digest);
-    if (!row.ok()) return Error(ErrorCode::kUnavailable, "The key store is unavailable.");
-    if (!row->has_value()) {
-      index_.RememberMissing(digest, now_ns);
-      return Unauthorized(kUnknown);
-    }
-    auto account = accounts_.Get((*row)->account_id);
-    if (!account.ok()) return Error(ErrorCode::kUnavailable, "The key store is unavailable.");
-    if (!*account) return Unauthorized(kUnknown);
-    record = index_.Fill(digest, MakeRecord(**row, *account));
-  }
+  auto found = Lookup(Sha256(credential), parsed->kind);
+  if (!found.ok()) return found.error();
+  KeyRecordPtr record = std::move(*found);
+  if (!record) return Unauthorized(kUnknown);
+  const int64_t now = clock_.NowUnix();
 
-  switch (record->StatusAt(clock_.NowUnix())) {
+  if (record->kind == CredentialKind::kAccessToken) {
+    // The parent decides first: revoking (or rolling) the key kills its tokens at once.
+    auto parent = Lookup(record->access->parent_hash, CredentialKind::kApiKey);
+    if (!parent.ok()) return parent.error();
+    if (!*parent || (*parent)->StatusAt(now) != TokenStatus::kActive) {
+      return Unauthorized(kParentGone);
+    }
+    if (record->StatusAt(now) == TokenStatus::kExpired) {
+      return Error(ErrorCode::kTokenExpired, std::string(kTokenExpired));
+    }
+    return record;
+  }
+  switch (record->StatusAt(now)) {
     case TokenStatus::kActive:
       return record;
     case TokenStatus::kRevoked:
       return Unauthorized(kRevoked);
     case TokenStatus::kExpired:
-      if (record->kind == CredentialKind::kAccessToken) {
-        return Error(ErrorCode::kTokenExpired, std::string(kTokenExpired));
-      }
       return Unauthorized(kExpired);
   }
   return Unauthorized(kUnknown);
 }
 
 Verdict Verifier::Verify(std::string_view credential, std::string_view method,
-                         std::string_view path, Consume consume) {
+                         std::string_view path, std::string_view client_ip, Consume consume) {
   auto identified = Identify(credential);
   if (!identified.ok()) {
     return Verdict::Deny(identified.error().code(), identified.error().message());
@@ -94,8 +174,7 @@ Verdict Verifier::Verify(std::string_view credential, std::string_view method,
   const KeyRecord& rec = *verdict.record;
   const RouteRule* rule = settings_.routes.Match(method, path);
 
-  if (rec.type == KeyType::kPublishable && rec.kind == CredentialKind::kApiKey &&
-      (rule == nullptr || !rule->publishable)) {
+  if (rec.type == KeyType::kPublishable && (rule == nullptr || !rule->publishable)) {
     verdict.error = ErrorCode::kForbidden;
     verdict.message = "Publishable keys may not call this route.";
   } else if (rec.type == KeyType::kRestricted && rule != nullptr &&
@@ -103,16 +182,17 @@ Verdict Verifier::Verify(std::string_view credential, std::string_view method,
     verdict.error = ErrorCode::kForbidden;
     verdict.message = "This key lacks the permission " + rule->permission + ".";
   }
-  return Admit(std::move(verdict), rule, consume);
+  return Admit(std::move(verdict), rule, client_ip, consume);
 }
 
 Verdict Verifier::AdmitManagement(const KeyRecordPtr& record) {
   Verdict verdict;
   verdict.record = record;
-  return Admit(std::move(verdict), nullptr, Consume::kYes);
+  return Admit(std::move(verdict), nullptr, {}, Consume::kYes);
 }
 
-Verdict Verifier::Admit(Verdict verdict, const RouteRule* rule, Consume consume) {
+Verdict Verifier::Admit(Verdict verdict, const RouteRule* rule, std::string_view client_ip,
+                        Consume consume) {
   const KeyRecord& rec = *verdict.record;
   if (consume == Consume::kNo) {
     if (auto snapshot = credits_.Snapshot(rec.account->id)) verdict.balance = snapshot->balance;
@@ -122,22 +202,28 @@ Verdict Verifier::Admit(Verdict verdict, const RouteRule* rule, Consume consume)
 
   // Refused requests still count against the per-key limit (a denied caller must not be able to
   // probe for free), but only valid ones take from the route's own limit.
-  // Bucket names: the per-key bucket is the token id itself (no copy); a route's bucket is
-  // "r:<rule index>:<token id>", which can never collide with a "tok_" id.
+  // Bucket names: a key's bucket is its token id (no copy), an access token's its own "at:…",
+  // the sandbox's "s:<client ip>"; a route's is "r:<rule index>:<that name>".
   std::array<BucketRequest, 2> buckets;
   size_t n = 0;
-  buckets[n++] = BucketRequest{rec.token_id(), rec.account->per_key_limit, 1};
-  std::string route_bucket;
-  if (verdict.valid() && rule != nullptr && rule->rate_limit) {
-    const size_t index = static_cast<size_t>(rule - settings_.routes.rules().data());
-    route_bucket = "r:" + std::to_string(index) + ":";
-    route_bucket.append(rec.token_id());
-    buckets[n++] = BucketRequest{route_bucket, *rule->rate_limit, 1};
+  std::string sandbox_bucket, route_bucket;
+  if (rec.sandbox) {
+    sandbox_bucket = "s:";
+    sandbox_bucket.append(client_ip.empty() ? std::string_view("unknown") : client_ip);
+    buckets[n++] = BucketRequest{sandbox_bucket, settings_.sandbox.rate_limit, 1};
+  } else {
+    buckets[n++] = BucketRequest{rec.bucket(), rec.account->per_key_limit, 1};
+    if (verdict.valid() && rule != nullptr && rule->rate_limit) {
+      const size_t index = static_cast<size_t>(rule - settings_.routes.rules().data());
+      route_bucket = "r:" + std::to_string(index) + ":";
+      route_bucket.append(rec.bucket());
+      buckets[n++] = BucketRequest{route_bucket, *rule->rate_limit, 1};
+    }
   }
   LimitOutcome outcome = limiter_.Take(std::span(buckets.data(), n), now_ns);
   const BucketState& b = outcome.buckets[outcome.tightest];
-  verdict.ratelimit = RateLimitReport{b.limit,         b.remaining,      b.reset_unix,
-                                      b.reset_after_s, b.retry_after_s,  b.window_seconds,
+  verdict.ratelimit = RateLimitReport{b.limit,         b.remaining,     b.reset_unix,
+                                      b.reset_after_s, b.retry_after_s, b.window_seconds,
                                       outcome.tightest == 0 ? "per-key" : "per-route"};
   if (!verdict.valid()) return verdict;
   if (!outcome.allowed) {
@@ -145,7 +231,9 @@ Verdict Verifier::Admit(Verdict verdict, const RouteRule* rule, Consume consume)
     verdict.message = "Too many requests; retry after " + std::to_string(b.retry_after_s) + " s.";
     return verdict;
   }
-  // Credits last: only a request that passed everything else is charged, and test mode never is.
+
+  // Credits last: only a request that passed everything else is charged, and test mode (the
+  // sandbox included) never is.
   const int64_t cost = rule != nullptr ? rule->cost : settings_.default_cost;
   if (cost > 0 && rec.livemode) {
     CreditCharge charge = credits_.Charge(rec.account->id, cost);
@@ -160,7 +248,9 @@ Verdict Verifier::Admit(Verdict verdict, const RouteRule* rule, Consume consume)
   } else if (auto snapshot = credits_.Snapshot(rec.account->id)) {
     verdict.balance = snapshot->balance;
   }
-  usage_.Note(rec, now_ns / 1'000'000'000);
+  if (rec.kind == CredentialKind::kApiKey && !rec.sandbox) {
+    usage_.Note(rec, now_ns / 1'000'000'000);
+  }
   return verdict;
 }
 

@@ -62,25 +62,36 @@ class Verifier {
            CreditMeter& credits, UsageRecorder& usage, const ServiceSettings& settings,
            const KeyFormat& format, const Clock& clock);
 
-  // Shape, checksum, lookup, revocation and expiry. On success the record of a live credential.
-  // Errors: kUnauthorized (missing/malformed/unknown/revoked/expired key), kTokenExpired (an
-  // expired access token), kUnavailable (store failure on an unknown digest).
+  // Shape, checksum, lookup, revocation and expiry. On success the record of a live credential:
+  // an API key, an access token whose parent key is live, or the sandbox key.
+  // Errors: kUnauthorized (missing/malformed/unknown/revoked/expired key, or an access token whose
+  // parent is revoked or expired), kTokenExpired (an expired access token), kUnavailable (store
+  // failure on an unknown digest).
   Result<KeyRecordPtr> Identify(std::string_view credential);
 
   // Everything a protected request needs: Identify, then type and permission for the matched
-  // route, then the per-key and per-route limits, then the route's credit cost (live mode only;
-  // a balance below it is QUOTA_EXCEEDED); notes usage when VALID and consume is kYes.
+  // route, then the limits (per key and per route; the sandbox per client IP), then the route's
+  // credit cost (live mode only; a balance below it is QUOTA_EXCEEDED); notes usage when VALID
+  // and consume is kYes. `client_ip` is the caller's client address (for the sandbox limit).
   Verdict Verify(std::string_view credential, std::string_view method, std::string_view path,
-                 Consume consume = Consume::kYes);
+                 std::string_view client_ip = {}, Consume consume = Consume::kYes);
 
   // Admission of a management call made with an identified key: its per-key limit only.
   Verdict AdmitManagement(const KeyRecordPtr& record);
 
   // Builds the record published in the index for a stored token.
   KeyRecordPtr MakeRecord(const TokenRow& row, std::shared_ptr<const AccountInfo> account) const;
+  // Builds an access token's record from its row and its parent's record.
+  KeyRecordPtr MakeAccessRecord(const AccessTokenRow& row, const KeyRecord& parent) const;
+  const KeyRecordPtr& sandbox_record() const { return sandbox_; }
 
  private:
-  Verdict Admit(Verdict verdict, const RouteRule* rule, Consume consume);
+  // The record for `digest` from the index, else the store (remembered either way). nullptr when
+  // unknown; kUnavailable on a store failure.
+  Result<KeyRecordPtr> Lookup(const Digest& digest, CredentialKind kind);
+  Result<KeyRecordPtr> LoadAccessToken(const Digest& digest);
+  Verdict Admit(Verdict verdict, const RouteRule* rule, std::string_view client_ip,
+                Consume consume);
 
   Store& store_;
   KeyIndex& index_;
@@ -91,6 +102,7 @@ class Verifier {
   const ServiceSettings& settings_;
   const KeyFormat& format_;
   const Clock& clock_;
+  KeyRecordPtr sandbox_;  // null when the sandbox is disabled
 };
 
 }  // namespace keyward
