@@ -29,7 +29,7 @@ struct HttpRequest {
   IpAddress peer;           // the socket's peer
   std::string_view peer_text;  // the same, printed ("127.0.0.1", "::1")
   bool tls = false;
-  std::string request_id;   // req_..., also sent as X-Request-Id
+  std::string_view request_id;  // req_..., also sent as X-Request-Id; valid for the request
 
   std::optional<std::string_view> Header(std::string_view name) const {
     return headers ? headers->Get(name) : std::nullopt;

@@ -1,19 +1,40 @@
 #include "http/request_auth.h"
 
+#include <charconv>
+
 #include "core/credential.h"
 #include "http/errors.h"
 
 namespace keyward {
 
+namespace {
+
+void AppendInt(std::string& out, int64_t v) {
+  char buf[24];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof(buf), v);
+  out.append(buf, end);
+}
+
+}  // namespace
+
+// Written straight into the header block: this runs on every authenticated response.
 void AddRateLimitHeaders(HttpResponse& res, const RateLimitReport& r) {
-  res.Add("X-RateLimit-Limit", std::to_string(r.limit));
-  res.Add("X-RateLimit-Remaining", std::to_string(r.remaining));
-  res.Add("X-RateLimit-Reset", std::to_string(r.reset_unix));
-  res.Add("RateLimit-Policy",
-          "\"" + r.policy + "\";q=" + std::to_string(r.limit) + ";w=" +
-              std::to_string(r.window_seconds));
-  res.Add("RateLimit", "\"" + r.policy + "\";r=" + std::to_string(r.remaining) + ";t=" +
-                           std::to_string(r.reset_after_s));
+  std::string& h = res.headers;
+  h.append("X-RateLimit-Limit: ");
+  AppendInt(h, r.limit);
+  h.append("\r\nX-RateLimit-Remaining: ");
+  AppendInt(h, r.remaining);
+  h.append("\r\nX-RateLimit-Reset: ");
+  AppendInt(h, r.reset_unix);
+  h.append("\r\nRateLimit-Policy: \"").append(r.policy).append("\";q=");
+  AppendInt(h, r.limit);
+  h.append(";w=");
+  AppendInt(h, r.window_seconds);
+  h.append("\r\nRateLimit: \"").append(r.policy).append("\";r=");
+  AppendInt(h, r.remaining);
+  h.append(";t=");
+  AppendInt(h, r.reset_after_s);
+  h.append("\r\n");
 }
 
 HttpResponse JsonResponse(std::string body, int status) {

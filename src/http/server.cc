@@ -329,7 +329,8 @@ class Server::Impl {
       http::request<http::string_body> req = parser.release();
       const bool keep_alive = req.keep_alive();
       HttpResponse res;
-      std::string request_id = NewRequestId();
+      RequestIdBuffer id_buffer;
+      const std::string_view request_id = NewRequestId(id_buffer);
       {
         BeastHeaders headers(req.base());
         HttpRequest hreq;
@@ -350,7 +351,6 @@ class Server::Impl {
         } else {
           res = api_.Handle(hreq);
         }
-        request_id = std::move(hreq.request_id);
       }
       if (res.status >= 500) spdlog::error("request {} answered {}", request_id, res.status);
       const bool again = keep_alive && !stopping_;

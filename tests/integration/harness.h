@@ -244,6 +244,32 @@ Response Verify(HttpClient& c, const std::string& key, std::string_view method =
 bool PollUntil(const std::function<bool()>& probe, std::chrono::milliseconds limit);
 
 // ---------------------------------------------------------------------------------------------
+// Access tokens (API.md 3), header values, ISO-8601 times
+// ---------------------------------------------------------------------------------------------
+
+// "YYYY-MM-DDTHH:MM:SSZ" (exactly that form) as Unix seconds; nullopt for anything else.
+std::optional<int64_t> ParseIsoUtc(std::string_view text);
+
+struct MintedToken {
+  std::string token;          // at_...
+  std::string expires_at;     // the ISO-8601 string as sent
+  int64_t expires_unix = 0;   // the same as Unix seconds
+  boost::json::object body;   // the whole response
+};
+// POST /v1/token with `auth` and {"expiry_minutes": N} (an empty object when nullopt). Throws unless
+// 200 with an access_token string and an ISO-8601 expires_at.
+MintedToken MintAccessToken(HttpClient& c, const Headers& auth,
+                            std::optional<int64_t> expiry_minutes = std::nullopt);
+// POST /v1/token/verify {"access_token": token} with `auth`.
+Response CheckAccessToken(HttpClient& c, const Headers& auth, const std::string& token);
+
+// A header value that says true ("true"/"1") or false ("false"/"0"); false when absent.
+bool HeaderTrue(const std::optional<std::string>& v);
+bool HeaderFalse(const std::optional<std::string>& v);
+// "a:b, c:d" as {"a:b","c:d"} (blank entries dropped).
+std::set<std::string> PermissionSet(const std::string& header);
+
+// ---------------------------------------------------------------------------------------------
 // Fixture: one server shared by all tests of a suite. A derived fixture defines
 //   static void SetUpTestSuite() { StartShared(options); }
 //   static void TearDownTestSuite() { StopShared(); }
