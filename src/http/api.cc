@@ -7,6 +7,7 @@
 
 #include "http/errors.h"
 #include "http/handlers.h"
+#include "http/request_auth.h"
 
 namespace keyward {
 namespace {
@@ -83,6 +84,68 @@ Match Find(std::string_view method, std::string_view path) {
 
 }  // namespace
 
+namespace {
+
+// A stored response never keeps a secret: keys and access tokens are shown once, and a replay is
+// the same object without them.
+std::string WithoutSecrets(const std::string& body) {
+  boost::system::error_code ec;
+  boost::json::value v = boost::json::parse(body, ec);
+  if (ec || !v.is_object()) return body;
+  v.as_object().erase("key");
+  v.as_object().erase("access_token");
+  return boost::json::serialize(v);
+}
+
+}  // namespace
+
+HttpResponse Api::HandleIdempotent(const RouteEntry& entry, const HttpRequest& req,
+                                   const PathParams& params, std::string_view key) {
+  if (Status st = IdempotencyService::ValidateKey(key); !st.ok()) {
+    return ErrorResponse(st.error(), req.request_id);
+  }
+  std::optional<std::string> scope = IdempotencyScope(*this, req);
+  if (!scope) return entry.handler(*this, req, params);  // refused by the handler; not stored
+
+  IdempotencyService& idem = services_.idempotency();
+  const Digest fingerprint = IdempotencyService::Fingerprint(req.method, req.target, req.body);
+  auto start = idem.Begin(*scope, key, fingerprint);
+  if (!start.ok()) return ErrorResponse(start.error(), req.request_id);
+  switch (start->outcome) {
+    case IdempotencyOutcome::kMismatch:
+      return ErrorResponse(Error(ErrorCode::kIdempotencyKeyReused,
+                                 "This Idempotency-Key was used with a different request."),
+                           req.request_id);
+    case IdempotencyOutcome::kInProgress:
+      return ErrorResponse(Error(ErrorCode::kIdempotencyInProgress,
+                                 "A request with this Idempotency-Key is still running."),
+                           req.request_id);
+    case IdempotencyOutcome::kReplay: {
+      HttpResponse res;
+      res.status = start->status;
+      res.body = std::move(start->body);
+      res.Add("Idempotent-Replayed", "true");
+      return res;
+    }
+    case IdempotencyOutcome::kProceed:
+      break;
+  }
+  HttpResponse res;
+  try {
+    res = entry.handler(*this, req, params);
+  } catch (...) {
+    (void)idem.Finish(*scope, key, 500, {});
+    throw;
+  }
+  const bool stored = res.status >= 200 && res.status < 300;
+  if (Status st = idem.Finish(*scope, key, res.status, stored ? WithoutSecrets(res.body) : "");
+      !st.ok()) {
+    spdlog::warn("request {}: could not record its Idempotency-Key: {}", req.request_id,
+                 st.error().message());
+  }
+  return res;
+}
+
 Api::Api(Services& services, ApiSettings settings)
     : services_(services), settings_(std::move(settings)) {}
 
@@ -107,6 +170,10 @@ HttpResponse Api::Handle(const HttpRequest& req) {
     return ErrorResponse(Error(ErrorCode::kNotFound, "No such path."), req.request_id);
   }
   try {
+    auto idempotency_key = req.Header("idempotency-key");
+    if (idempotency_key && req.method == "POST" && m.entry->blocking) {
+      return HandleIdempotent(*m.entry, req, m.params, *idempotency_key);
+    }
     return m.entry->handler(*this, req, m.params);
   } catch (const std::exception& e) {
     spdlog::error("request {} failed: {}", req.request_id, e.what());

@@ -48,6 +48,10 @@ class Api {
   static std::span<const RouteEntry> Routes();
 
  private:
+  // Runs a POST under its Idempotency-Key (API.md 1.4).
+  HttpResponse HandleIdempotent(const RouteEntry& entry, const HttpRequest& req,
+                                const PathParams& params, std::string_view key);
+
   Services& services_;
   ApiSettings settings_;
 };

@@ -115,6 +115,25 @@ std::variant<Caller, HttpResponse> AuthenticateManagement(Api& api, const HttpRe
   return caller;
 }
 
+std::optional<std::string> IdempotencyScope(Api& api, const HttpRequest& req) {
+  Services& sv = api.services();
+  PresentedCredential cred = ExtractCredential(req.Header("x-api-key"), req.Header("authorization"));
+  if (cred.presence == CredentialPresence::kMissing) {
+    if (auto admin = req.Header("keyward-admin-key")) {
+      cred = PresentedCredential{CredentialPresence::kPresent, *admin};
+    }
+  }
+  if (cred.presence != CredentialPresence::kPresent) return std::nullopt;
+  auto parsed = sv.format().Parse(cred.value);
+  if (parsed && parsed->kind == CredentialKind::kAdminKey) {
+    if (!sv.admin_keys().Authenticate(cred.value).ok()) return std::nullopt;
+    return "admin:" + std::string(req.Header("keyward-account").value_or(""));
+  }
+  auto identified = sv.verifier().Identify(cred.value);
+  if (!identified.ok() || (*identified)->sandbox) return std::nullopt;
+  return (*identified)->account->id;
+}
+
 bool IsVerifierCaller(Api& api, const HttpRequest& req) {
   if (AnyContains(api.settings().verifier_allow_from, req.peer)) return true;
   auto admin = req.Header("keyward-admin-key");

@@ -22,6 +22,11 @@ struct Caller {
 std::variant<Caller, HttpResponse> AuthenticateManagement(Api& api, const HttpRequest& req,
                                                           bool admin_only);
 
+// Whom an Idempotency-Key belongs to: the caller's account ("acct_…"), or "admin:<Keyward-Account>"
+// for an admin key. Identifies without admitting (no rate limit taken). nullopt when the caller
+// cannot be identified (the handler will refuse it, and nothing is stored).
+std::optional<std::string> IdempotencyScope(Api& api, const HttpRequest& req);
+
 // May this peer call /v1/auth and /v1/keys/verify? (allow_from, or a valid Keyward-Admin-Key.)
 bool IsVerifierCaller(Api& api, const HttpRequest& req);
 

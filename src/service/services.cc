@@ -21,7 +21,8 @@ Services::Services(std::unique_ptr<Store> store, ServiceSettings settings, const
                 clock_),
       tokens_(*store_, index_, directory_, verifier_, settings_, format_, clock_),
       accounts_(*store_, directory_, *credits_, usage_, settings_, clock_),
-      admin_keys_(*store_, format_, clock_, settings_.display_prefix_length) {}
+      admin_keys_(*store_, format_, clock_, settings_.display_prefix_length),
+      idempotency_(*store_, clock_) {}
 
 Services::~Services() { Shutdown(); }
 
@@ -80,6 +81,7 @@ void Services::RunMaintenance() {
     if (maintenance_stop_) break;
     lock.unlock();
     PurgeExpiredAccessTokens();
+    if (int64_t n = idempotency_.Purge(); n > 0) spdlog::info("purged {} idempotency keys", n);
     lock.lock();
   }
 }

@@ -16,6 +16,7 @@
 #include "service/account_directory.h"
 #include "service/account_service.h"
 #include "service/admin_keys.h"
+#include "service/idempotency.h"
 #include "service/key_index.h"
 #include "service/settings.h"
 #include "service/token_service.h"
@@ -37,7 +38,8 @@ class Services {
   bool ready() const { return ready_.load(std::memory_order_acquire); }
   // Flushes pending usage and stops background work. Idempotent.
   void Shutdown();
-  // Starts the background maintenance (purging expired access tokens every minute); the server
+  // Starts the background maintenance (purging expired access tokens and day-old idempotency
+  // records every minute); the server
   // calls it, the CLI does not.
   void StartMaintenance();
   // Deletes access tokens expired for longer than the retention from the store and the index;
@@ -54,6 +56,7 @@ class Services {
   TokenService& tokens() { return tokens_; }
   AccountService& accounts() { return accounts_; }
   AdminKeys& admin_keys() { return admin_keys_; }
+  IdempotencyService& idempotency() { return idempotency_; }
   UsageRecorder& usage() { return usage_; }
   CreditMeter& credits() { return *credits_; }
   const ServiceSettings& settings() const { return settings_; }
@@ -74,6 +77,7 @@ class Services {
   TokenService tokens_;
   AccountService accounts_;
   AdminKeys admin_keys_;
+  IdempotencyService idempotency_;
   std::atomic<bool> ready_{false};
 
   void RunMaintenance();

@@ -297,6 +297,43 @@ Result<int64_t> MemoryStore::PurgeAccessTokens(int64_t cutoff_unix) {
       access_tokens_, [cutoff_unix](const auto& kv) { return kv.second.expires_at <= cutoff_unix; }));
 }
 
+// --- idempotency ---
+
+Result<IdempotencyClaim> MemoryStore::ClaimIdempotencyKey(const IdempotencyRecord& claim,
+                                                          int64_t stale_before_unix) {
+  std::lock_guard lock(mu_);
+  auto [it, inserted] = idempotency_.try_emplace({claim.scope, claim.key}, claim);
+  if (inserted) return IdempotencyClaim{true, std::nullopt};
+  if (!it->second.done && it->second.created < stale_before_unix) {
+    it->second = claim;
+    return IdempotencyClaim{true, std::nullopt};
+  }
+  return IdempotencyClaim{false, it->second};
+}
+
+Status MemoryStore::CompleteIdempotencyKey(std::string_view scope, std::string_view key,
+                                           int status, std::string_view body) {
+  std::lock_guard lock(mu_);
+  auto it = idempotency_.find({std::string(scope), std::string(key)});
+  if (it == idempotency_.end()) return Status::Ok();
+  it->second.done = true;
+  it->second.status = status;
+  it->second.body = std::string(body);
+  return Status::Ok();
+}
+
+Status MemoryStore::ReleaseIdempotencyKey(std::string_view scope, std::string_view key) {
+  std::lock_guard lock(mu_);
+  idempotency_.erase({std::string(scope), std::string(key)});
+  return Status::Ok();
+}
+
+Result<int64_t> MemoryStore::PurgeIdempotencyKeys(int64_t cutoff_unix) {
+  std::lock_guard lock(mu_);
+  return static_cast<int64_t>(std::erase_if(
+      idempotency_, [cutoff_unix](const auto& kv) { return kv.second.created <= cutoff_unix; }));
+}
+
 Status MemoryStore::InsertAdminKey(const AdminKeyRow& key) {
   std::lock_guard lock(mu_);
   if (admin_id_seq_.contains(key.id)) return Duplicate("admin key id");

@@ -50,6 +50,12 @@ class MemoryStore final : public Store {
   Status ForEachAccessToken(int64_t after_unix,
                             const std::function<void(AccessTokenRow&&)>& fn) override;
   Result<int64_t> PurgeAccessTokens(int64_t cutoff_unix) override;
+  Result<IdempotencyClaim> ClaimIdempotencyKey(const IdempotencyRecord& claim,
+                                               int64_t stale_before_unix) override;
+  Status CompleteIdempotencyKey(std::string_view scope, std::string_view key, int status,
+                                std::string_view body) override;
+  Status ReleaseIdempotencyKey(std::string_view scope, std::string_view key) override;
+  Result<int64_t> PurgeIdempotencyKeys(int64_t cutoff_unix) override;
   Status InsertAdminKey(const AdminKeyRow& key) override;
   Result<std::optional<AdminKeyRow>> FindAdminKeyByHash(const Digest& key_hash) override;
   Result<int64_t> CountAdminKeys() override;
@@ -68,6 +74,7 @@ class MemoryStore final : public Store {
   std::map<int64_t, TokenRow> tokens_;                     // guarded by mu_; by seq
   std::unordered_map<std::string, int64_t> token_seq_;     // guarded by mu_; id → seq
   std::map<Digest, int64_t> token_hash_seq_;               // guarded by mu_
+  std::map<std::pair<std::string, std::string>, IdempotencyRecord> idempotency_;  // guarded by mu_
   std::map<Digest, AccessTokenRow> access_tokens_;         // guarded by mu_; by hash
   std::map<int64_t, AdminKeyRow> admin_keys_;              // guarded by mu_; by seq
   std::unordered_map<std::string, int64_t> admin_id_seq_;  // guarded by mu_

@@ -65,6 +65,23 @@ struct AccessTokenRow {
   int64_t expires_at = 0;  // Unix seconds
 };
 
+// An Idempotency-Key's record (API.md 1.4): claimed while the first request runs, then holding
+// its response for replays. `scope` is who sent it (an account, or an admin acting for one).
+struct IdempotencyRecord {
+  std::string scope;
+  std::string key;
+  Digest fingerprint{};  // SHA-256 over method, path and body
+  bool done = false;     // false while the first request runs
+  int status = 0;        // when done
+  std::string body;      // when done
+  int64_t created = 0;   // Unix seconds of the claim
+};
+
+struct IdempotencyClaim {
+  bool claimed = false;               // ours to run; otherwise `existing` says what is there
+  std::optional<IdempotencyRecord> existing;
+};
+
 // One page of a newest-first list.
 template <class T>
 struct Page {

@@ -91,6 +91,20 @@ class Store {
   // Deletes access tokens with expires_at <= `cutoff_unix`; returns how many.
   virtual Result<int64_t> PurgeAccessTokens(int64_t cutoff_unix) = 0;
 
+  // --- idempotency ---
+  // In one transaction: when (scope, key) has no record, or only a running one claimed before
+  // `stale_before_unix` (its request died), stores `claim` (running) and returns claimed=true;
+  // otherwise returns the record that is there.
+  virtual Result<IdempotencyClaim> ClaimIdempotencyKey(const IdempotencyRecord& claim,
+                                                       int64_t stale_before_unix) = 0;
+  // Stores the response of a claimed key (done).
+  virtual Status CompleteIdempotencyKey(std::string_view scope, std::string_view key, int status,
+                                        std::string_view body) = 0;
+  // Drops a claimed key whose request was refused, so that a corrected retry runs.
+  virtual Status ReleaseIdempotencyKey(std::string_view scope, std::string_view key) = 0;
+  // Deletes records created at or before `cutoff_unix`; returns how many.
+  virtual Result<int64_t> PurgeIdempotencyKeys(int64_t cutoff_unix) = 0;
+
   // --- admin keys ---
   virtual Status InsertAdminKey(const AdminKeyRow& key) = 0;
   virtual Result<std::optional<AdminKeyRow>> FindAdminKeyByHash(const Digest& key_hash) = 0;

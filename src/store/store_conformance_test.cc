@@ -177,6 +177,51 @@ TEST_P(StoreConformanceTest, AccessTokensAreFoundByHashListedWhileLiveAndPurged)
   EXPECT_TRUE(store().FindAccessTokenByHash(make(1, 0).token_hash)->has_value());
 }
 
+// --- idempotency ---
+
+TEST_P(StoreConformanceTest, IdempotencyKeysAreClaimedOnceCompletedReleasedAndPurged) {
+  IdempotencyRecord claim;
+  claim.scope = "acct_1";
+  claim.key = "k1";
+  claim.fingerprint[0] = 7;
+  claim.created = kNow;
+  auto first = store().ClaimIdempotencyKey(claim, kNow - 60);
+  ASSERT_TRUE(first.ok());
+  EXPECT_TRUE(first->claimed);
+  auto second = store().ClaimIdempotencyKey(claim, kNow - 60);  // still running
+  ASSERT_TRUE(second.ok());
+  EXPECT_FALSE(second->claimed);
+  ASSERT_TRUE(second->existing.has_value());
+  EXPECT_FALSE(second->existing->done);
+  EXPECT_EQ(second->existing->fingerprint, claim.fingerprint);
+
+  ASSERT_TRUE(store().CompleteIdempotencyKey("acct_1", "k1", 200, R"({"id":"tok_x"})").ok());
+  auto third = store().ClaimIdempotencyKey(claim, kNow + 1000);  // done records never go stale
+  ASSERT_TRUE(third.ok());
+  EXPECT_FALSE(third->claimed);
+  EXPECT_TRUE(third->existing->done);
+  EXPECT_EQ(third->existing->status, 200);
+  EXPECT_EQ(third->existing->body, R"({"id":"tok_x"})");
+
+  IdempotencyRecord other = claim;
+  other.scope = "acct_2";  // same key, another account: independent
+  EXPECT_TRUE(store().ClaimIdempotencyKey(other, kNow - 60)->claimed);
+  ASSERT_TRUE(store().ReleaseIdempotencyKey("acct_2", "k1").ok());
+  EXPECT_TRUE(store().ClaimIdempotencyKey(other, kNow - 60)->claimed);
+
+  IdempotencyRecord stale = claim;
+  stale.key = "k2";
+  stale.created = kNow - 100;
+  ASSERT_TRUE(store().ClaimIdempotencyKey(stale, kNow - 60)->claimed);
+  stale.created = kNow;
+  EXPECT_TRUE(store().ClaimIdempotencyKey(stale, kNow - 60)->claimed);  // the first one died
+
+  auto purged = store().PurgeIdempotencyKeys(kNow);
+  ASSERT_TRUE(purged.ok());
+  EXPECT_EQ(*purged, 3);
+  EXPECT_TRUE(store().ClaimIdempotencyKey(claim, kNow - 60)->claimed);
+}
+
 // --- credit usage ---
 
 TEST_P(StoreConformanceTest, RecordCreditUsageChargesAndCountsButNeverGoesNegative) {

@@ -272,7 +272,8 @@ TEST_F(AccessTokenTest, KeysVerifyReportsTheParentsIdentity) {
   EXPECT_EQ(o.at("code"), "VALID") << Describe(r);
   ASSERT_TRUE(o.contains("token") && o.at("token").is_object()) << Describe(r);
   const auto& tok = o.at("token").as_object();
-  const auto& ptok = parent.object().at("token").as_object();
+  const boost::json::object parent_verdict = parent.object();
+  const auto& ptok = parent_verdict.at("token").as_object();
   EXPECT_EQ(AsString(tok.at("account")), account_);
   EXPECT_EQ(tok.at("livemode"), true);
   EXPECT_EQ(tok.at("sandbox"), false);

@@ -64,7 +64,22 @@ CREATE TABLE access_tokens (
 CREATE INDEX access_tokens_expires ON access_tokens (expires_at);
 )sql";
 
-constexpr std::array<std::string_view, 2> kMigrations = {kV1, kV2};
+// Version 3: Idempotency-Key records (API.md 1.4), kept 24 h.
+constexpr std::string_view kV3 = R"sql(
+CREATE TABLE idempotency_keys (
+  scope       TEXT    NOT NULL,
+  key         TEXT    NOT NULL,
+  fingerprint BLOB    NOT NULL CHECK (length(fingerprint) = 32),
+  done        INTEGER NOT NULL CHECK (done IN (0, 1)),
+  status      INTEGER NOT NULL DEFAULT 0,
+  body        TEXT    NOT NULL DEFAULT '',
+  created     INTEGER NOT NULL,
+  PRIMARY KEY (scope, key)
+);
+CREATE INDEX idempotency_keys_created ON idempotency_keys (created);
+)sql";
+
+constexpr std::array<std::string_view, 3> kMigrations = {kV1, kV2, kV3};
 
 constexpr char kCreateVersionTable[] =
     "CREATE TABLE IF NOT EXISTS schema_migrations ("

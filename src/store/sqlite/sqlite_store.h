@@ -66,6 +66,12 @@ class SqliteStore final : public Store {
   Status ForEachAccessToken(int64_t after_unix,
                             const std::function<void(AccessTokenRow&&)>& fn) override;
   Result<int64_t> PurgeAccessTokens(int64_t cutoff_unix) override;
+  Result<IdempotencyClaim> ClaimIdempotencyKey(const IdempotencyRecord& claim,
+                                               int64_t stale_before_unix) override;
+  Status CompleteIdempotencyKey(std::string_view scope, std::string_view key, int status,
+                                std::string_view body) override;
+  Status ReleaseIdempotencyKey(std::string_view scope, std::string_view key) override;
+  Result<int64_t> PurgeIdempotencyKeys(int64_t cutoff_unix) override;
   Status InsertAdminKey(const AdminKeyRow& key) override;
   Result<std::optional<AdminKeyRow>> FindAdminKeyByHash(const Digest& key_hash) override;
   Result<int64_t> CountAdminKeys() override;

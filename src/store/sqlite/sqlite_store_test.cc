@@ -127,6 +127,8 @@ TEST_F(SqliteStoreTest, SchemaHasTheDocumentedTablesAndIndex) {
                                                           {"access_tokens_expires"},
                                                           {"accounts"},
                                                           {"admin_keys"},
+                                                          {"idempotency_keys"},
+                                                          {"idempotency_keys_created"},
                                                           {"schema_migrations"},
                                                           {"tokens"},
                                                           {"tokens_account_seq"}}));

@@ -1,0 +1,62 @@
+#include "service/idempotency.h"
+
+#include <spdlog/spdlog.h>
+
+namespace keyward {
+
+Status IdempotencyService::ValidateKey(std::string_view key) {
+  if (key.empty() || key.size() > kMaxKeyLength) {
+    return InvalidRequest("Idempotency-Key must be 1 to 255 printable characters.",
+                          "Idempotency-Key");
+  }
+  for (char c : key) {
+    if (c < 0x20 || c > 0x7e) {
+      return InvalidRequest("Idempotency-Key must be 1 to 255 printable characters.",
+                            "Idempotency-Key");
+    }
+  }
+  return Status::Ok();
+}
+
+Digest IdempotencyService::Fingerprint(std::string_view method, std::string_view target,
+                                       std::string_view body) {
+  std::string material;
+  material.reserve(method.size() + target.size() + body.size() + 2);
+  material.append(method).append("\n").append(target).append("\n").append(body);
+  return Sha256(material);
+}
+
+Result<IdempotencyStart> IdempotencyService::Begin(std::string_view scope, std::string_view key,
+                                                   const Digest& fingerprint) {
+  IdempotencyRecord claim;
+  claim.scope = std::string(scope);
+  claim.key = std::string(key);
+  claim.fingerprint = fingerprint;
+  claim.created = clock_.NowUnix();
+  auto result = store_.ClaimIdempotencyKey(claim, claim.created - kStaleSeconds);
+  if (!result.ok()) return result.error();
+  if (result->claimed) return IdempotencyStart{};
+  const IdempotencyRecord& existing = *result->existing;
+  if (existing.fingerprint != fingerprint) {
+    return IdempotencyStart{IdempotencyOutcome::kMismatch, 0, {}};
+  }
+  if (!existing.done) return IdempotencyStart{IdempotencyOutcome::kInProgress, 0, {}};
+  return IdempotencyStart{IdempotencyOutcome::kReplay, existing.status, existing.body};
+}
+
+Status IdempotencyService::Finish(std::string_view scope, std::string_view key, int status,
+                                  std::string_view body) {
+  if (status >= 200 && status < 300) return store_.CompleteIdempotencyKey(scope, key, status, body);
+  return store_.ReleaseIdempotencyKey(scope, key);
+}
+
+int64_t IdempotencyService::Purge() {
+  auto purged = store_.PurgeIdempotencyKeys(clock_.NowUnix() - kRetentionSeconds);
+  if (!purged.ok()) {
+    spdlog::warn("idempotency purge failed: {}", purged.error().message());
+    return 0;
+  }
+  return *purged;
+}
+
+}  // namespace keyward
