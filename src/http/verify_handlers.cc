@@ -13,7 +13,7 @@ namespace keyward {
 namespace {
 
 std::string PermissionsHeader(const KeyRecord& rec) {
-  if (rec.type == KeyType::kSecret && rec.kind == CredentialKind::kApiKey) return "*";
+  if (rec.type == KeyType::kSecret) return "*";  // a secret key, its access tokens, the sandbox
   std::string out;
   for (const auto& p : rec.permissions) {
     if (!out.empty()) out += ',';

@@ -130,47 +130,56 @@ Result<KeyRecordPtr> Verifier::Lookup(const Digest& digest, CredentialKind kind)
 }
 
 Result<KeyRecordPtr> Verifier::Identify(std::string_view credential) {
-  if (sandbox_ && ConstantTimeEquals(credential, settings_.sandbox.key)) return sandbox_;
+  Identification id = Resolve(credential);
+  if (id.error) return *id.error;
+  return std::move(id.record);
+}
+
+Verifier::Identification Verifier::Resolve(std::string_view credential) {
+  if (sandbox_ && ConstantTimeEquals(credential, settings_.sandbox.key)) return {sandbox_, {}};
   std::optional<ParsedCredential> parsed = format_.Parse(credential);
-  if (!parsed || parsed->kind == CredentialKind::kAdminKey) return Unauthorized(kMalformed);
+  if (!parsed || parsed->kind == CredentialKind::kAdminKey) return {nullptr, Unauthorized(kMalformed)};
 
   auto found = Lookup(Sha256(credential), parsed->kind);
-  if (!found.ok()) return found.error();
+  if (!found.ok()) return {nullptr, found.error()};
   KeyRecordPtr record = std::move(*found);
-  if (!record) return Unauthorized(kUnknown);
+  if (!record) return {nullptr, Unauthorized(kUnknown)};
   const int64_t now = clock_.NowUnix();
 
   if (record->kind == CredentialKind::kAccessToken) {
     // The parent decides first: revoking (or rolling) the key kills its tokens at once.
     auto parent = Lookup(record->access->parent_hash, CredentialKind::kApiKey);
-    if (!parent.ok()) return parent.error();
+    if (!parent.ok()) return {nullptr, parent.error()};
     if (!*parent || (*parent)->StatusAt(now) != TokenStatus::kActive) {
-      return Unauthorized(kParentGone);
+      return {nullptr, Unauthorized(kParentGone)};
     }
     if (record->StatusAt(now) == TokenStatus::kExpired) {
-      return Error(ErrorCode::kTokenExpired, std::string(kTokenExpired));
+      return {std::move(record), Error(ErrorCode::kTokenExpired, std::string(kTokenExpired))};
     }
-    return record;
+    return {std::move(record), {}};
   }
   switch (record->StatusAt(now)) {
     case TokenStatus::kActive:
-      return record;
+      return {std::move(record), {}};
     case TokenStatus::kRevoked:
-      return Unauthorized(kRevoked);
+      return {nullptr, Unauthorized(kRevoked)};
     case TokenStatus::kExpired:
-      return Unauthorized(kExpired);
+      return {nullptr, Unauthorized(kExpired)};
   }
-  return Unauthorized(kUnknown);
+  return {nullptr, Unauthorized(kUnknown)};
 }
 
 Verdict Verifier::Verify(std::string_view credential, std::string_view method,
                          std::string_view path, std::string_view client_ip, Consume consume) {
-  auto identified = Identify(credential);
-  if (!identified.ok()) {
-    return Verdict::Deny(identified.error().code(), identified.error().message());
+  Identification id = Resolve(credential);
+  if (id.error) {
+    Verdict denied = Verdict::Deny(id.error->code(), id.error->message(), id.record);
+    // An identified but refused credential (an expired access token) counts against its limit.
+    if (id.record) return Admit(std::move(denied), nullptr, client_ip, consume);
+    return denied;
   }
   Verdict verdict;
-  verdict.record = std::move(identified.value());
+  verdict.record = std::move(id.record);
   const KeyRecord& rec = *verdict.record;
   const RouteRule* rule = settings_.routes.Match(method, path);
 

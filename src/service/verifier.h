@@ -86,6 +86,14 @@ class Verifier {
   const KeyRecordPtr& sandbox_record() const { return sandbox_; }
 
  private:
+  // Identify's work: the record when the credential was identified (even when refused, as an
+  // expired access token is: it still counts against its own limit), and the refusal if any.
+  struct Identification {
+    KeyRecordPtr record;
+    std::optional<Error> error;
+  };
+  Identification Resolve(std::string_view credential);
+
   // The record for `digest` from the index, else the store (remembered either way). nullptr when
   // unknown; kUnavailable on a store failure.
   Result<KeyRecordPtr> Lookup(const Digest& digest, CredentialKind kind);

@@ -2,6 +2,9 @@
 // account's key; the token authenticates on protected routes as its parent (account, mode,
 // permissions, token id), never manages keys or reads billing, dies with its parent, and is checked
 // by a backend with POST /v1/token/verify. The real-time expiry is in access_token_expiry_test.cc.
+#include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <string>
 
 #include "harness.h"
@@ -504,7 +507,7 @@ TEST_F(AccessTokenTest, AccessTokensAreNotInTheTokenList) {
   EXPECT_EQ(active.object().at("data").as_array().size(), 2u) << Describe(active);
 }
 
-TEST(AccessTokenLogTest, ServerLogNeverContainsAnAccessToken) {
+TEST(AccessTokenLogTest, AccessTokensAreNeverLoggedOrStoredInPlaintext) {
   KeywardProcess p({.config_toml = kAccessTokenConfig});
   HttpClient c = p.Client();
   std::string account = CreateAccount(c, p.admin_key());
@@ -546,6 +549,28 @@ TEST(AccessTokenLogTest, ServerLogNeverContainsAnAccessToken) {
   EXPECT_EQ(leaked(running), "") << "access tokens in the log while running";
   EXPECT_EQ(p.Stop(), 0);
   EXPECT_EQ(leaked(p.ReadLog()), "") << "access tokens in the log after SIGTERM";
+
+  // API.md 3: "Access tokens are stored hashed, like keys": no file of the data dir (the database,
+  // its journal/WAL, the log) holds one in plaintext.
+  std::error_code ec;
+  bool saw_store = false;  // a control: the scan does read the database (it holds display prefixes)
+  for (const auto& entry : std::filesystem::recursive_directory_iterator(p.data_dir(), ec)) {
+    if (!entry.is_regular_file()) continue;
+    std::ifstream in(entry.path(), std::ios::binary);
+    std::ostringstream os;
+    os << in.rdbuf();
+    std::string content = os.str();
+    if (entry.path().filename() != "keyward.log" && content.find(sk.key.substr(0, 12)) != std::string::npos)
+      saw_store = true;
+    for (const auto& t : tokens) {
+      EXPECT_EQ(content.find(t), std::string::npos)
+          << "plaintext access token " << t.substr(0, 8) << "... in " << entry.path().filename();
+      EXPECT_EQ(content.find(t.substr(3)), std::string::npos)
+          << "the body of access token " << t.substr(0, 8) << "... in " << entry.path().filename();
+    }
+  }
+  EXPECT_FALSE(ec) << ec.message();
+  EXPECT_TRUE(saw_store) << "no file of " << p.data_dir() << " holds the parent key's display prefix";
 }
 
 }  // namespace
