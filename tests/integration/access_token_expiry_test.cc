@@ -41,6 +41,7 @@ TEST(AccessTokenExpiryTest, TokenIsRefusedWithTokenExpiredAfterItsExpiry) {
   EXPECT_TRUE(IsError(last, 403, "TOKEN_EXPIRED")) << "after " << polls << " polls";
   EXPECT_GE(refused_at, t.expires_unix - 1) << "refused before its expires_at " << t.expires_at << ": " << Describe(last);
   EXPECT_FALSE(last.has_header("X-Keyward-Account")) << Describe(last);
+  EXPECT_TRUE(last.has_header("X-RateLimit-Limit")) << "an expired token still reports its limit: " << Describe(last);
 
   // Every other way of presenting or checking it agrees.
   EXPECT_TRUE(IsError(c.Get("/v1/auth", Bearer(t.token)), 403, "TOKEN_EXPIRED"));
