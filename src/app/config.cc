@@ -159,6 +159,10 @@ const std::map<std::string, KeySpec>& Keys() {
       {"sandbox.rate_limit", {Kind::kString, [](Config& c, const Value& v) {
          return Rate(v, &c.service.sandbox.rate_limit);
        }}},
+      {"log.access", {Kind::kBool, [](Config& c, const Value& v) {
+         c.server.access_log = std::get<bool>(v);
+         return std::string();
+       }}},
       {"log.level", {Kind::kString, [](Config& c, const Value& v) -> std::string {
          const std::string& s = std::get<std::string>(v);
          if (s != "debug" && s != "info" && s != "warn" && s != "error") {

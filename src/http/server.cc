@@ -66,6 +66,16 @@ void SerializeResponse(const HttpResponse& res, std::string_view request_id, uns
   out->append("\r\n").append(res.headers).append("\r\n").append(res.body);
 }
 
+// A client-supplied string made safe for a JSON-lines log: printable ASCII only, no quotes or
+// backslashes, at most 200 characters.
+std::string LogSafe(std::string_view s) {
+  std::string out;
+  for (char c : s.substr(0, 200)) {
+    out.push_back(c >= 0x20 && c < 0x7f && c != '"' && c != '\\' ? c : '?');
+  }
+  return out;
+}
+
 using reuse_port = asio::detail::socket_option::boolean<SOL_SOCKET, SO_REUSEPORT>;
 
 // Per-connection state the worker can see: its deadline (enforced by the worker's once-a-second
@@ -353,6 +363,12 @@ class Server::Impl {
         }
       }
       if (res.status >= 500) spdlog::error("request {} answered {}", request_id, res.status);
+      if (settings_.access_log) {
+        // The path only: a query string or a header may carry a secret; never log them.
+        spdlog::info("access {} {} {} {} peer={}", request_id, req.method_string(),
+                     LogSafe(req.target().substr(0, req.target().find('?'))), res.status,
+                     peer_text);
+      }
       const bool again = keep_alive && !stopping_;
       SerializeResponse(res, request_id, req.version(), again, &out);
       conn->deadline = w.now + read;

@@ -26,6 +26,7 @@ struct ServerSettings {
   int idle_timeout_seconds = 60;          // keep-alive wait for the next request
   size_t max_connections = 10000;         // beyond this, new connections are closed at once
   int shutdown_grace_seconds = 10;
+  bool access_log = false;               // one log line per request (no query, no headers)
   int blocking_threads = 16;              // pool for store-writing handlers (group commit)
 };
 

@@ -1,5 +1,6 @@
 // API.md 2.2: "The full key ... is never logged." Exercise every way a key is born and used, then
-// search the server's log (stdout + stderr) for each plaintext key, while running and after SIGTERM.
+// search the server's log (stdout + stderr, with the access log on) for each plaintext key, while
+// running and after SIGTERM.
 #include <string>
 
 #include "harness.h"
@@ -8,6 +9,8 @@ namespace keyward_it {
 namespace {
 
 const char* kLogsConfig = R"toml(
+[log]
+access = true
 [[route]]
 method = "POST"
 path = "/v1/extractions"
