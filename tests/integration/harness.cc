@@ -575,7 +575,23 @@ int KeywardProcess::Stop(int sig) {
     st = -1;
   }
   pid_ = -1;
+  CheckSanitizerReports();
   return st;
+}
+
+void KeywardProcess::CheckSanitizerReports() const {
+  // Under the asan preset the server reports memory errors, leaks and undefined behaviour in its
+  // log (exit codes alone miss reports from a server that went on running).
+  std::ifstream in(log_path());
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.find("ERROR: AddressSanitizer") != std::string::npos ||
+        line.find("ERROR: LeakSanitizer") != std::string::npos ||
+        line.find("runtime error:") != std::string::npos) {
+      ADD_FAILURE() << "sanitizer report in " << log_path() << ": " << line;
+      return;
+    }
+  }
 }
 
 void KeywardProcess::Kill() {
