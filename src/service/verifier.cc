@@ -1,6 +1,8 @@
 #include "service/verifier.h"
 
+#include <algorithm>
 #include <array>
+#include <charconv>
 
 #include "core/permissions.h"
 #include "core/sha256.h"
@@ -19,6 +21,36 @@ constexpr std::string_view kStoreDown = "The key store is unavailable.";
 // The built-in sandbox identity (API.md 6): fixed ids so gateways can recognise it.
 constexpr std::string_view kSandboxTokenId = "tok_sandbox00000000000000000";
 constexpr std::string_view kSandboxAccountId = "acct_sandbox00000000000000000";
+
+// "s:<ip>" or "r:<route index>:<bucket>" without touching the heap (an IPv6 address is at most
+// 45 characters, a bucket 28).
+class BucketName {
+ public:
+  std::string_view Make(std::string_view prefix, std::string_view rest) {
+    len_ = 0;
+    Append(prefix);
+    Append(rest);
+    return {buf_.data(), len_};
+  }
+  std::string_view MakeRoute(size_t index, std::string_view bucket) {
+    len_ = 0;
+    Append("r:");
+    auto [end, ec] = std::to_chars(buf_.data() + len_, buf_.data() + buf_.size(), index);
+    len_ = static_cast<size_t>(end - buf_.data());
+    Append(":");
+    Append(bucket);
+    return {buf_.data(), len_};
+  }
+
+ private:
+  void Append(std::string_view s) {
+    const size_t n = std::min(s.size(), buf_.size() - len_);
+    std::copy_n(s.data(), n, buf_.data() + len_);
+    len_ += n;
+  }
+  std::array<char, 96> buf_;
+  size_t len_ = 0;
+};
 
 Error Unauthorized(std::string_view message) {
   return Error(ErrorCode::kUnauthorized, std::string(message));
@@ -213,20 +245,18 @@ Verdict Verifier::Admit(Verdict verdict, const RouteRule* rule, std::string_view
   // probe for free), but only valid ones take from the route's own limit.
   // Bucket names: a key's bucket is its token id (no copy), an access token's its own "at:…",
   // the sandbox's "s:<client ip>"; a route's is "r:<rule index>:<that name>".
+  // Composed names are built in a stack buffer: no allocation on the request path.
   std::array<BucketRequest, 2> buckets;
   size_t n = 0;
-  std::string sandbox_bucket, route_bucket;
+  BucketName composed;
   if (rec.sandbox) {
-    sandbox_bucket = "s:";
-    sandbox_bucket.append(client_ip.empty() ? std::string_view("unknown") : client_ip);
-    buckets[n++] = BucketRequest{sandbox_bucket, settings_.sandbox.rate_limit, 1};
+    buckets[n++] = BucketRequest{composed.Make("s:", client_ip.empty() ? "unknown" : client_ip),
+                                 settings_.sandbox.rate_limit, 1};
   } else {
     buckets[n++] = BucketRequest{rec.bucket(), rec.account->per_key_limit, 1};
     if (verdict.valid() && rule != nullptr && rule->rate_limit) {
       const size_t index = static_cast<size_t>(rule - settings_.routes.rules().data());
-      route_bucket = "r:" + std::to_string(index) + ":";
-      route_bucket.append(rec.bucket());
-      buckets[n++] = BucketRequest{route_bucket, *rule->rate_limit, 1};
+      buckets[n++] = BucketRequest{composed.MakeRoute(index, rec.bucket()), *rule->rate_limit, 1};
     }
   }
   LimitOutcome outcome = limiter_.Take(std::span(buckets.data(), n), now_ns);
