@@ -82,6 +82,9 @@ class SqliteStore final : public Store {
   SqliteStore(std::unique_ptr<sqlite::Connection> writer, const std::string& path,
               const SqliteOptions& options);
 
+  // Runs a DELETE whose only parameter is a cutoff time; returns how many rows went.
+  Result<int64_t> DeleteBefore(const char* sql, int64_t cutoff_unix);
+
   // Runs fn(Connection&) on a pooled read-only connection.
   template <class F>
   auto Read(F&& fn) -> decltype(fn(std::declval<sqlite::Connection&>())) {

@@ -77,9 +77,13 @@ Status SqliteStore::ForEachAccessToken(int64_t after_unix,
 }
 
 Result<int64_t> SqliteStore::PurgeAccessTokens(int64_t cutoff_unix) {
+  return DeleteBefore(kPurge, cutoff_unix);
+}
+
+Result<int64_t> SqliteStore::DeleteBefore(const char* sql, int64_t cutoff_unix) {
   int64_t deleted = 0;
   Status s = writes_.Run([&](Connection& conn) -> Status {
-    Result<Stmt> stmt = conn.Prepare(kPurge);
+    Result<Stmt> stmt = conn.Prepare(sql);
     if (!stmt.ok()) return stmt.error();
     stmt->Bind(1, cutoff_unix);
     if (Status st = stmt->Run(); !st.ok()) return st;

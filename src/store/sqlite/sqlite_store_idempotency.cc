@@ -81,17 +81,7 @@ Status SqliteStore::ReleaseIdempotencyKey(std::string_view scope, std::string_vi
 }
 
 Result<int64_t> SqliteStore::PurgeIdempotencyKeys(int64_t cutoff_unix) {
-  int64_t deleted = 0;
-  Status s = writes_.Run([&](Connection& conn) -> Status {
-    Result<Stmt> stmt = conn.Prepare(kPurge);
-    if (!stmt.ok()) return stmt.error();
-    stmt->Bind(1, cutoff_unix);
-    if (Status st = stmt->Run(); !st.ok()) return st;
-    deleted = sqlite3_changes64(conn.raw());
-    return Status::Ok();
-  });
-  if (!s.ok()) return s.error();
-  return deleted;
+  return DeleteBefore(kPurge, cutoff_unix);
 }
 
 }  // namespace keyward
