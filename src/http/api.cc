@@ -15,6 +15,7 @@ namespace {
 constexpr std::array kRoutes = {
     RouteEntry{"GET", "/healthz", HandleHealthz, false},
     RouteEntry{"GET", "/readyz", HandleReadyz, false},
+    RouteEntry{"GET", "/metrics", HandleMetrics, false},
     RouteEntry{"POST", "/v1/accounts", HandleCreateAccount, true},
     RouteEntry{"GET", "/v1/accounts", HandleListAccounts, true},
     RouteEntry{"GET", "/v1/accounts/:id", HandleGetAccount, true},

@@ -8,6 +8,7 @@ namespace keyward {
 
 HttpResponse HandleHealthz(Api& api, const HttpRequest& req, const PathParams& p);
 HttpResponse HandleReadyz(Api& api, const HttpRequest& req, const PathParams& p);
+HttpResponse HandleMetrics(Api& api, const HttpRequest& req, const PathParams& p);
 
 HttpResponse HandleCreateAccount(Api& api, const HttpRequest& req, const PathParams& p);
 HttpResponse HandleListAccounts(Api& api, const HttpRequest& req, const PathParams& p);

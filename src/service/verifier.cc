@@ -14,7 +14,8 @@ constexpr std::string_view kMalformed = "The API key is malformed.";
 constexpr std::string_view kUnknown = "The API key is not valid.";
 constexpr std::string_view kRevoked = "The API key has been revoked.";
 constexpr std::string_view kExpired = "The API key has expired.";
-constexpr std::string_view kParentGone = "The key that issued this access token is no longer valid.";
+constexpr std::string_view kParentGone =
+    "The key that issued this access token is no longer valid.";
 constexpr std::string_view kTokenExpired = "The access token has expired.";
 constexpr std::string_view kStoreDown = "The key store is unavailable.";
 
@@ -170,7 +171,8 @@ Result<KeyRecordPtr> Verifier::Identify(std::string_view credential) {
 Verifier::Identification Verifier::Resolve(std::string_view credential) {
   if (sandbox_ && ConstantTimeEquals(credential, settings_.sandbox.key)) return {sandbox_, {}};
   std::optional<ParsedCredential> parsed = format_.Parse(credential);
-  if (!parsed || parsed->kind == CredentialKind::kAdminKey) return {nullptr, Unauthorized(kMalformed)};
+  if (!parsed || parsed->kind == CredentialKind::kAdminKey)
+    return {nullptr, Unauthorized(kMalformed)};
 
   auto found = Lookup(Sha256(credential), parsed->kind);
   if (!found.ok()) return {nullptr, found.error()};
@@ -202,6 +204,13 @@ Verifier::Identification Verifier::Resolve(std::string_view credential) {
 }
 
 Verdict Verifier::Verify(std::string_view credential, std::string_view method,
+                         std::string_view path, std::string_view client_ip, Consume consume) {
+  Verdict verdict = Decide(credential, method, path, client_ip, consume);
+  outcomes_.Add(verdict.error);
+  return verdict;
+}
+
+Verdict Verifier::Decide(std::string_view credential, std::string_view method,
                          std::string_view path, std::string_view client_ip, Consume consume) {
   Identification id = Resolve(credential);
   if (id.error) {
@@ -261,8 +270,12 @@ Verdict Verifier::Admit(Verdict verdict, const RouteRule* rule, std::string_view
   }
   LimitOutcome outcome = limiter_.Take(std::span(buckets.data(), n), now_ns);
   const BucketState& b = outcome.buckets[outcome.tightest];
-  verdict.ratelimit = RateLimitReport{b.limit,         b.remaining,     b.reset_unix,
-                                      b.reset_after_s, b.retry_after_s, b.window_seconds,
+  verdict.ratelimit = RateLimitReport{b.limit,
+                                      b.remaining,
+                                      b.reset_unix,
+                                      b.reset_after_s,
+                                      b.retry_after_s,
+                                      b.window_seconds,
                                       outcome.tightest == 0 ? "per-key" : "per-route"};
   if (!verdict.valid()) return verdict;
   if (!outcome.allowed) {

@@ -1,6 +1,6 @@
 // The hot path: credential → verdict. Three kinds of answer, as in Envoy's ext_authz: allowed
-// (VALID), denied (a catalogue code: UNAUTHORIZED, FORBIDDEN, RATE_LIMITED, ...) and could-not-decide
-// (UNAVAILABLE: the store failed while looking up an unknown key).
+// (VALID), denied (a catalogue code: UNAUTHORIZED, FORBIDDEN, RATE_LIMITED, ...) and
+// could-not-decide (UNAVAILABLE: the store failed while looking up an unknown key).
 //
 // A known credential never touches the store: shape and checksum are checked first (garbage never
 // reaches a lookup), then the SHA-256 is looked up in the KeyIndex. Unknown digests consult the
@@ -19,6 +19,7 @@
 #include "limits/limiter.h"
 #include "service/account_directory.h"
 #include "service/key_index.h"
+#include "service/outcome_counters.h"
 #include "service/settings.h"
 #include "service/usage_recorder.h"
 #include "store/store.h"
@@ -33,7 +34,7 @@ struct RateLimitReport {
   int64_t reset_after_s = 0;
   int64_t retry_after_s = 0;  // set when refused
   int64_t window_seconds = 0;
-  std::string policy;         // "per-key" or "per-route"
+  std::string policy;  // "per-key" or "per-route"
 };
 
 struct Verdict {
@@ -73,8 +74,11 @@ class Verifier {
   // route, then the limits (per key and per route; the sandbox per client IP), then the route's
   // credit cost (live mode only; a balance below it is QUOTA_EXCEEDED); notes usage when VALID
   // and consume is kYes. `client_ip` is the caller's client address (for the sandbox limit).
+  // Every call counts its outcome once in outcomes().
   Verdict Verify(std::string_view credential, std::string_view method, std::string_view path,
                  std::string_view client_ip = {}, Consume consume = Consume::kYes);
+  // How many verifications ended in each outcome since start (GET /metrics).
+  const OutcomeCounters& outcomes() const { return outcomes_; }
 
   // Admission of a management call made with an identified key: its per-key limit only.
   Verdict AdmitManagement(const KeyRecordPtr& record);
@@ -93,6 +97,8 @@ class Verifier {
     std::optional<Error> error;
   };
   Identification Resolve(std::string_view credential);
+  Verdict Decide(std::string_view credential, std::string_view method, std::string_view path,
+                 std::string_view client_ip, Consume consume);
 
   // The record for `digest` from the index, else the store (remembered either way). nullptr when
   // unknown; kUnavailable on a store failure.
@@ -111,6 +117,7 @@ class Verifier {
   const KeyFormat& format_;
   const Clock& clock_;
   KeyRecordPtr sandbox_;  // null when the sandbox is disabled
+  OutcomeCounters outcomes_;
 };
 
 }  // namespace keyward
