@@ -380,7 +380,11 @@ awaitable<bool> Exchange<Stream>::Run() {
                                              std::to_string(st_.settings.max_body) + " bytes."));
   }
   p_.body_limit(st_.settings.max_body);
-  std::unique_ptr<char[]> buf(new char[kChunk]);
+  std::unique_ptr<char[]> buf;  // the 64 KiB relay buffer, only when a body moves
+  auto relay = [&buf] {
+    if (!buf) buf.reset(new char[kChunk]);
+    return buf.get();
+  };
 
   // Idempotency-Key on a POST (API.md 1.4): read the body, claim, or replay.
   if (req().method() == http::verb::post && !admission_.idempotency_scope.empty()) {
@@ -404,7 +408,7 @@ awaitable<bool> Exchange<Stream>::Run() {
       };
       bool sink_failed = false;
       error_code ec =
-          co_await ReadBody(client_, buffer_, p_, buf.get(), append, ctx_, extend_, &sink_failed);
+          co_await ReadBody(client_, buffer_, p_, relay(), append, ctx_, extend_, &sink_failed);
       if (ec == http::error::body_limit) {
         co_return co_await Local(Err(ErrorCode::kPayloadTooLarge, too_large));
       }
@@ -500,7 +504,7 @@ awaitable<bool> Exchange<Stream>::Run() {
     };
     bool upstream_broke = false;
     error_code ec =
-        co_await ReadBody(client_, buffer_, p_, buf.get(), forward, ctx_, extend_, &upstream_broke);
+        co_await ReadBody(client_, buffer_, p_, relay(), forward, ctx_, extend_, &upstream_broke);
     if (!ec && chunked_in) {
       timer_->Arm();
       ec = co_await WriteAll(*upstream_, "0\r\n\r\n");
@@ -603,7 +607,7 @@ awaitable<bool> Exchange<Stream>::Run() {
   std::string stored;
   bool storable = claimed_;
   while (!rp->is_done()) {
-    rp->get().body().data = buf.get();
+    rp->get().body().data = relay();
     rp->get().body().size = kChunk;
     timer_->Arm();
     auto [ec, n] = co_await http::async_read(*upstream_, ubuf, *rp, kTuple);
