@@ -58,6 +58,17 @@ std::string TypePrefix(const Value& v, std::string* out) {
   return "";
 }
 
+std::string Upstream(const Value& v, std::string* out) {
+  const std::string& s = std::get<std::string>(v);
+  std::string host;
+  uint16_t port;
+  if (!s.empty() && !ParseUpstreamUrl(s, &host, &port)) {
+    return "must be http://host:port, e.g. \"http://127.0.0.1:9000\" (https is not supported)";
+  }
+  *out = s;
+  return "";
+}
+
 const std::map<std::string, KeySpec>& Keys() {
   static const std::map<std::string, KeySpec> keys = {
       {"server.listen", {Kind::kString, [](Config& c, const Value& v) -> std::string {
@@ -159,6 +170,33 @@ const std::map<std::string, KeySpec>& Keys() {
       {"sandbox.rate_limit", {Kind::kString, [](Config& c, const Value& v) {
          return Rate(v, &c.service.sandbox.rate_limit);
        }}},
+      {"proxy.upstream", {Kind::kString, [](Config& c, const Value& v) {
+         return Upstream(v, &c.proxy.upstream);
+       }}},
+      {"proxy.sandbox_upstream", {Kind::kString, [](Config& c, const Value& v) {
+         return Upstream(v, &c.proxy.sandbox_upstream);
+       }}},
+      {"proxy.test_upstream", {Kind::kString, [](Config& c, const Value& v) {
+         return Upstream(v, &c.proxy.test_upstream);
+       }}},
+      {"proxy.timeout", {Kind::kInt, [](Config& c, const Value& v) {
+         int64_t x;
+         auto e = IntRange(v, 1, 3600, &x);
+         if (e.empty()) c.proxy.timeout_seconds = static_cast<int>(x);
+         return e;
+       }}},
+      {"proxy.max_body", {Kind::kInt, [](Config& c, const Value& v) {
+         int64_t x;
+         auto e = IntRange(v, 0, int64_t{1} << 40, &x);
+         if (e.empty()) c.proxy.max_body = static_cast<uint64_t>(x);
+         return e;
+       }}},
+      {"proxy.max_idle_connections", {Kind::kInt, [](Config& c, const Value& v) {
+         int64_t x;
+         auto e = IntRange(v, 0, 10000, &x);
+         if (e.empty()) c.proxy.max_idle_per_worker = static_cast<size_t>(x);
+         return e;
+       }}},
       {"log.access", {Kind::kBool, [](Config& c, const Value& v) {
          c.server.access_log = std::get<bool>(v);
          return std::string();
@@ -177,7 +215,6 @@ const std::map<std::string, KeySpec>& Keys() {
 
 // Keys of the contract that this build does not serve yet: refused with a clear reason.
 std::string NotYetAvailable(std::string_view path) {
-  if (path.starts_with("proxy.")) return "proxy mode is not available in this build yet";
   if (path.starts_with("redis.")) return "Redis is not available in this build yet";
   if (path.starts_with("server.listen_tls") || path.starts_with("tls.")) {
     return "TLS is not available in this build yet";
@@ -404,6 +441,9 @@ Result<Config> LoadConfig(const std::string& path, char** envp) {
   c.verifier_allow_from = c.trusted_proxies;
   if (!path.empty()) {
     c.source = path;
+    if (const size_t slash = path.rfind('/'); slash != std::string::npos) {
+      c.proxy.base_dir = path.substr(0, slash == 0 ? 1 : slash);
+    }
     toml::table table;
     try {
       table = toml::parse_file(path);

@@ -10,6 +10,7 @@
 #include "core/cidr.h"
 #include "core/status.h"
 #include "http/api.h"
+#include "http/proxy.h"
 #include "http/server.h"
 #include "service/settings.h"
 
@@ -21,6 +22,7 @@ struct Config {
   std::vector<Cidr> verifier_allow_from;
   std::string store_url = "sqlite://data/keyward.db";
   ServiceSettings service;
+  ProxySettings proxy;
   std::string log_level = "info";
   std::string source = "(defaults)";  // where it came from, for messages
 };

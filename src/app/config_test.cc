@@ -127,9 +127,41 @@ TEST_F(ConfigTest, BadEnvironmentValueNamesTheVariable) {
 }
 
 TEST_F(ConfigTest, FeaturesOfLaterReleasesAreRefusedClearly) {
-  auto c = LoadConfig(Write("[proxy]\nupstream = \"http://127.0.0.1:9000\"\n"), nullptr);
+  auto c = LoadConfig(Write("[redis]\nurl = \"redis://127.0.0.1:6379/0\"\n"), nullptr);
   ASSERT_FALSE(c.ok());
   EXPECT_NE(c.error().message().find("not available"), std::string::npos);
+}
+
+TEST_F(ConfigTest, ProxySettingsAreRead) {
+  auto c = LoadConfig(Write("[proxy]\nupstream = \"http://127.0.0.1:9000\"\n"
+                            "sandbox_upstream = \"http://127.0.0.1:9001/\"\n"
+                            "test_upstream = \"http://localhost:9002\"\n"
+                            "timeout = 5\nmax_body = 1048576\n"),
+                      nullptr);
+  ASSERT_TRUE(c.ok()) << c.error().message();
+  EXPECT_EQ(c->proxy.upstream, "http://127.0.0.1:9000");
+  EXPECT_EQ(c->proxy.sandbox_upstream, "http://127.0.0.1:9001/");
+  EXPECT_EQ(c->proxy.test_upstream, "http://localhost:9002");
+  EXPECT_EQ(c->proxy.timeout_seconds, 5);
+  EXPECT_EQ(c->proxy.max_body, 1048576u);
+  EXPECT_TRUE(c->proxy.enabled());
+}
+
+TEST_F(ConfigTest, ProxyDefaultsAreOffWithAHundredMebibyteBodyLimit) {
+  auto c = LoadConfig("", nullptr);
+  ASSERT_TRUE(c.ok());
+  EXPECT_FALSE(c->proxy.enabled());
+  EXPECT_EQ(c->proxy.max_body, 100u * 1024 * 1024);
+  EXPECT_EQ(c->proxy.timeout_seconds, 30);
+}
+
+TEST_F(ConfigTest, ProxyUpstreamMustBeHttpHostPort) {
+  for (const char* bad : {"https://127.0.0.1:9000", "127.0.0.1:9000", "http://", "http://h:0",
+                          "http://h:99999", "http://h:90/path"}) {
+    auto c = LoadConfig(Write(std::string("[proxy]\nupstream = \"") + bad + "\"\n"), nullptr);
+    ASSERT_FALSE(c.ok()) << bad;
+    EXPECT_NE(c.error().message().find("proxy.upstream"), std::string::npos) << bad;
+  }
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 #include "app/commands.h"
 #include "app/environment.h"
 #include "http/api.h"
+#include "http/proxy.h"
 #include "http/server.h"
 
 namespace keyward {
@@ -38,7 +39,17 @@ int ServeCommand(const ServeOptions& opts, char** envp) {
 
   sv.StartMaintenance();
   Api api(sv, ApiSettings{env->config.verifier_allow_from, env->config.trusted_proxies});
-  Server server(api, env->config.server);
+  std::unique_ptr<Proxy> proxy;
+  if (env->config.proxy.enabled()) {
+    auto created = Proxy::Create(api, env->config.proxy);
+    if (!created.ok()) {
+      std::cerr << "keyward: " << created.error().message() << "\n";
+      return 1;
+    }
+    proxy = std::move(*created);
+    spdlog::info("proxy mode: forwarding to {}", env->config.proxy.upstream);
+  }
+  Server server(api, env->config.server, std::move(proxy));
   if (Status st = server.Start(); !st.ok()) {
     std::cerr << "keyward: " << st.error().message() << "\n";
     return 1;

@@ -37,6 +37,23 @@ void AddRateLimitHeaders(HttpResponse& res, const RateLimitReport& r) {
   h.append("\r\n");
 }
 
+void AppendIdentityHeaders(std::string& h, const KeyRecord& rec) {
+  h.append("X-Keyward-Account: ").append(rec.account->id);
+  h.append("\r\nX-Keyward-Token-Id: ").append(rec.token_id());
+  h.append("\r\nX-Keyward-Permissions: ");
+  if (rec.type == KeyType::kSecret) {  // a secret key, its access tokens, the sandbox
+    h.append("*");
+  } else {
+    for (size_t i = 0; i < rec.permissions.size(); ++i) {
+      if (i > 0) h.push_back(',');
+      h.append(rec.permissions[i]);
+    }
+  }
+  h.append("\r\nX-Keyward-Livemode: ").append(rec.livemode ? "true" : "false");
+  h.append("\r\nX-Keyward-Sandbox: ").append(rec.sandbox ? "true" : "false");
+  h.append("\r\n");
+}
+
 HttpResponse JsonResponse(std::string body, int status) {
   HttpResponse res;
   res.status = status;

@@ -31,6 +31,9 @@ std::optional<std::string> IdempotencyScope(Api& api, const HttpRequest& req);
 bool IsVerifierCaller(Api& api, const HttpRequest& req);
 
 void AddRateLimitHeaders(HttpResponse& res, const RateLimitReport& report);
+// The identity headers of GET /v1/auth and the proxy (API.md 5) as "Name: value\r\n" lines:
+// X-Keyward-Account, -Token-Id, -Permissions ("*" for a secret key), -Livemode, -Sandbox.
+void AppendIdentityHeaders(std::string& lines, const KeyRecord& rec);
 
 HttpResponse JsonResponse(std::string body, int status = 200);
 // ErrorResponse plus the caller's rate-limit headers.

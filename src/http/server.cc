@@ -19,6 +19,7 @@
 #include <spdlog/spdlog.h>
 
 #include "http/errors.h"
+#include "http/proxy_session.h"
 #include "http/request_id.h"
 
 namespace keyward {
@@ -92,6 +93,7 @@ struct Worker {
   std::list<Connection> connections;  // touched only on this worker's thread
   int64_t now = 0;                    // coarse steady seconds, advanced by the watchdog
   std::thread thread;
+  size_t index = 0;                   // its connection pool in proxy mode
 };
 
 }  // namespace
@@ -120,11 +122,16 @@ bool SplitHostPort(std::string_view listen, std::string* host, uint16_t* port) {
 
 class Server::Impl {
  public:
-  Impl(Api& api, ServerSettings settings)
-      : api_(api), settings_(std::move(settings)), pool_(std::max(1, settings_.blocking_threads)) {
+  Impl(Api& api, ServerSettings settings, std::unique_ptr<Proxy> proxy)
+      : api_(api),
+        settings_(std::move(settings)),
+        pool_(std::max(1, settings_.blocking_threads)),
+        proxy_(std::move(proxy)) {
     int n = settings_.threads > 0 ? settings_.threads
                                   : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
     for (int i = 0; i < n; ++i) workers_.push_back(std::make_unique<Worker>());
+    for (size_t i = 0; i < workers_.size(); ++i) workers_[i]->index = i;
+    if (proxy_) proxy_->PrepareWorkers(workers_.size());
   }
 
   ~Impl() {
@@ -202,6 +209,7 @@ class Server::Impl {
       if (w->thread.joinable()) w->thread.join();
     }
     pool_.join();
+    if (proxy_) proxy_->PrepareWorkers(workers_.size());  // closes pooled upstream connections
     signals.cancel();
     signal_ioc.stop();
     if (signal_thread) signal_thread->join();
@@ -315,11 +323,30 @@ class Server::Impl {
         buffer.commit(n);
       }
       conn->idle = false;
-      http::request_parser<http::string_body> parser;
-      parser.header_limit(static_cast<std::uint32_t>(settings_.max_header_bytes));
-      parser.body_limit(settings_.max_body_bytes);
+      // The head first: a proxied request streams its body (proxy.max_body); keyward's own
+      // endpoints read theirs whole (server.max_body_bytes).
+      http::request_parser<http::empty_body> head;
+      head.header_limit(static_cast<std::uint32_t>(settings_.max_header_bytes));
+      head.body_limit(proxy_ ? std::max<uint64_t>(settings_.max_body_bytes, proxy_->max_body())
+                             : settings_.max_body_bytes);
       conn->deadline = w.now + read;
-      auto [rec, n] = co_await http::async_read(stream, buffer, parser, kTuple);
+      auto [rec, n] = co_await http::async_read_header(stream, buffer, head, kTuple);
+      if (!rec && proxy_ && proxy_->Handles(head.get().target().substr(
+                                0, head.get().target().find('?')))) {
+        ProxyContext ctx{w.index, &conn->deadline, &w.now, read, peer, peer_text,
+                         false,   stopping_.load(), settings_.access_log};
+        if (!co_await ServeProxied(*proxy_, stream, buffer, head, ctx)) break;
+        continue;
+      }
+      if (!rec && head.content_length() && *head.content_length() > settings_.max_body_bytes) {
+        rec = http::error::body_limit;
+      }
+      std::optional<http::request_parser<http::string_body>> full;
+      if (!rec) {
+        full.emplace(std::move(head));
+        full->body_limit(settings_.max_body_bytes);
+        std::tie(rec, n) = co_await http::async_read(stream, buffer, *full, kTuple);
+      }
       if (rec) {
         if (rec == http::error::end_of_stream ||
             rec == asio::error::operation_aborted || rec == asio::error::connection_reset) {
@@ -336,7 +363,7 @@ class Server::Impl {
         co_await WriteAndClose(stream, res, request_id);
         co_return;
       }
-      http::request<http::string_body> req = parser.release();
+      http::request<http::string_body> req = full->release();
       const bool keep_alive = req.keep_alive();
       HttpResponse res;
       RequestIdBuffer id_buffer;
@@ -407,10 +434,11 @@ class Server::Impl {
   std::atomic<size_t> live_connections_{0};
   std::mutex mu_;
   std::condition_variable cv_;
+  std::unique_ptr<Proxy> proxy_;  // last: its pooled sockets go before the workers' io_contexts
 };
 
-Server::Server(Api& api, ServerSettings settings)
-    : impl_(std::make_unique<Impl>(api, std::move(settings))) {}
+Server::Server(Api& api, ServerSettings settings, std::unique_ptr<Proxy> proxy)
+    : impl_(std::make_unique<Impl>(api, std::move(settings), std::move(proxy))) {}
 Server::~Server() = default;
 Status Server::Start() { return impl_->Start(); }
 uint16_t Server::port() const { return impl_->port(); }

@@ -14,6 +14,7 @@
 
 #include "core/status.h"
 #include "http/api.h"
+#include "http/proxy.h"
 
 namespace keyward {
 
@@ -32,7 +33,8 @@ struct ServerSettings {
 
 class Server {
  public:
-  Server(Api& api, ServerSettings settings);
+  // With `proxy` (proxy mode), requests outside keyward's own paths are forwarded through it.
+  Server(Api& api, ServerSettings settings, std::unique_ptr<Proxy> proxy = nullptr);
   ~Server();
 
   // Binds the listeners. Errors: kInvalidRequest for a bad address, kUnavailable when it cannot

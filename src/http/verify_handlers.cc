@@ -12,16 +12,6 @@
 namespace keyward {
 namespace {
 
-std::string PermissionsHeader(const KeyRecord& rec) {
-  if (rec.type == KeyType::kSecret) return "*";  // a secret key, its access tokens, the sandbox
-  std::string out;
-  for (const auto& p : rec.permissions) {
-    if (!out.empty()) out += ',';
-    out += p;
-  }
-  return out;
-}
-
 std::string_view StripQuery(std::string_view target) {
   return target.substr(0, target.find('?'));
 }
@@ -82,7 +72,9 @@ HttpResponse HandleAuth(Api& api, const HttpRequest& req, const PathParams&) {
             : cred.presence == CredentialPresence::kConflict
                 ? "x-api-key and Authorization name different keys."
                 : "The API key is malformed.");
-    return ErrorResponse(e, req.request_id, missing);
+    HttpResponse res = ErrorResponse(e, req.request_id, missing);
+    res.Add("X-Keyward-Error", res.body);
+    return res;
   }
 
   std::string_view method = req.method;
@@ -103,18 +95,16 @@ HttpResponse HandleAuth(Api& api, const HttpRequest& req, const PathParams&) {
   HttpResponse res;
   if (!v.valid()) {
     res = ErrorResponse(Error(*v.error, v.message), req.request_id);
+    // The same JSON in a header: nginx's auth_request drops the subrequest's body, and the
+    // documented error page answers with this (docs/operations.md). JSON has no CR/LF.
+    res.Add("X-Keyward-Error", res.body);
     if (*v.error == ErrorCode::kRateLimited && v.ratelimit) {
       res.Add("Retry-After", std::to_string(v.ratelimit->retry_after_s));
     }
   } else {
-    const KeyRecord& rec = *v.record;
     res.body = "{\"valid\":true}";
     res.headers.reserve(320);
-    res.Add("X-Keyward-Account", rec.account->id);
-    res.Add("X-Keyward-Token-Id", rec.token_id());
-    res.Add("X-Keyward-Permissions", PermissionsHeader(rec));
-    res.Add("X-Keyward-Livemode", rec.livemode ? "true" : "false");
-    res.Add("X-Keyward-Sandbox", rec.sandbox ? "true" : "false");
+    AppendIdentityHeaders(res.headers, *v.record);
   }
   if (v.ratelimit) AddRateLimitHeaders(res, *v.ratelimit);
   return res;

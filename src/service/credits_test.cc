@@ -102,5 +102,33 @@ TEST(Credits, TopUpsCombineWithPendingCharges) {
   EXPECT_EQ((*t->store().GetAccount(account))->credits_used, 1);
 }
 
+TEST(Credits, DeferredChargeChecksFirstAndChargesOnlyWhenAsked) {
+  TestServices t(CostOne());
+  const std::string account = t.NewAccount(2);
+  auto key = t.NewKey(account);
+  Verdict v = t->verifier().Verify(key.key, "GET", "/", {}, Consume::kDeferCharge);
+  ASSERT_TRUE(v.valid()) << v.message;
+  EXPECT_EQ(v.cost_due, 1);
+  EXPECT_EQ(v.charged, 0);
+  EXPECT_EQ(t->accounts().Get(account)->credits, 2);  // not charged yet (proxy: upstream unreached)
+  ASSERT_TRUE(t->verifier().ChargeDeferred(v));
+  EXPECT_EQ(v.charged, 1);
+  EXPECT_EQ(v.cost_due, 0);
+  EXPECT_EQ(v.balance, 1);
+  EXPECT_EQ(t->accounts().Get(account)->credits, 1);
+
+  // Two admitted while the balance holds one: the second charge is refused.
+  Verdict a = t->verifier().Verify(key.key, "GET", "/", {}, Consume::kDeferCharge);
+  Verdict b = t->verifier().Verify(key.key, "GET", "/", {}, Consume::kDeferCharge);
+  ASSERT_TRUE(a.valid() && b.valid());
+  EXPECT_TRUE(t->verifier().ChargeDeferred(a));
+  EXPECT_FALSE(t->verifier().ChargeDeferred(b));
+  EXPECT_EQ(b.error, ErrorCode::kQuotaExceeded);
+  EXPECT_EQ(t->accounts().Get(account)->credits, 0);
+
+  Verdict broke = t->verifier().Verify(key.key, "GET", "/", {}, Consume::kDeferCharge);
+  EXPECT_EQ(broke.error, ErrorCode::kQuotaExceeded);
+}
+
 }  // namespace
 }  // namespace keyward

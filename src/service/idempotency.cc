@@ -50,6 +50,15 @@ Status IdempotencyService::Finish(std::string_view scope, std::string_view key, 
   return store_.ReleaseIdempotencyKey(scope, key);
 }
 
+Status IdempotencyService::Complete(std::string_view scope, std::string_view key, int status,
+                                    std::string_view body) {
+  return store_.CompleteIdempotencyKey(scope, key, status, body);
+}
+
+Status IdempotencyService::Release(std::string_view scope, std::string_view key) {
+  return store_.ReleaseIdempotencyKey(scope, key);
+}
+
 int64_t IdempotencyService::Purge() {
   auto purged = store_.PurgeIdempotencyKeys(clock_.NowUnix() - kRetentionSeconds);
   if (!purged.ok()) {

@@ -43,6 +43,10 @@ class IdempotencyService {
                                  const Digest& fingerprint);
   // Stores `body` for replays when 200 <= status < 300; otherwise releases the claim.
   Status Finish(std::string_view scope, std::string_view key, int status, std::string_view body);
+  // Stores `body` for replays whatever `status` is (the proxy stores an upstream's 4xx as well).
+  Status Complete(std::string_view scope, std::string_view key, int status, std::string_view body);
+  // Drops the claim so that a retry runs.
+  Status Release(std::string_view scope, std::string_view key);
   // Deletes records older than the retention; returns how many.
   int64_t Purge();
 

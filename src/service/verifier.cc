@@ -235,6 +235,22 @@ Verdict Verifier::Decide(std::string_view credential, std::string_view method,
   return Admit(std::move(verdict), rule, client_ip, consume);
 }
 
+bool Verifier::ChargeDeferred(Verdict& verdict) {
+  if (!verdict.valid() || verdict.cost_due <= 0) return verdict.valid();
+  const int64_t cost = verdict.cost_due;
+  verdict.cost_due = 0;
+  CreditCharge charge = credits_.Charge(verdict.record->account->id, cost);
+  verdict.balance = charge.balance;
+  if (!charge.allowed) {
+    verdict.error = ErrorCode::kQuotaExceeded;
+    verdict.message = "The account's credit balance is below this request's cost of " +
+                      std::to_string(cost) + ".";
+    return false;
+  }
+  verdict.charged = cost;
+  return true;
+}
+
 Verdict Verifier::AdmitManagement(const KeyRecordPtr& record) {
   Verdict verdict;
   verdict.record = record;
@@ -287,7 +303,17 @@ Verdict Verifier::Admit(Verdict verdict, const RouteRule* rule, std::string_view
   // Credits last: only a request that passed everything else is charged, and test mode (the
   // sandbox included) never is.
   const int64_t cost = rule != nullptr ? rule->cost : settings_.default_cost;
-  if (cost > 0 && rec.livemode) {
+  if (cost > 0 && rec.livemode && consume == Consume::kDeferCharge) {
+    auto snapshot = credits_.Snapshot(rec.account->id);
+    verdict.balance = snapshot ? snapshot->balance : std::optional<int64_t>(0);
+    if (!snapshot || (snapshot->balance && *snapshot->balance < cost)) {
+      verdict.error = ErrorCode::kQuotaExceeded;
+      verdict.message = "The account's credit balance is below this request's cost of " +
+                        std::to_string(cost) + ".";
+      return verdict;
+    }
+    verdict.cost_due = cost;
+  } else if (cost > 0 && rec.livemode) {
     CreditCharge charge = credits_.Charge(rec.account->id, cost);
     verdict.balance = charge.balance;
     if (!charge.allowed) {

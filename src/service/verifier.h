@@ -43,6 +43,7 @@ struct Verdict {
   KeyRecordPtr record;             // the identified credential, when it was identified
   std::optional<RateLimitReport> ratelimit;
   int64_t charged = 0;
+  int64_t cost_due = 0;            // Consume::kDeferCharge: what ChargeDeferred() will charge
   std::optional<int64_t> balance;  // the account's credits after this request; nullopt = unlimited
 
   bool valid() const { return !error.has_value(); }
@@ -55,7 +56,10 @@ struct Verdict {
   }
 };
 
-enum class Consume { kYes, kNo };  // kNo: a dry run (the CLI's verify) — no limits, no usage
+// kNo: a dry run (the CLI's verify) — no limits, no usage. kDeferCharge: limits and usage as kYes,
+// but the credit cost is only checked against the balance and left in Verdict::cost_due for
+// ChargeDeferred() (the proxy charges once the upstream is reached, not when it is unreachable).
+enum class Consume { kYes, kNo, kDeferCharge };
 
 class Verifier {
  public:
@@ -79,6 +83,10 @@ class Verifier {
                  std::string_view client_ip = {}, Consume consume = Consume::kYes);
   // How many verifications ended in each outcome since start (GET /metrics).
   const OutcomeCounters& outcomes() const { return outcomes_; }
+
+  // Charges a kDeferCharge verdict's cost_due (no-op when 0). On a balance that no longer holds it
+  // the verdict becomes QUOTA_EXCEEDED and false is returned; otherwise charged/balance are set.
+  bool ChargeDeferred(Verdict& verdict);
 
   // Admission of a management call made with an identified key: its per-key limit only.
   Verdict AdmitManagement(const KeyRecordPtr& record);

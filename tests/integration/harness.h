@@ -146,6 +146,7 @@ class KeywardProcess {
   // Stop() then Start() on the same data dir (a new port). Returns Stop()'s status.
   int Restart();
   bool running() const { return pid_ > 0; }
+  pid_t pid() const { return pid_; }
 
   // Runs `KEYWARD_BINARY args...` to completion (≤ 60 s) and captures stdout, stderr and status.
   CliResult RunCli(const std::vector<std::string>& args) const;
