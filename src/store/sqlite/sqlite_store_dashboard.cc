@@ -18,9 +18,8 @@ constexpr char kPurgeSessions[] = "DELETE FROM sessions WHERE expires_at <= ?1";
   "token_hash, status, account_id, client_name, token_id, created, decided_at"
 constexpr char kSelectAgentAuth[] =
     "SELECT " KEYWARD_AGENT_AUTH_COLUMNS " FROM agent_auth_requests WHERE token_hash = ?1";
-constexpr char kInsertAgentAuth[] =
-    "INSERT INTO agent_auth_requests (" KEYWARD_AGENT_AUTH_COLUMNS
-    ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
+constexpr char kInsertAgentAuth[] = "INSERT INTO agent_auth_requests (" KEYWARD_AGENT_AUTH_COLUMNS
+                                    ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
 constexpr char kInsertAgentAuthIfAbsent[] =
     "INSERT INTO agent_auth_requests (" KEYWARD_AGENT_AUTH_COLUMNS
     ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (token_hash) DO NOTHING";
