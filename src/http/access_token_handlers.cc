@@ -37,9 +37,9 @@ HttpResponse HandleMintAccessToken(Api& api, const HttpRequest& req, const PathP
   auto minutes = body->Int("expiry_minutes");
   if (!minutes.ok()) return CallerError(caller, minutes.error(), req);
   if (minutes->is_null()) {
-    return CallerError(
-        caller, InvalidRequest("expiry_minutes must be an integer from 1 to 60.", "expiry_minutes"),
-        req);
+    return CallerError(caller, InvalidRequest("expiry_minutes must be an integer from 1 to 60.",
+                                              "expiry_minutes"),
+                       req);
   }
   const int64_t expiry = minutes->value.value_or(60);
   auto issued =

@@ -78,8 +78,7 @@ HttpResponse CallerJson(const Caller& caller, std::string body) {
 std::variant<Caller, HttpResponse> AuthenticateManagement(Api& api, const HttpRequest& req,
                                                           bool admin_only) {
   Services& sv = api.services();
-  PresentedCredential cred =
-      ExtractCredential(req.Header("x-api-key"), req.Header("authorization"));
+  PresentedCredential cred = ExtractCredential(req.Header("x-api-key"), req.Header("authorization"));
   std::optional<std::string_view> admin_header = req.Header("keyward-admin-key");
   if (cred.presence == CredentialPresence::kMissing && admin_header) {
     cred.presence = CredentialPresence::kPresent;
@@ -91,9 +90,9 @@ std::variant<Caller, HttpResponse> AuthenticateManagement(Api& api, const HttpRe
       return ErrorResponse(Error(ErrorCode::kUnauthorized, "No API key was provided."),
                            req.request_id, /*credential_missing=*/true);
     case CredentialPresence::kConflict:
-      return ErrorResponse(
-          Error(ErrorCode::kUnauthorized, "x-api-key and Authorization name different keys."),
-          req.request_id);
+      return ErrorResponse(Error(ErrorCode::kUnauthorized,
+                                 "x-api-key and Authorization name different keys."),
+                           req.request_id);
     case CredentialPresence::kMalformed:
       return ErrorResponse(Error(ErrorCode::kUnauthorized, "The API key is malformed."),
                            req.request_id);
@@ -129,16 +128,16 @@ std::variant<Caller, HttpResponse> AuthenticateManagement(Api& api, const HttpRe
                        req);
   }
   if (!account_header.empty() && account_header != caller.principal.account_id) {
-    return CallerError(
-        caller, Error(ErrorCode::kForbidden, "This key may act only on its own account."), req);
+    return CallerError(caller,
+                       Error(ErrorCode::kForbidden, "This key may act only on its own account."),
+                       req);
   }
   return caller;
 }
 
 std::optional<std::string> IdempotencyScope(Api& api, const HttpRequest& req) {
   Services& sv = api.services();
-  PresentedCredential cred =
-      ExtractCredential(req.Header("x-api-key"), req.Header("authorization"));
+  PresentedCredential cred = ExtractCredential(req.Header("x-api-key"), req.Header("authorization"));
   if (cred.presence == CredentialPresence::kMissing) {
     if (auto admin = req.Header("keyward-admin-key")) {
       cred = PresentedCredential{CredentialPresence::kPresent, *admin};
