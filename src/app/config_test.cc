@@ -103,10 +103,9 @@ TEST_F(ConfigTest, BadValuesAreRefusedWithTheReason) {
 
 TEST_F(ConfigTest, EnvironmentOverridesTheFile) {
   auto path = Write("[server]\nlisten = \"127.0.0.1:1111\"\n");
-  std::vector<std::string> vars = {"KEYWARD_SERVER_LISTEN=127.0.0.1:2222",
-                                   "KEYWARD_VERIFIER_ALLOW_FROM=10.0.0.0/8, ::1/128",
-                                   "KEYWARD_PLANS_PRO_RATE_LIMIT=7/hour",
-                                   "KEYWARD_SANDBOX_ENABLED=false", "OTHER=1"};
+  std::vector<std::string> vars = {
+      "KEYWARD_SERVER_LISTEN=127.0.0.1:2222", "KEYWARD_VERIFIER_ALLOW_FROM=10.0.0.0/8, ::1/128",
+      "KEYWARD_PLANS_PRO_RATE_LIMIT=7/hour", "KEYWARD_SANDBOX_ENABLED=false", "OTHER=1"};
   std::vector<char*> envp;
   for (auto& v : vars) envp.push_back(v.data());
   envp.push_back(nullptr);
