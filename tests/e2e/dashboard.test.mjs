@@ -250,5 +250,8 @@ test('readable at phone width', async () => {
   await page.locator('#keys-body tr').first().waitFor();
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   assert.ok(overflow <= 0, `no horizontal scrolling at 390 px (overflow ${overflow}px)`);
+  if (process.env.KEYWARD_E2E_PHONE_SCREENSHOT) {
+    await page.screenshot({ path: process.env.KEYWARD_E2E_PHONE_SCREENSHOT, fullPage: true });
+  }
   await page.setViewportSize({ width: 1280, height: 800 });
 });
