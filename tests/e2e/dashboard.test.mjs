@@ -99,7 +99,13 @@ after(async () => {
     server.kill('SIGTERM');
     await exited;
   }
+  // Under the asan preset the server's log holds any sanitizer report.
+  const log = fs.readFileSync(path.join(tmp, 'keyward.log'), 'utf8');
+  const report = /ERROR: (Address|Leak)Sanitizer|runtime error:/.exec(log);
+  const exitCode = server ? server.exitCode : null;
   if (!process.env.KEYWARD_E2E_KEEP) fs.rmSync(tmp, { recursive: true, force: true });
+  assert.equal(report, null, 'sanitizer report in the server log:\n' + log.slice(-4000));
+  assert.equal(exitCode, 0, 'keyward exits 0 on SIGTERM');
 });
 
 test('sign up, create a key shown once, list it, use it, revoke it', async () => {
