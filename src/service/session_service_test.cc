@@ -89,7 +89,8 @@ TEST(SessionService, SignInAttemptsAreLimitedPerAccountAndPerIp) {
   s.dashboard.signin_per_account = RateSpec{3, 60};
   s.dashboard.signin_per_ip = RateSpec{5, 60};
   TestServices sv(s);
-  ASSERT_TRUE(sv->sessions().SignUp("v@example.com", "the password", "", "198.51.100.9", nullptr).ok());
+  ASSERT_TRUE(
+      sv->sessions().SignUp("v@example.com", "the password", "", "198.51.100.9", nullptr).ok());
   // Per account: three attempts from different addresses, then refused even with the right one.
   for (int i = 0; i < 3; ++i) {
     auto r = sv->sessions().SignIn("v@example.com", "bad", "10.0.0." + std::to_string(i), nullptr);
@@ -102,7 +103,8 @@ TEST(SessionService, SignInAttemptsAreLimitedPerAccountAndPerIp) {
   EXPECT_GE(retry, 1);
   // Per IP: five attempts at different accounts, then refused.
   for (int i = 0; i < 5; ++i) {
-    auto r = sv->sessions().SignIn("u" + std::to_string(i) + "@example.com", "x", "10.9.9.9", nullptr);
+    auto r =
+        sv->sessions().SignIn("u" + std::to_string(i) + "@example.com", "x", "10.9.9.9", nullptr);
     EXPECT_EQ(r.error().code(), ErrorCode::kUnauthorized);
   }
   auto by_ip = sv->sessions().SignIn("other@example.com", "x", "10.9.9.9", nullptr);
