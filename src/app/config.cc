@@ -197,6 +197,22 @@ const std::map<std::string, KeySpec>& Keys() {
          if (e.empty()) c.proxy.max_idle_per_worker = static_cast<size_t>(x);
          return e;
        }}},
+      {"dashboard.signup", {Kind::kBool, [](Config& c, const Value& v) {
+         c.service.dashboard.signup = std::get<bool>(v);
+         return std::string();
+       }}},
+      {"dashboard.session_hours", {Kind::kInt, [](Config& c, const Value& v) {
+         int64_t x;
+         auto e = IntRange(v, 1, 24 * 90, &x);
+         if (e.empty()) c.service.dashboard.session_seconds = x * 3600;
+         return e;
+       }}},
+      {"dashboard.signin_limit_per_account", {Kind::kString, [](Config& c, const Value& v) {
+         return Rate(v, &c.service.dashboard.signin_per_account);
+       }}},
+      {"dashboard.signin_limit_per_ip", {Kind::kString, [](Config& c, const Value& v) {
+         return Rate(v, &c.service.dashboard.signin_per_ip);
+       }}},
       {"log.access", {Kind::kBool, [](Config& c, const Value& v) {
          c.server.access_log = std::get<bool>(v);
          return std::string();
@@ -219,7 +235,6 @@ std::string NotYetAvailable(std::string_view path) {
   if (path.starts_with("server.listen_tls") || path.starts_with("tls.")) {
     return "TLS is not available in this build yet";
   }
-  if (path.starts_with("dashboard.")) return "the dashboard is not available in this build yet";
   return "";
 }
 

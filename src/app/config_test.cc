@@ -103,10 +103,9 @@ TEST_F(ConfigTest, BadValuesAreRefusedWithTheReason) {
 
 TEST_F(ConfigTest, EnvironmentOverridesTheFile) {
   auto path = Write("[server]\nlisten = \"127.0.0.1:1111\"\n");
-  std::vector<std::string> vars = {"KEYWARD_SERVER_LISTEN=127.0.0.1:2222",
-                                   "KEYWARD_VERIFIER_ALLOW_FROM=10.0.0.0/8, ::1/128",
-                                   "KEYWARD_PLANS_PRO_RATE_LIMIT=7/hour",
-                                   "KEYWARD_SANDBOX_ENABLED=false", "OTHER=1"};
+  std::vector<std::string> vars = {
+      "KEYWARD_SERVER_LISTEN=127.0.0.1:2222", "KEYWARD_VERIFIER_ALLOW_FROM=10.0.0.0/8, ::1/128",
+      "KEYWARD_PLANS_PRO_RATE_LIMIT=7/hour", "KEYWARD_SANDBOX_ENABLED=false", "OTHER=1"};
   std::vector<char*> envp;
   for (auto& v : vars) envp.push_back(v.data());
   envp.push_back(nullptr);
@@ -162,6 +161,28 @@ TEST_F(ConfigTest, ProxyUpstreamMustBeHttpHostPort) {
     ASSERT_FALSE(c.ok()) << bad;
     EXPECT_NE(c.error().message().find("proxy.upstream"), std::string::npos) << bad;
   }
+}
+
+TEST_F(ConfigTest, DashboardSection) {
+  auto defaults = LoadConfig("", nullptr);
+  ASSERT_TRUE(defaults.ok());
+  EXPECT_TRUE(defaults->service.dashboard.signup);
+  EXPECT_EQ(defaults->service.dashboard.session_seconds, 168 * 3600);
+  auto c = LoadConfig(Write("[dashboard]\nsignup = false\nsession_hours = 2\n"
+                            "signin_limit_per_account = \"3/min\"\n"
+                            "signin_limit_per_ip = \"7/hour\"\n"),
+                      nullptr);
+  ASSERT_TRUE(c.ok()) << c.error().message();
+  EXPECT_FALSE(c->service.dashboard.signup);
+  EXPECT_EQ(c->service.dashboard.session_seconds, 7200);
+  EXPECT_EQ(c->service.dashboard.signin_per_account, (RateSpec{3, 60}));
+  EXPECT_EQ(c->service.dashboard.signin_per_ip, (RateSpec{7, 3600}));
+  std::vector<std::string> vars = {"KEYWARD_DASHBOARD_SIGNUP=false"};
+  std::vector<char*> envp = {vars[0].data(), nullptr};
+  auto env = LoadConfig("", envp.data());
+  ASSERT_TRUE(env.ok());
+  EXPECT_FALSE(env->service.dashboard.signup);
+  EXPECT_FALSE(LoadConfig(Write("[dashboard]\nsession_hours = 0\n"), nullptr).ok());
 }
 
 }  // namespace

@@ -22,6 +22,7 @@ void PrintFirstStart(const std::string& admin_key, const std::string& host, uint
             << admin_key
             << "' -H 'Content-Type: application/json' -d '{\"email\":\"you@example.com\","
                "\"name\":\"You\"}'\n\n"
+            << "Or open the dashboard, sign up and create a key: " << base << "/dashboard/\n\n"
             << "More in README.md (quick start).\n"
             << std::endl;
 }

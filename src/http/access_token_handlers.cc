@@ -15,8 +15,24 @@ HttpResponse HandleMintAccessToken(Api& api, const HttpRequest& req, const PathP
 
   auto body = JsonBody::Parse(req.body);
   if (!body.ok()) return CallerError(caller, body.error(), req);
-  if (Status st = body->OnlyFields({"expiry_minutes"}); !st.ok()) {
+  if (Status st = body->OnlyFields({"expiry_minutes", "parent"}); !st.ok()) {
     return CallerError(caller, st.error(), req);
+  }
+  // A dashboard session has no key of its own: it names the parent key (docs/api.md).
+  auto parent = body->String("parent");
+  if (!parent.ok()) return CallerError(caller, parent.error(), req);
+  const bool session = caller.principal.kind == Principal::Kind::kSession;
+  if (parent->present && !session) {
+    return CallerError(caller,
+                       InvalidRequest("parent is only for dashboard sessions; a key mints its "
+                                      "own access tokens.",
+                                      "parent"),
+                       req);
+  }
+  if (session && !parent->value) {
+    return CallerError(
+        caller,
+        InvalidRequest("A dashboard session must name the parent key (a tok_ id).", "parent"), req);
   }
   auto minutes = body->Int("expiry_minutes");
   if (!minutes.ok()) return CallerError(caller, minutes.error(), req);
@@ -25,8 +41,10 @@ HttpResponse HandleMintAccessToken(Api& api, const HttpRequest& req, const PathP
                                               "expiry_minutes"),
                        req);
   }
-  auto issued = api.services().tokens().MintAccessToken(caller.principal,
-                                                        minutes->value.value_or(60));
+  const int64_t expiry = minutes->value.value_or(60);
+  auto issued =
+      session ? api.services().tokens().MintAccessTokenFor(caller.principal, *parent->value, expiry)
+              : api.services().tokens().MintAccessToken(caller.principal, expiry);
   if (!issued.ok()) return CallerError(caller, issued.error(), req);
   boost::json::object o;
   o["object"] = "access_token";

@@ -29,6 +29,17 @@ constexpr std::array kRoutes = {
     RouteEntry{"POST", "/v1/token/verify", HandleCheckAccessToken, true},
     RouteEntry{"GET", "/v1/credits", HandleGetCredits, true},
     RouteEntry{"POST", "/v1/keys/verify", HandleVerifyKey, false},
+    RouteEntry{"POST", "/v1/signup", HandleSignUp, true},
+    RouteEntry{"POST", "/v1/session", HandleCreateSession, true},
+    RouteEntry{"GET", "/v1/session", HandleGetSession, true},
+    RouteEntry{"DELETE", "/v1/session", HandleDeleteSession, true},
+    RouteEntry{"POST", "/v1/agent-auth/approve", HandleAgentAuthApprove, true},
+    RouteEntry{"GET", "/v1/agent-auth/token/:id", HandleAgentAuthPoll, true},
+    RouteEntry{"GET", "/", HandleRoot, false},
+    RouteEntry{"GET", "/dashboard", HandleDashboardRedirect, false},
+    RouteEntry{"GET", "/dashboard/", HandleDashboardIndex, false},
+    RouteEntry{"GET", "/dashboard/:id", HandleDashboardAsset, false},
+    RouteEntry{"GET", "/agent-auth", HandleAgentAuthPage, false},
     // /v1/auth and everything below it, any method: see Match().
     RouteEntry{"*", "/v1/auth", HandleAuth, false},
 };

@@ -26,6 +26,19 @@ HttpResponse HandleCheckAccessToken(Api& api, const HttpRequest& req, const Path
 
 HttpResponse HandleGetCredits(Api& api, const HttpRequest& req, const PathParams& p);
 
+HttpResponse HandleSignUp(Api& api, const HttpRequest& req, const PathParams& p);
+HttpResponse HandleCreateSession(Api& api, const HttpRequest& req, const PathParams& p);
+HttpResponse HandleGetSession(Api& api, const HttpRequest& req, const PathParams& p);
+HttpResponse HandleDeleteSession(Api& api, const HttpRequest& req, const PathParams& p);
+HttpResponse HandleAgentAuthApprove(Api& api, const HttpRequest& req, const PathParams& p);
+HttpResponse HandleAgentAuthPoll(Api& api, const HttpRequest& req, const PathParams& p);
+
+HttpResponse HandleRoot(Api& api, const HttpRequest& req, const PathParams& p);
+HttpResponse HandleDashboardRedirect(Api& api, const HttpRequest& req, const PathParams& p);
+HttpResponse HandleDashboardIndex(Api& api, const HttpRequest& req, const PathParams& p);
+HttpResponse HandleDashboardAsset(Api& api, const HttpRequest& req, const PathParams& p);
+HttpResponse HandleAgentAuthPage(Api& api, const HttpRequest& req, const PathParams& p);
+
 HttpResponse HandleVerifyKey(Api& api, const HttpRequest& req, const PathParams& p);
 HttpResponse HandleAuth(Api& api, const HttpRequest& req, const PathParams& p);
 

@@ -4,6 +4,7 @@
 
 #include "core/credential.h"
 #include "http/errors.h"
+#include "http/session_auth.h"
 
 namespace keyward {
 
@@ -13,6 +14,24 @@ void AppendInt(std::string& out, int64_t v) {
   char buf[24];
   auto [end, ec] = std::to_chars(buf, buf + sizeof(buf), v);
   out.append(buf, end);
+}
+
+// A dashboard session on a management endpoint (API.md 1.1, 8): writes need X-CSRF-Token.
+std::variant<Caller, HttpResponse> AuthenticateBySession(Api& api, const HttpRequest& req,
+                                                         bool admin_only) {
+  auto who = AuthenticateSession(api, req, /*need_csrf=*/!IsSafeMethod(req.method));
+  if (auto* refused = std::get_if<HttpResponse>(&who)) return std::move(*refused);
+  const SessionCaller& session = std::get<SessionCaller>(who);
+  if (admin_only) {
+    return ErrorResponse(Error(ErrorCode::kForbidden, "Only admin keys manage accounts."),
+                         req.request_id);
+  }
+  auto account_header = req.Header("keyward-account");
+  if (account_header && *account_header != session.info.account_id) {
+    return ErrorResponse(Error(ErrorCode::kForbidden, "A session may act only on its own account."),
+                         req.request_id);
+  }
+  return Caller{Principal::Session(session.info.account_id), std::nullopt};
 }
 
 }  // namespace
@@ -84,6 +103,7 @@ std::variant<Caller, HttpResponse> AuthenticateManagement(Api& api, const HttpRe
   }
   switch (cred.presence) {
     case CredentialPresence::kMissing:
+      if (SessionCookie(req)) return AuthenticateBySession(api, req, admin_only);
       return ErrorResponse(Error(ErrorCode::kUnauthorized, "No API key was provided."),
                            req.request_id, /*credential_missing=*/true);
     case CredentialPresence::kConflict:
@@ -138,6 +158,13 @@ std::optional<std::string> IdempotencyScope(Api& api, const HttpRequest& req) {
   if (cred.presence == CredentialPresence::kMissing) {
     if (auto admin = req.Header("keyward-admin-key")) {
       cred = PresentedCredential{CredentialPresence::kPresent, *admin};
+    }
+  }
+  if (cred.presence == CredentialPresence::kMissing) {
+    if (auto cookie = SessionCookie(req)) {
+      auto session = sv.sessions().Find(*cookie);
+      if (!session.ok() || !*session) return std::nullopt;
+      return (*session)->account_id;
     }
   }
   if (cred.presence != CredentialPresence::kPresent) return std::nullopt;

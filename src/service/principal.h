@@ -18,6 +18,9 @@ struct Principal {
   static Principal Admin(std::string account_id) {
     return Principal{Kind::kAdmin, nullptr, std::move(account_id)};
   }
+  static Principal Session(std::string account_id) {
+    return Principal{Kind::kSession, nullptr, std::move(account_id)};
+  }
   static Principal OfKey(KeyRecordPtr key) {
     std::string account = key->account->id;
     return Principal{Kind::kKey, std::move(key), std::move(account)};

@@ -22,7 +22,9 @@ Services::Services(std::unique_ptr<Store> store, ServiceSettings settings, const
       tokens_(*store_, index_, directory_, verifier_, settings_, format_, clock_),
       accounts_(*store_, directory_, *credits_, usage_, settings_, clock_),
       admin_keys_(*store_, format_, clock_, settings_.display_prefix_length),
-      idempotency_(*store_, clock_) {}
+      idempotency_(*store_, clock_),
+      sessions_(*store_, accounts_, *limiter_, settings_, clock_),
+      agent_auth_(*store_, tokens_, accounts_, *limiter_, clock_) {}
 
 Services::~Services() { Shutdown(); }
 
@@ -82,6 +84,10 @@ void Services::RunMaintenance() {
     lock.unlock();
     PurgeExpiredAccessTokens();
     if (int64_t n = idempotency_.Purge(); n > 0) spdlog::info("purged {} idempotency keys", n);
+    if (auto n = sessions_.PurgeExpired(); n.ok() && *n > 0) spdlog::info("purged {} sessions", *n);
+    if (auto n = agent_auth_.Purge(); n.ok() && *n > 0) {
+      spdlog::info("purged {} agent sign-in requests", *n);
+    }
     lock.lock();
   }
 }

@@ -16,8 +16,10 @@
 #include "service/account_directory.h"
 #include "service/account_service.h"
 #include "service/admin_keys.h"
+#include "service/agent_auth_service.h"
 #include "service/idempotency.h"
 #include "service/key_index.h"
+#include "service/session_service.h"
 #include "service/settings.h"
 #include "service/token_service.h"
 #include "service/usage_recorder.h"
@@ -58,6 +60,9 @@ class Services {
   AdminKeys& admin_keys() { return admin_keys_; }
   IdempotencyService& idempotency() { return idempotency_; }
   UsageRecorder& usage() { return usage_; }
+  SessionService& sessions() { return sessions_; }
+  AgentAuthService& agent_auth() { return agent_auth_; }
+  Limiter& limiter_for_tests() { return *limiter_; }
   CreditMeter& credits() { return *credits_; }
   const ServiceSettings& settings() const { return settings_; }
   const KeyFormat& format() const { return format_; }
@@ -78,6 +83,8 @@ class Services {
   AccountService accounts_;
   AdminKeys admin_keys_;
   IdempotencyService idempotency_;
+  SessionService sessions_;
+  AgentAuthService agent_auth_;
   std::atomic<bool> ready_{false};
 
   void RunMaintenance();

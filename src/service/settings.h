@@ -17,6 +17,14 @@ struct SandboxSettings {
   RateSpec rate_limit{10, 60};
 };
 
+// The web dashboard and its sessions (API.md 8).
+struct DashboardSettings {
+  bool signup = true;                         // POST /v1/signup open to anyone
+  int64_t session_seconds = 7 * 86400;        // a session's lifetime from sign-in
+  RateSpec signin_per_account{10, 60};        // sign-in attempts per email
+  RateSpec signin_per_ip{30, 60};             // sign-in and sign-up attempts per client IP
+};
+
 struct ServiceSettings {
   KeyPrefixes prefixes;
   size_t display_prefix_length = 12;
@@ -26,6 +34,7 @@ struct ServiceSettings {
   int64_t negative_cache_seconds = 2;
   SandboxSettings sandbox;
   int64_t usage_flush_interval_ms = 500;
+  DashboardSettings dashboard;
 
   // The per-key limit of `plan`, falling back to the default plan.
   const RateSpec& PlanLimit(const std::string& plan) const {

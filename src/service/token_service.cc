@@ -174,6 +174,23 @@ Result<IssuedAccessToken> TokenService::MintAccessToken(const Principal& who,
   return issued;
 }
 
+Result<IssuedAccessToken> TokenService::MintAccessTokenFor(const Principal& session,
+                                                          std::string_view parent_id,
+                                                          int64_t expiry_minutes) {
+  if (session.kind != Principal::Kind::kSession) {
+    return Forbidden("Only dashboard sessions name the parent key.");
+  }
+  Error no_parent = InvalidRequest("parent must be the id of one of the account's active keys.",
+                                   "parent");
+  if (!IsValidId(parent_id, kTokenIdPrefix)) return no_parent;
+  auto row = store_.GetToken(session.account_id, parent_id);
+  if (!row.ok()) return row.error();
+  if (!*row || (*row)->StatusAt(clock_.NowUnix()) != TokenStatus::kActive) return no_parent;
+  KeyRecordPtr record = index_.Find((*row)->key_hash);
+  if (!record) return no_parent;
+  return MintAccessToken(Principal::OfKey(std::move(record)), expiry_minutes);
+}
+
 Result<std::optional<int64_t>> TokenService::CheckAccessToken(const Principal& who,
                                                               std::string_view token) {
   auto parsed = format_.Parse(token);

@@ -58,6 +58,11 @@ class TokenService {
   // Access tokens (API.md 3). Minting needs a secret key, or a restricted one with tokens:write;
   // anything else (admin keys included: a token needs a parent key) is kForbidden.
   Result<IssuedAccessToken> MintAccessToken(const Principal& who, int64_t expiry_minutes);
+  // A dashboard session mints with one of its account's keys, named by id (`parent_id`): a live
+  // secret key, or a restricted one with tokens:write. kInvalidRequest (param parent) when there is
+  // no such live key on the account; otherwise as MintAccessToken.
+  Result<IssuedAccessToken> MintAccessTokenFor(const Principal& session, std::string_view parent_id,
+                                               int64_t expiry_minutes);
   // The token's expiry when it is live and belongs to the caller's account (any account for an
   // admin key without Keyward-Account); nullopt otherwise. Errors only for store failures.
   Result<std::optional<int64_t>> CheckAccessToken(const Principal& who, std::string_view token);

@@ -362,3 +362,88 @@ Status MemoryStore::Ping() {
 }
 
 }  // namespace keyward
+
+// --- dashboard sessions and agent sign-in requests (API.md 8) ---
+
+namespace keyward {
+
+Status MemoryStore::InsertSession(const SessionRow& session) {
+  std::lock_guard lock(mu_);
+  if (!account_seq_.contains(session.account_id)) {
+    return Error(ErrorCode::kInternalError, "memory: session for an unknown account");
+  }
+  if (!sessions_.try_emplace(session.secret_hash, session).second) return Duplicate("session");
+  return Status::Ok();
+}
+
+Result<std::optional<SessionRow>> MemoryStore::FindSession(const Digest& secret_hash) {
+  std::lock_guard lock(mu_);
+  auto it = sessions_.find(secret_hash);
+  if (it == sessions_.end()) return std::optional<SessionRow>();
+  return std::optional<SessionRow>(it->second);
+}
+
+Status MemoryStore::DeleteSession(const Digest& secret_hash) {
+  std::lock_guard lock(mu_);
+  sessions_.erase(secret_hash);
+  return Status::Ok();
+}
+
+Result<int64_t> MemoryStore::PurgeSessions(int64_t cutoff_unix) {
+  std::lock_guard lock(mu_);
+  return static_cast<int64_t>(std::erase_if(
+      sessions_, [cutoff_unix](const auto& kv) { return kv.second.expires_at <= cutoff_unix; }));
+}
+
+Result<AgentAuthRow> MemoryStore::EnsureAgentAuth(const AgentAuthRow& pending) {
+  std::lock_guard lock(mu_);
+  if (!pending.account_id.empty() && !account_seq_.contains(pending.account_id)) {
+    return Error(ErrorCode::kInternalError, "memory: agent request for an unknown account");
+  }
+  return agent_auth_.try_emplace(pending.token_hash, pending).first->second;
+}
+
+Result<std::optional<AgentAuthRow>> MemoryStore::FindAgentAuth(const Digest& token_hash) {
+  std::lock_guard lock(mu_);
+  auto it = agent_auth_.find(token_hash);
+  if (it == agent_auth_.end()) return std::optional<AgentAuthRow>();
+  return std::optional<AgentAuthRow>(it->second);
+}
+
+Result<bool> MemoryStore::DecideAgentAuth(const AgentAuthRow& decided, int64_t created_after) {
+  std::lock_guard lock(mu_);
+  if (!account_seq_.contains(decided.account_id)) {
+    return Error(ErrorCode::kInternalError, "memory: agent request for an unknown account");
+  }
+  auto [it, inserted] = agent_auth_.try_emplace(decided.token_hash, decided);
+  if (inserted) return true;
+  AgentAuthRow& row = it->second;
+  if (row.status != AgentAuthStatus::kPending || row.created <= created_after) return false;
+  row.status = decided.status;
+  row.account_id = decided.account_id;
+  row.client_name = decided.client_name;
+  row.token_id = decided.token_id;
+  row.decided_at = decided.decided_at;
+  return true;
+}
+
+Result<std::optional<AgentAuthRow>> MemoryStore::ConsumeAgentAuth(const Digest& token_hash,
+                                                                  int64_t created_after) {
+  std::lock_guard lock(mu_);
+  auto it = agent_auth_.find(token_hash);
+  if (it == agent_auth_.end() || it->second.status != AgentAuthStatus::kApproved ||
+      it->second.created <= created_after) {
+    return std::optional<AgentAuthRow>();
+  }
+  std::optional<AgentAuthRow> before(it->second);
+  it->second.status = AgentAuthStatus::kConsumed;
+  return before;
+}
+
+Result<int64_t> MemoryStore::PurgeAgentAuth(int64_t cutoff_unix) {
+  std::lock_guard lock(mu_);
+  return static_cast<int64_t>(std::erase_if(
+      agent_auth_, [cutoff_unix](const auto& kv) { return kv.second.created <= cutoff_unix; }));
+}
+
+}  // namespace keyward

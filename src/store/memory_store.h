@@ -60,6 +60,17 @@ class MemoryStore final : public Store {
   Result<std::optional<AdminKeyRow>> FindAdminKeyByHash(const Digest& key_hash) override;
   Result<int64_t> CountAdminKeys() override;
 
+  Status InsertSession(const SessionRow& session) override;
+  Result<std::optional<SessionRow>> FindSession(const Digest& secret_hash) override;
+  Status DeleteSession(const Digest& secret_hash) override;
+  Result<int64_t> PurgeSessions(int64_t cutoff_unix) override;
+  Result<AgentAuthRow> EnsureAgentAuth(const AgentAuthRow& pending) override;
+  Result<std::optional<AgentAuthRow>> FindAgentAuth(const Digest& token_hash) override;
+  Result<bool> DecideAgentAuth(const AgentAuthRow& decided, int64_t created_after) override;
+  Result<std::optional<AgentAuthRow>> ConsumeAgentAuth(const Digest& token_hash,
+                                                       int64_t created_after) override;
+  Result<int64_t> PurgeAgentAuth(int64_t cutoff_unix) override;
+
   Status Ping() override;
 
  private:
@@ -79,6 +90,8 @@ class MemoryStore final : public Store {
   std::map<int64_t, AdminKeyRow> admin_keys_;              // guarded by mu_; by seq
   std::unordered_map<std::string, int64_t> admin_id_seq_;  // guarded by mu_
   std::map<Digest, int64_t> admin_hash_seq_;               // guarded by mu_
+  std::map<Digest, SessionRow> sessions_;                  // guarded by mu_; by secret hash
+  std::map<Digest, AgentAuthRow> agent_auth_;              // guarded by mu_; by token hash
 };
 
 }  // namespace keyward

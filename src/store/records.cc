@@ -20,4 +20,26 @@ TokenStatus TokenRow::StatusAt(int64_t now_unix) const {
   return TokenStatus::kActive;
 }
 
+std::string_view AgentAuthStatusName(AgentAuthStatus s) {
+  switch (s) {
+    case AgentAuthStatus::kPending:
+      return "pending";
+    case AgentAuthStatus::kApproved:
+      return "approved";
+    case AgentAuthStatus::kDenied:
+      return "denied";
+    case AgentAuthStatus::kConsumed:
+      return "consumed";
+  }
+  return "pending";
+}
+
+std::optional<AgentAuthStatus> ParseAgentAuthStatus(std::string_view name) {
+  for (AgentAuthStatus s : {AgentAuthStatus::kPending, AgentAuthStatus::kApproved,
+                            AgentAuthStatus::kDenied, AgentAuthStatus::kConsumed}) {
+    if (AgentAuthStatusName(s) == name) return s;
+  }
+  return std::nullopt;
+}
+
 }  // namespace keyward

@@ -102,4 +102,30 @@ struct TokenUsage {
   int64_t last_used_at = 0;
 };
 
+// A dashboard session (API.md 8): the cookie carries a random secret; only its SHA-256 is kept.
+struct SessionRow {
+  Digest secret_hash{};
+  std::string account_id;  // acct_... of the signed-in person
+  int64_t created = 0;     // Unix seconds
+  int64_t expires_at = 0;  // Unix seconds; a session is valid while now < expires_at
+};
+
+// Where an agent sign-in request (API.md 8) stands in the store. "expired" is not stored: a request
+// older than its lifetime is expired whatever it says, and a consumed one (its key handed out) is
+// reported as expired too.
+enum class AgentAuthStatus { kPending, kApproved, kDenied, kConsumed };
+std::string_view AgentAuthStatusName(AgentAuthStatus s);  // "pending", "approved", ...
+std::optional<AgentAuthStatus> ParseAgentAuthStatus(std::string_view name);
+
+// An agent sign-in request. Only the SHA-256 of the agent's token is kept; never a key.
+struct AgentAuthRow {
+  Digest token_hash{};
+  AgentAuthStatus status = AgentAuthStatus::kPending;
+  std::string account_id;   // who approved or denied; empty while pending
+  std::string client_name;  // as shown to the person
+  std::string token_id;     // tok_... of the key made on approval; empty otherwise
+  int64_t created = 0;      // Unix seconds the server first saw the token
+  std::optional<int64_t> decided_at;
+};
+
 }  // namespace keyward

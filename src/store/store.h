@@ -110,6 +110,34 @@ class Store {
   virtual Result<std::optional<AdminKeyRow>> FindAdminKeyByHash(const Digest& key_hash) = 0;
   virtual Result<int64_t> CountAdminKeys() = 0;
 
+  // --- dashboard sessions (API.md 8) ---
+  // Fails with kInternalError on a duplicate hash or an unknown account.
+  virtual Status InsertSession(const SessionRow& session) = 0;
+  // The session with this hash whatever its expiry (the caller compares expires_at), or nullopt.
+  virtual Result<std::optional<SessionRow>> FindSession(const Digest& secret_hash) = 0;
+  // Ends the session; OK when there is none.
+  virtual Status DeleteSession(const Digest& secret_hash) = 0;
+  // Deletes sessions with expires_at <= `cutoff_unix`; returns how many.
+  virtual Result<int64_t> PurgeSessions(int64_t cutoff_unix) = 0;
+
+  // --- agent sign-in requests (API.md 8) ---
+  // Inserts `pending` unless a request with its token_hash exists; returns the stored row.
+  virtual Result<AgentAuthRow> EnsureAgentAuth(const AgentAuthRow& pending) = 0;
+  virtual Result<std::optional<AgentAuthRow>> FindAgentAuth(const Digest& token_hash) = 0;
+  // In one transaction: when no request has decided.token_hash, inserts `decided` as it is; when a
+  // pending one created after `created_after` exists, sets its status, account_id, client_name,
+  // token_id and decided_at from `decided` (keeping its created). Returns true when it wrote, false
+  // (and no write) when the request is already decided or too old. `decided.status` is kApproved
+  // or kDenied. An unknown account_id → kInternalError.
+  virtual Result<bool> DecideAgentAuth(const AgentAuthRow& decided, int64_t created_after) = 0;
+  // In one transaction: an approved request created after `created_after` becomes consumed.
+  // Returns the row as it was before (approved) when it changed, nullopt (no write) otherwise —
+  // so that exactly one caller ever wins.
+  virtual Result<std::optional<AgentAuthRow>> ConsumeAgentAuth(const Digest& token_hash,
+                                                               int64_t created_after) = 0;
+  // Deletes requests created at or before `cutoff_unix`; returns how many.
+  virtual Result<int64_t> PurgeAgentAuth(int64_t cutoff_unix) = 0;
+
   // Cheap liveness probe (SELECT 1).
   virtual Status Ping() = 0;
 };

@@ -79,7 +79,29 @@ CREATE TABLE idempotency_keys (
 CREATE INDEX idempotency_keys_created ON idempotency_keys (created);
 )sql";
 
-constexpr std::array<std::string_view, 3> kMigrations = {kV1, kV2, kV3};
+// Version 4: dashboard sessions and agent sign-in requests (API.md 8), both kept by the SHA-256
+// of their secret only. An agent request's account_id is NULL until someone decides it.
+constexpr std::string_view kV4 = R"sql(
+CREATE TABLE sessions (
+  secret_hash BLOB    PRIMARY KEY CHECK (length(secret_hash) = 32),
+  account_id  TEXT    NOT NULL REFERENCES accounts(id),
+  created     INTEGER NOT NULL,
+  expires_at  INTEGER NOT NULL
+);
+CREATE INDEX sessions_expires ON sessions (expires_at);
+CREATE TABLE agent_auth_requests (
+  token_hash  BLOB    PRIMARY KEY CHECK (length(token_hash) = 32),
+  status      TEXT    NOT NULL CHECK (status IN ('pending', 'approved', 'denied', 'consumed')),
+  account_id  TEXT    REFERENCES accounts(id),
+  client_name TEXT    NOT NULL DEFAULT '',
+  token_id    TEXT    NOT NULL DEFAULT '',
+  created     INTEGER NOT NULL,
+  decided_at  INTEGER
+);
+CREATE INDEX agent_auth_requests_created ON agent_auth_requests (created);
+)sql";
+
+constexpr std::array<std::string_view, 4> kMigrations = {kV1, kV2, kV3, kV4};
 
 constexpr char kCreateVersionTable[] =
     "CREATE TABLE IF NOT EXISTS schema_migrations ("

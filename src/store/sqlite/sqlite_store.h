@@ -76,6 +76,17 @@ class SqliteStore final : public Store {
   Result<std::optional<AdminKeyRow>> FindAdminKeyByHash(const Digest& key_hash) override;
   Result<int64_t> CountAdminKeys() override;
 
+  Status InsertSession(const SessionRow& session) override;
+  Result<std::optional<SessionRow>> FindSession(const Digest& secret_hash) override;
+  Status DeleteSession(const Digest& secret_hash) override;
+  Result<int64_t> PurgeSessions(int64_t cutoff_unix) override;
+  Result<AgentAuthRow> EnsureAgentAuth(const AgentAuthRow& pending) override;
+  Result<std::optional<AgentAuthRow>> FindAgentAuth(const Digest& token_hash) override;
+  Result<bool> DecideAgentAuth(const AgentAuthRow& decided, int64_t created_after) override;
+  Result<std::optional<AgentAuthRow>> ConsumeAgentAuth(const Digest& token_hash,
+                                                       int64_t created_after) override;
+  Result<int64_t> PurgeAgentAuth(int64_t cutoff_unix) override;
+
   Status Ping() override;
 
  private:

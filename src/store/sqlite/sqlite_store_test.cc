@@ -127,9 +127,13 @@ TEST_F(SqliteStoreTest, SchemaHasTheDocumentedTablesAndIndex) {
                                                           {"access_tokens_expires"},
                                                           {"accounts"},
                                                           {"admin_keys"},
+                                                          {"agent_auth_requests"},
+                                                          {"agent_auth_requests_created"},
                                                           {"idempotency_keys"},
                                                           {"idempotency_keys_created"},
                                                           {"schema_migrations"},
+                                                          {"sessions"},
+                                                          {"sessions_expires"},
                                                           {"tokens"},
                                                           {"tokens_account_seq"}}));
 }

@@ -1,0 +1,114 @@
+// /v1/signup and /v1/session — dashboard sign-up, sign-in, who-am-I and sign-out (API.md 8).
+#include "http/client_ip.h"
+#include "http/errors.h"
+#include "http/handlers.h"
+#include "http/json_body.h"
+#include "http/render.h"
+#include "http/request_auth.h"
+#include "http/session_auth.h"
+
+namespace keyward {
+namespace {
+
+std::string SessionJson(std::string_view secret, std::string_view account_id,
+                        std::string_view email, int64_t expires_at) {
+  boost::json::object o;
+  o["object"] = "session";
+  o["csrf_token"] = SessionService::CsrfToken(secret);
+  o["account"] = account_id;
+  o["email"] = email;
+  o["expires_at"] = expires_at;
+  return ToJson(o);
+}
+
+HttpResponse Started(Api& api, const HttpRequest& req, const SignedIn& in) {
+  HttpResponse res =
+      JsonResponse(SessionJson(in.secret, in.account.id, in.account.email, in.expires_at));
+  const int64_t max_age = in.expires_at - api.services().clock().NowUnix();
+  res.Add("Set-Cookie", SessionCookieValue(in.secret, max_age, req.tls));
+  res.Add("Cache-Control", "no-store");
+  return res;
+}
+
+HttpResponse Refused(const Error& error, const HttpRequest& req, int64_t retry_after) {
+  HttpResponse res = ErrorResponse(error, req.request_id);
+  if (error.code() == ErrorCode::kRateLimited) {
+    res.Add("Retry-After", std::to_string(std::max<int64_t>(1, retry_after)));
+  }
+  return res;
+}
+
+// {"email","password"} (+ "name" when `with_name`).
+struct Credentials {
+  std::string email, password, name;
+};
+Result<Credentials> ReadCredentials(const HttpRequest& req, bool with_name) {
+  auto body = JsonBody::Parse(req.body, /*empty_ok=*/false);
+  if (!body.ok()) return body.error();
+  Status only = with_name ? body->OnlyFields({"email", "password", "name"})
+                          : body->OnlyFields({"email", "password"});
+  if (!only.ok()) return only.error();
+  Credentials c;
+  auto email = body->RequiredString("email");
+  if (!email.ok()) return email.error();
+  c.email = std::move(*email);
+  auto password = body->RequiredString("password");
+  if (!password.ok()) return password.error();
+  c.password = std::move(*password);
+  if (with_name) {
+    auto name = body->String("name");
+    if (!name.ok()) return name.error();
+    c.name = name->value.value_or("");
+  }
+  return c;
+}
+
+}  // namespace
+
+HttpResponse HandleSignUp(Api& api, const HttpRequest& req, const PathParams&) {
+  auto creds = ReadCredentials(req, /*with_name=*/true);
+  if (!creds.ok()) return ErrorResponse(creds.error(), req.request_id);
+  int64_t retry_after = 0;
+  auto in =
+      api.services().sessions().SignUp(creds->email, creds->password, creds->name,
+                                       ClientIp(req, api.settings().trusted_proxies), &retry_after);
+  if (!in.ok()) return Refused(in.error(), req, retry_after);
+  return Started(api, req, *in);
+}
+
+HttpResponse HandleCreateSession(Api& api, const HttpRequest& req, const PathParams&) {
+  auto creds = ReadCredentials(req, /*with_name=*/false);
+  if (!creds.ok()) return ErrorResponse(creds.error(), req.request_id);
+  int64_t retry_after = 0;
+  auto in = api.services().sessions().SignIn(
+      creds->email, creds->password, ClientIp(req, api.settings().trusted_proxies), &retry_after);
+  if (!in.ok()) return Refused(in.error(), req, retry_after);
+  return Started(api, req, *in);
+}
+
+HttpResponse HandleGetSession(Api& api, const HttpRequest& req, const PathParams&) {
+  auto who = AuthenticateSession(api, req, /*need_csrf=*/false);
+  if (auto* refused = std::get_if<HttpResponse>(&who)) return std::move(*refused);
+  const SessionCaller& caller = std::get<SessionCaller>(who);
+  auto account = api.services().accounts().Get(caller.info.account_id);
+  if (!account.ok()) return ErrorResponse(account.error(), req.request_id);
+  HttpResponse res =
+      JsonResponse(SessionJson(caller.secret, account->id, account->email, caller.info.expires_at));
+  res.Add("Cache-Control", "no-store");
+  return res;
+}
+
+HttpResponse HandleDeleteSession(Api& api, const HttpRequest& req, const PathParams&) {
+  auto who = AuthenticateSession(api, req, /*need_csrf=*/true);
+  if (auto* refused = std::get_if<HttpResponse>(&who)) return std::move(*refused);
+  const SessionCaller& caller = std::get<SessionCaller>(who);
+  if (Status st = api.services().sessions().SignOut(caller.secret); !st.ok()) {
+    return ErrorResponse(st.error(), req.request_id);
+  }
+  HttpResponse res = JsonResponse("{\"object\":\"session\",\"deleted\":true}");
+  res.Add("Set-Cookie", ClearedSessionCookieValue(req.tls));
+  res.Add("Cache-Control", "no-store");
+  return res;
+}
+
+}  // namespace keyward

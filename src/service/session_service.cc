@@ -1,0 +1,140 @@
+#include "service/session_service.h"
+
+#include <array>
+
+#include "core/random.h"
+#include "core/sha256.h"
+
+namespace keyward {
+namespace {
+
+constexpr std::string_view kCsrfLabel = "keyward-csrf-v1:";
+
+Error SignInFailed() {
+  return Error(ErrorCode::kUnauthorized, std::string(SessionService::kSignInFailed));
+}
+
+// An Argon2id hash of a random password, computed once: verifying against it costs what verifying
+// a real account's hash costs, so a missing account answers no faster.
+const std::string& DummyHash() {
+  static const std::string hash = HashPassword(RandomHex(16));
+  return hash;
+}
+
+std::string FoldAscii(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  return out;
+}
+
+}  // namespace
+
+SessionService::SessionService(Store& store, AccountService& accounts, Limiter& limiter,
+                               const ServiceSettings& settings, const Clock& clock)
+    : store_(store), accounts_(accounts), limiter_(limiter), settings_(settings), clock_(clock) {}
+
+bool SessionService::LooksLikeSecret(std::string_view secret) {
+  if (secret.size() != kSecretLength) return false;
+  for (char c : secret) {
+    const bool alnum = (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
+    if (!alnum) return false;
+  }
+  return true;
+}
+
+std::string SessionService::CsrfToken(std::string_view secret) {
+  std::string input(kCsrfLabel);
+  input.append(secret);
+  return DigestHex(Sha256(input));
+}
+
+bool SessionService::CsrfMatches(std::string_view secret, std::string_view presented) {
+  return ConstantTimeEquals(CsrfToken(secret), presented);
+}
+
+Status SessionService::Limit(std::string_view ip, std::optional<std::string_view> email,
+                             int64_t* retry_after_s) {
+  const std::string ip_bucket = "signin:ip:" + std::string(ip);
+  std::string email_bucket;
+  std::array<BucketRequest, 2> buckets;
+  size_t n = 0;
+  buckets[n++] = BucketRequest{ip_bucket, settings_.dashboard.signin_per_ip, 1};
+  if (email) {
+    email_bucket = "signin:email:" + FoldAscii(email->substr(0, kMaxEmailLength));
+    buckets[n++] = BucketRequest{email_bucket, settings_.dashboard.signin_per_account, 1};
+  }
+  LimitOutcome outcome = limiter_.Take(std::span(buckets.data(), n), clock_.NowNanos());
+  if (outcome.allowed) return Status::Ok();
+  if (retry_after_s) *retry_after_s = outcome.buckets[outcome.tightest].retry_after_s;
+  return Error(ErrorCode::kRateLimited, "Too many sign-in attempts. Try again later.");
+}
+
+Result<SignedIn> SessionService::Start(AccountRow account) {
+  SignedIn out;
+  out.secret = RandomBase62(kSecretLength);
+  out.csrf_token = CsrfToken(out.secret);
+  SessionRow row;
+  row.secret_hash = Sha256(out.secret);
+  row.account_id = account.id;
+  row.created = clock_.NowUnix();
+  row.expires_at = row.created + settings_.dashboard.session_seconds;
+  if (Status st = store_.InsertSession(row); !st.ok()) return st.error();
+  out.expires_at = row.expires_at;
+  account.password_hash.clear();  // nothing above the service needs it
+  out.account = std::move(account);
+  return out;
+}
+
+Result<SignedIn> SessionService::SignUp(std::string_view email, std::string_view password,
+                                        std::string_view name, std::string_view client_ip,
+                                        int64_t* retry_after_s) {
+  if (!settings_.dashboard.signup) {
+    return Error(ErrorCode::kForbidden, "Sign-up is disabled on this server.");
+  }
+  if (password.empty()) return InvalidRequest("password must be 8 to 256 characters.", "password");
+  if (Status st = Limit(client_ip, std::nullopt, retry_after_s); !st.ok()) return st.error();
+  CreateAccountParams params;
+  params.email = std::string(email);
+  params.name = std::string(name);
+  params.password = std::string(password);
+  auto account = accounts_.Create(params);
+  if (!account.ok()) return account.error();
+  return Start(std::move(*account));
+}
+
+Result<SignedIn> SessionService::SignIn(std::string_view email, std::string_view password,
+                                        std::string_view client_ip, int64_t* retry_after_s) {
+  if (Status st = Limit(client_ip, email, retry_after_s); !st.ok()) return st.error();
+  std::optional<AccountRow> account;
+  if (!email.empty() && email.size() <= kMaxEmailLength && password.size() <= kMaxPasswordLength) {
+    auto found = store_.GetAccountByEmail(email);
+    if (!found.ok()) return found.error();
+    account = std::move(*found);
+  }
+  const bool has_hash = account && !account->password_hash.empty();
+  const bool verified = VerifyPassword(has_hash ? account->password_hash : DummyHash(),
+                                       password.substr(0, kMaxPasswordLength));
+  if (!has_hash || !verified) return SignInFailed();
+  return Start(std::move(*account));
+}
+
+Result<std::optional<SessionInfo>> SessionService::Find(std::string_view secret) {
+  if (!LooksLikeSecret(secret)) return std::optional<SessionInfo>();
+  auto row = store_.FindSession(Sha256(secret));
+  if (!row.ok()) return row.error();
+  if (!*row || (*row)->expires_at <= clock_.NowUnix()) return std::optional<SessionInfo>();
+  return std::optional<SessionInfo>(SessionInfo{(*row)->account_id, (*row)->expires_at});
+}
+
+Status SessionService::SignOut(std::string_view secret) {
+  if (!LooksLikeSecret(secret)) return Status::Ok();
+  return store_.DeleteSession(Sha256(secret));
+}
+
+Result<int64_t> SessionService::PurgeExpired() {
+  return store_.PurgeSessions(clock_.NowUnix());
+}
+
+}  // namespace keyward
