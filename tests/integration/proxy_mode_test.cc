@@ -38,14 +38,15 @@ class ProxyModeTest : public ::testing::Test {
   static void SetUpTestSuite() {
     try {
       upstream_ = std::make_unique<TestUpstream>();
+      test_upstream_ = std::make_unique<TestUpstream>();
       sandbox_file_ = (std::filesystem::temp_directory_path() /
                        ("keyward-sandbox-" + std::to_string(::getpid()) + ".json"))
                           .string();
       std::ofstream(sandbox_file_) << R"({"object":"extraction","sandbox":true})";
       KeywardOptions options;
-      options.config_toml = ProxyConfig(upstream_->url()) +
-                            "[[route]]\npath = \"/v1/extractions\"\nsandbox_response = \"" +
-                            sandbox_file_ + "\"\n";
+      options.config_toml =
+          ProxyConfig(upstream_->url(), "test_upstream = \"" + test_upstream_->url() + "\"\n") +
+          "[[route]]\npath = \"/v1/extractions\"\nsandbox_response = \"" + sandbox_file_ + "\"\n";
       keyward_ = std::make_unique<KeywardProcess>(options);
     } catch (const std::exception& e) {
       start_error_ = e.what();
@@ -55,6 +56,7 @@ class ProxyModeTest : public ::testing::Test {
     if (keyward_) keyward_->CheckSanitizerReports();
     keyward_.reset();
     upstream_.reset();
+    test_upstream_.reset();
     std::error_code ec;
     std::filesystem::remove(sandbox_file_, ec);
   }
@@ -80,6 +82,7 @@ class ProxyModeTest : public ::testing::Test {
   }
 
   static std::unique_ptr<TestUpstream> upstream_;
+  static std::unique_ptr<TestUpstream> test_upstream_;  // proxy.test_upstream
   static std::unique_ptr<KeywardProcess> keyward_;
   static std::string start_error_;
   static std::string sandbox_file_;
@@ -87,6 +90,7 @@ class ProxyModeTest : public ::testing::Test {
 };
 
 std::unique_ptr<TestUpstream> ProxyModeTest::upstream_;
+std::unique_ptr<TestUpstream> ProxyModeTest::test_upstream_;
 std::unique_ptr<KeywardProcess> ProxyModeTest::keyward_;
 std::string ProxyModeTest::start_error_;
 std::string ProxyModeTest::sandbox_file_;
@@ -332,9 +336,26 @@ TEST_F(ProxyModeTest, SandboxGetsTheRouteFileOrTheUpstream) {
   ExpectRateLimitHeaders(file);
   EXPECT_EQ(upstream_->hits("/v1/extractions"), before);
 
+  // No file for this route and no sandbox_upstream: the test upstream gets it.
   Response up = client_->Get("/v1/other", ApiKey("sandbox-with-json-responses"));
   ASSERT_EQ(up.status, 200) << Describe(up);
   EXPECT_EQ(AsString(up.object()["headers"].as_object().at("x-keyward-sandbox")), "true");
+  EXPECT_EQ(test_upstream_->hits("/v1/other"), 1);
+  EXPECT_EQ(upstream_->hits("/v1/other"), 0);
+}
+
+TEST_F(ProxyModeTest, TestModeKeysGoToTheTestUpstream) {
+  auto [account, test_key] = NewKey({}, {{"livemode", false}});
+  auto live_key =
+      CreateKey(*client_, AdminFor(keyward_->admin_key(), account), {{"livemode", true}});
+  ASSERT_EQ(client_->Get("/v1/mode", ApiKey(test_key.key)).status, 200);
+  EXPECT_EQ(test_upstream_->hits("/v1/mode"), 1);
+  EXPECT_EQ(upstream_->hits("/v1/mode"), 0);
+  Response live = client_->Get("/v1/mode", ApiKey(live_key.key));
+  ASSERT_EQ(live.status, 200);
+  EXPECT_EQ(AsString(live.object()["headers"].as_object().at("x-keyward-livemode")), "true");
+  EXPECT_EQ(upstream_->hits("/v1/mode"), 1);
+  EXPECT_EQ(test_upstream_->hits("/v1/mode"), 1);
 }
 
 TEST(ProxyModeUnreachable, AnUnreachableUpstreamGets502AndIsNotCharged) {
