@@ -345,7 +345,9 @@ class Server::Impl {
       if (!rec) {
         full.emplace(std::move(head));
         full->body_limit(settings_.max_body_bytes);
-        std::tie(rec, n) = co_await http::async_read(stream, buffer, *full, kTuple);
+        if (!full->is_done()) {  // a GET is complete with its head: no extra async hop
+          std::tie(rec, n) = co_await http::async_read(stream, buffer, *full, kTuple);
+        }
       }
       if (rec) {
         if (rec == http::error::end_of_stream ||

@@ -61,7 +61,9 @@ HttpResponse HandleVerifyKey(Api& api, const HttpRequest& req, const PathParams&
   return JsonResponse(ToJson(VerdictObject(v)));
 }
 
-HttpResponse HandleAuth(Api& api, const HttpRequest& req, const PathParams&) {
+namespace {
+
+HttpResponse AuthVerdict(Api& api, const HttpRequest& req) {
   if (!IsVerifierCaller(api, req)) return NotFound(req);
 
   PresentedCredential cred = ExtractCredential(req.Header("x-api-key"), req.Header("authorization"));
@@ -107,6 +109,21 @@ HttpResponse HandleAuth(Api& api, const HttpRequest& req, const PathParams&) {
     AppendIdentityHeaders(res.headers, *v.record);
   }
   if (v.ratelimit) AddRateLimitHeaders(res, *v.ratelimit);
+  return res;
+}
+
+}  // namespace
+
+HttpResponse HandleAuth(Api& api, const HttpRequest& req, const PathParams&) {
+  HttpResponse res = AuthVerdict(api, req);
+  // `Prefer: return=minimal` (RFC 7240): no body, so that nginx can keep its connection to us
+  // alive (auth_request never reads a subrequest's body, and closes the connection when there is
+  // one). A refusal's JSON is still in X-Keyward-Error.
+  auto prefer = req.Header("prefer");
+  if (prefer && prefer->find("return=minimal") != std::string_view::npos) {
+    res.body.clear();
+    res.Add("Preference-Applied", "return=minimal");
+  }
   return res;
 }
 

@@ -140,5 +140,32 @@ TEST_F(NginxGatewayTest, ForbiddenKeepsKeywardsStatusAndBody) {
   EXPECT_EQ(upstream_->hits("/v1/orders"), 0);
 }
 
+// What the documented config relies on: the refusal's JSON in X-Keyward-Error, and no body at all
+// with Prefer: return=minimal (so that nginx keeps its connections to keyward alive).
+TEST_F(NginxGatewayTest, AuthSendsItsErrorInAHeaderAndNoBodyWhenAskedForMinimal) {
+  Response refused = direct_->Get("/v1/auth", {{"X-Original-URI", "/v1/things"}});
+  EXPECT_TRUE(IsError(refused, 401, "UNAUTHORIZED"));
+  EXPECT_EQ(refused.header("X-Keyward-Error"), refused.body);
+
+  Response minimal =
+      direct_->Get("/v1/auth", {{"X-Original-URI", "/v1/things"}, {"Prefer", "return=minimal"}});
+  EXPECT_EQ(minimal.status, 401);
+  EXPECT_EQ(minimal.body, "");
+  EXPECT_EQ(minimal.header("Preference-Applied"), "return=minimal");
+  ASSERT_TRUE(minimal.has_header("X-Keyward-Error"));
+  boost::json::object e = boost::json::parse(*minimal.header("X-Keyward-Error")).as_object();
+  EXPECT_EQ(AsString(e["error"].as_object()["code"]), "UNAUTHORIZED");
+
+  auto [account, key] = NewKey();
+  Response ok = direct_->Get("/v1/auth", Join(ApiKey(key.key), {{"Prefer", "return=minimal"}}));
+  EXPECT_EQ(ok.status, 200);
+  EXPECT_EQ(ok.body, "");
+  EXPECT_EQ(ok.header("X-Keyward-Account"), account);
+  ExpectRateLimitHeaders(ok);
+  Response full = direct_->Get("/v1/auth", ApiKey(key.key));
+  EXPECT_EQ(full.body, R"({"valid":true})");
+  EXPECT_FALSE(full.has_header("X-Keyward-Error"));
+}
+
 }  // namespace
 }  // namespace keyward_it

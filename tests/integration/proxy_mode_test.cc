@@ -1,6 +1,9 @@
 // keyward as the gateway ([proxy] upstream, API.md 5): the same checks as behind nginx, plus
 // streaming 50 MiB each way with flat memory, 502/504, idempotent POSTs, sandbox and test mode,
 // credits (issue 5).
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -16,7 +19,7 @@ namespace {
 std::string ProxyConfig(const std::string& upstream, const std::string& extra = "") {
   return "[plans.tiny]\nrate_limit = \"2/min\"\n"
          "[proxy]\nupstream = \"" +
-         upstream + "\"\ntimeout = 2\n" + extra +
+         upstream + "\"\ntimeout = 2\nmax_body = 60000000\n" + extra +
          "[[route]]\nmethod = \"POST\"\npath = \"/v1/orders\"\npermission = \"orders:write\"\n"
          "cost = 1\n";
 }
@@ -35,14 +38,15 @@ class ProxyModeTest : public ::testing::Test {
   static void SetUpTestSuite() {
     try {
       upstream_ = std::make_unique<TestUpstream>();
+      test_upstream_ = std::make_unique<TestUpstream>();
       sandbox_file_ = (std::filesystem::temp_directory_path() /
                        ("keyward-sandbox-" + std::to_string(::getpid()) + ".json"))
                           .string();
       std::ofstream(sandbox_file_) << R"({"object":"extraction","sandbox":true})";
       KeywardOptions options;
-      options.config_toml = ProxyConfig(upstream_->url()) +
-                            "[[route]]\npath = \"/v1/extractions\"\nsandbox_response = \"" +
-                            sandbox_file_ + "\"\n";
+      options.config_toml =
+          ProxyConfig(upstream_->url(), "test_upstream = \"" + test_upstream_->url() + "\"\n") +
+          "[[route]]\npath = \"/v1/extractions\"\nsandbox_response = \"" + sandbox_file_ + "\"\n";
       keyward_ = std::make_unique<KeywardProcess>(options);
     } catch (const std::exception& e) {
       start_error_ = e.what();
@@ -52,6 +56,7 @@ class ProxyModeTest : public ::testing::Test {
     if (keyward_) keyward_->CheckSanitizerReports();
     keyward_.reset();
     upstream_.reset();
+    test_upstream_.reset();
     std::error_code ec;
     std::filesystem::remove(sandbox_file_, ec);
   }
@@ -77,6 +82,7 @@ class ProxyModeTest : public ::testing::Test {
   }
 
   static std::unique_ptr<TestUpstream> upstream_;
+  static std::unique_ptr<TestUpstream> test_upstream_;  // proxy.test_upstream
   static std::unique_ptr<KeywardProcess> keyward_;
   static std::string start_error_;
   static std::string sandbox_file_;
@@ -84,6 +90,7 @@ class ProxyModeTest : public ::testing::Test {
 };
 
 std::unique_ptr<TestUpstream> ProxyModeTest::upstream_;
+std::unique_ptr<TestUpstream> ProxyModeTest::test_upstream_;
 std::unique_ptr<KeywardProcess> ProxyModeTest::keyward_;
 std::string ProxyModeTest::start_error_;
 std::string ProxyModeTest::sandbox_file_;
@@ -157,11 +164,61 @@ TEST_F(ProxyModeTest, LimitedKeyGets429WithRetryAfterAndTheRateLimitHeaders) {
   EXPECT_EQ(upstream_->hits("/v1/limited"), before);
 }
 
-TEST_F(ProxyModeTest, KeywardsOwnPathsAreNotForwarded) {
+TEST_F(ProxyModeTest, KeywardsOwnPathsAreNotForwardedButTheRootIs) {
   Response r = client_->Get("/healthz");
   ASSERT_EQ(r.status, 200) << Describe(r);
   EXPECT_FALSE(r.has_header("X-Upstream"));
   EXPECT_EQ(upstream_->hits("/healthz"), 0);
+  auto [account, key] = NewKey();
+  Response root = client_->Get("/", ApiKey(key.key));
+  ASSERT_EQ(root.status, 200) << Describe(root);
+  EXPECT_EQ(root.header("X-Upstream"), "test");
+}
+
+TEST_F(ProxyModeTest, ABodyOverProxyMaxBodyGets413BeforeItIsSent) {
+  auto [account, key] = NewKey();
+  HttpClient c(keyward_->port());
+  ASSERT_TRUE(c.SendRaw("POST /upload HTTP/1.1\r\nHost: x\r\nx-api-key: " + key.key +
+                        "\r\nContent-Length: 70000000\r\n\r\n"));
+  Response r = c.ReadResponse();
+  EXPECT_TRUE(IsError(r, 413, "PAYLOAD_TOO_LARGE"));
+}
+
+// The harness client cannot read a 1xx answer, so this one speaks raw bytes.
+TEST_F(ProxyModeTest, ExpectContinueIsAnsweredByKeyward) {
+  auto [account, key] = NewKey();
+  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  ASSERT_GE(fd, 0);
+  timeval tv{10, 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(keyward_->port());
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  auto send_all = [fd](const std::string& s) {
+    return ::send(fd, s.data(), s.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(s.size());
+  };
+  auto read_until = [fd](const std::string& marker) {
+    std::string got;
+    char buf[4096];
+    while (got.find(marker) == std::string::npos) {
+      ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+      if (n <= 0) break;
+      got.append(buf, static_cast<size_t>(n));
+    }
+    return got;
+  };
+  ASSERT_TRUE(send_all("POST /echo-continue HTTP/1.1\r\nHost: x\r\nx-api-key: " + key.key +
+                       "\r\nExpect: 100-continue\r\nContent-Length: 4\r\n\r\n"));
+  const std::string interim = read_until("\r\n\r\n");
+  EXPECT_EQ(interim, "HTTP/1.1 100 Continue\r\n\r\n");
+  ASSERT_TRUE(send_all("ping"));
+  const std::string final_answer = read_until("}");
+  ::close(fd);
+  EXPECT_EQ(final_answer.rfind("HTTP/1.1 200", 0), 0u) << final_answer;
+  EXPECT_NE(final_answer.find("\"body_bytes\":4"), std::string::npos) << final_answer;
+  EXPECT_EQ(final_answer.find("\"expect\""), std::string::npos) << final_answer;
 }
 
 TEST_F(ProxyModeTest, DotSegmentsAreRefused) {
@@ -188,6 +245,8 @@ TEST_F(ProxyModeTest, StreamsA50MiBUploadWithFlatMemory) {
   EXPECT_EQ(AsInt(seen["body_bytes"]), static_cast<int64_t>(kSize));
   EXPECT_EQ(AsString(seen["body_fnv"]), fnv);
   const int64_t after = VmRssKiB(keyward_->pid());
+  std::printf("50 MiB through the proxy: keyward VmRSS %lld KiB before, %lld KiB after\n",
+              static_cast<long long>(before), static_cast<long long>(after));
   EXPECT_LT(after - before, 20 * 1024)
       << "RSS grew from " << before << " KiB to " << after << " KiB";
 }
@@ -206,6 +265,8 @@ TEST_F(ProxyModeTest, StreamsA50MiBDownloadWithFlatMemory) {
   EXPECT_EQ(r.header("Content-Length"), std::to_string(kSize));
   ExpectRateLimitHeaders(r);
   const int64_t after = VmRssKiB(keyward_->pid());
+  std::printf("50 MiB through the proxy: keyward VmRSS %lld KiB before, %lld KiB after\n",
+              static_cast<long long>(before), static_cast<long long>(after));
   EXPECT_LT(after - before, 20 * 1024)
       << "RSS grew from " << before << " KiB to " << after << " KiB";
 }
@@ -275,9 +336,26 @@ TEST_F(ProxyModeTest, SandboxGetsTheRouteFileOrTheUpstream) {
   ExpectRateLimitHeaders(file);
   EXPECT_EQ(upstream_->hits("/v1/extractions"), before);
 
+  // No file for this route and no sandbox_upstream: the test upstream gets it.
   Response up = client_->Get("/v1/other", ApiKey("sandbox-with-json-responses"));
   ASSERT_EQ(up.status, 200) << Describe(up);
   EXPECT_EQ(AsString(up.object()["headers"].as_object().at("x-keyward-sandbox")), "true");
+  EXPECT_EQ(test_upstream_->hits("/v1/other"), 1);
+  EXPECT_EQ(upstream_->hits("/v1/other"), 0);
+}
+
+TEST_F(ProxyModeTest, TestModeKeysGoToTheTestUpstream) {
+  auto [account, test_key] = NewKey({}, {{"livemode", false}});
+  auto live_key =
+      CreateKey(*client_, AdminFor(keyward_->admin_key(), account), {{"livemode", true}});
+  ASSERT_EQ(client_->Get("/v1/mode", ApiKey(test_key.key)).status, 200);
+  EXPECT_EQ(test_upstream_->hits("/v1/mode"), 1);
+  EXPECT_EQ(upstream_->hits("/v1/mode"), 0);
+  Response live = client_->Get("/v1/mode", ApiKey(live_key.key));
+  ASSERT_EQ(live.status, 200);
+  EXPECT_EQ(AsString(live.object()["headers"].as_object().at("x-keyward-livemode")), "true");
+  EXPECT_EQ(upstream_->hits("/v1/mode"), 1);
+  EXPECT_EQ(test_upstream_->hits("/v1/mode"), 1);
 }
 
 TEST(ProxyModeUnreachable, AnUnreachableUpstreamGets502AndIsNotCharged) {
