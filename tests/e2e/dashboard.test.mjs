@@ -250,6 +250,17 @@ test('sign out, then sign in again; a signed-out agent page asks to sign in firs
   await page.locator('#done-view').waitFor();
 });
 
+test('keyboard: the create dialog opens with Enter, takes focus and closes with Escape', async () => {
+  await page.goto(base + '/dashboard/');
+  await page.locator('#keys-body tr').first().waitFor();
+  await page.locator('#new-key').focus();
+  await page.keyboard.press('Enter');
+  await page.locator('#create-dialog').waitFor();
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'key-name');
+  await page.keyboard.press('Escape');
+  await page.locator('#create-dialog').waitFor({ state: 'hidden' });
+});
+
 test('readable at phone width', async () => {
   await page.setViewportSize({ width: 390, height: 844 });
   await page.goto(base + '/dashboard/');
