@@ -22,6 +22,7 @@ struct Config {
   std::string store_url = "sqlite://data/keyward.db";
   ServiceSettings service;
   std::string log_level = "info";
+  int64_t auth_failures_per_minute = 600;  // per client address; 0 = no throttle
   std::string source = "(defaults)";  // where it came from, for messages
 };
 

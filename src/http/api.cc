@@ -1,10 +1,12 @@
 #include "http/api.h"
 
 #include <array>
+#include <chrono>
 #include <exception>
 
 #include <spdlog/spdlog.h>
 
+#include "http/client_ip.h"
 #include "http/errors.h"
 #include "http/handlers.h"
 #include "http/request_auth.h"
@@ -147,7 +149,9 @@ HttpResponse Api::HandleIdempotent(const RouteEntry& entry, const HttpRequest& r
 }
 
 Api::Api(Services& services, ApiSettings settings)
-    : services_(services), settings_(std::move(settings)) {}
+    : services_(services),
+      settings_(std::move(settings)),
+      auth_throttle_(std::make_unique<AuthFailureThrottle>(settings_.auth_failures_per_minute)) {}
 
 std::span<const RouteEntry> Api::Routes() { return kRoutes; }
 
@@ -157,6 +161,26 @@ bool Api::IsBlocking(const HttpRequest& req) const {
 }
 
 HttpResponse Api::Handle(const HttpRequest& req) {
+  HttpResponse res = Route(req);
+  if (res.status == 401) ThrottleFailedAuth(req, res);
+  return res;
+}
+
+void Api::ThrottleFailedAuth(const HttpRequest& req, HttpResponse& res) {
+  if (auth_throttle_->failures_per_minute() == 0) return;
+  const std::optional<IpAddress> ip = ParseIp(ClientIp(req, settings_.trusted_proxies));
+  const int64_t now = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                          std::chrono::steady_clock::now().time_since_epoch())
+                          .count();
+  const AuthFailureThrottle::Decision d = auth_throttle_->RecordFailure(ip.value_or(req.peer), now);
+  if (!d.throttled) return;
+  res = ErrorResponse(Error(ErrorCode::kRateLimited,
+                            "Too many failed authentications from this address; retry later."),
+                      req.request_id);
+  res.Add("Retry-After", std::to_string(d.retry_after_s));
+}
+
+HttpResponse Api::Route(const HttpRequest& req) {
   Match m = Find(req.method, req.path);
   if (m.entry == nullptr) {
     if (m.path_known) {

@@ -4,14 +4,20 @@
 // with header/body limits and read/idle timeouts, and a small pool for handlers that write to the
 // store. Stop() (or SIGTERM/SIGINT when Run handles signals) stops accepting, lets in-flight
 // requests finish for up to the grace period, closes idle connections, then returns from Run().
-// Thread-safety: Start/Run from one thread; Stop from any thread.
+// With listen_tls set, a second listener speaks HTTPS (TLS 1.2+ only, forward-secret AEAD ciphers);
+// ReloadTls() (or SIGHUP when Run handles signals) loads the certificate and key again: new
+// handshakes use the new ones, open connections keep theirs. While TLS is configured, plain-HTTP
+// requests from peers that are neither loopback nor in plain_http_allowed get 403 HTTPS_REQUIRED.
+// Thread-safety: Start/Run from one thread; Stop and ReloadTls from any thread.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
+#include "core/cidr.h"
 #include "core/status.h"
 #include "http/api.h"
 
@@ -27,7 +33,11 @@ struct ServerSettings {
   size_t max_connections = 10000;         // beyond this, new connections are closed at once
   int shutdown_grace_seconds = 10;
   bool access_log = false;               // one log line per request (no query, no headers)
-  int blocking_threads = 16;              // pool for store-writing handlers (group commit)
+  int blocking_threads = 16;             // pool for store-writing handlers (group commit)
+  std::string listen_tls;                // host:port of the HTTPS listener; empty = none
+  std::string tls_cert_file;             // PEM certificate chain (required with listen_tls)
+  std::string tls_key_file;              // PEM private key (required with listen_tls)
+  std::vector<Cidr> plain_http_allowed;  // with TLS: plain HTTP also from these (trusted proxies)
 };
 
 class Server {
@@ -40,9 +50,20 @@ class Server {
   Status Start();
   // The bound port (after Start).
   uint16_t port() const;
+  // The bound HTTPS port (after Start), 0 without listen_tls.
+  uint16_t tls_port() const;
+  // Loads tls_cert_file/tls_key_file again for new handshakes. On an error (unreadable file, key
+  // not matching the certificate) the old certificate stays in use and the error is returned.
+  Status ReloadTls();
   // Serves until Stop() or, with handle_signals, SIGTERM/SIGINT; returns after the drain.
   void Run(bool handle_signals);
   void Stop();
+
+  // Fuzzing hook (fuzz builds only, KEYWARD_FUZZING): serves one connection whose client sends
+  // `input` and then closes, through the same session code as a real (plain) connection, over an
+  // in-memory stream; returns what the server wrote back.
+  static std::string FuzzServeConnection(Api& api, const ServerSettings& settings,
+                                         std::string_view input);
 
  private:
   class Impl;
