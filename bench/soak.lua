@@ -11,6 +11,9 @@ end
 local expect = {}
 for s in string.gmatch(os.getenv("SOAK_EXPECT"), "%d+") do expect[tonumber(s)] = true end
 local delay_ms = tonumber(os.getenv("SOAK_DELAY_MS") or "0")
+-- A client address for the trusted loopback proxy to report (only a header; no traffic goes there),
+-- so that failing classes meet the failed-authentication throttle like remote clients would.
+local xff = os.getenv("SOAK_XFF")
 
 local threads = {}
 function setup(thread)
@@ -27,8 +30,9 @@ end
 function request()
   n = n + 1
   local key = keys[(n % #keys) + 1]
-  return wrk.format("GET", "/v1/auth", { ["x-api-key"] = key, ["X-Original-Method"] = "GET",
-                                         ["X-Original-URI"] = "/v1/things" })
+  local h = { ["x-api-key"] = key, ["X-Original-Method"] = "GET", ["X-Original-URI"] = "/v1/things" }
+  if xff and xff ~= "" then h["X-Forwarded-For"] = xff end
+  return wrk.format("GET", "/v1/auth", h)
 end
 
 if delay_ms > 0 then

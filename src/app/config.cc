@@ -336,7 +336,7 @@ class Loader {
       bool has_path = false;
       for (const auto& [k, v] : t) {
         const std::string key(k.str());
-        auto bad = [&](const std::string& what) {
+        auto bad = [&, &v = v](const std::string& what) {  // (clang 14: no binding captures)
           return Where(v) + ": route." + key + " " + what;
         };
         if (key == "method" || key == "path" || key == "permission" || key == "rate_limit" ||

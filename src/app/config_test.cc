@@ -11,7 +11,9 @@ namespace {
 class ConfigTest : public ::testing::Test {
  protected:
   std::string Write(const std::string& text) {
-    std::string path = ::testing::TempDir() + "keyward_config_test.toml";
+    // One file per test: ctest runs the tests of this binary as parallel processes.
+    std::string path = ::testing::TempDir() + "keyward_config_test_" +
+                       ::testing::UnitTest::GetInstance()->current_test_info()->name() + ".toml";
     std::ofstream(path) << text;
     return path;
   }

@@ -6,6 +6,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "core/https_policy.h"
 #include "http/client_ip.h"
 #include "http/errors.h"
 #include "http/handlers.h"
@@ -168,11 +169,12 @@ HttpResponse Api::Handle(const HttpRequest& req) {
 
 void Api::ThrottleFailedAuth(const HttpRequest& req, HttpResponse& res) {
   if (auth_throttle_->failures_per_minute() == 0) return;
-  const std::optional<IpAddress> ip = ParseIp(ClientIp(req, settings_.trusted_proxies));
+  const IpAddress ip = ParseIp(ClientIp(req, settings_.trusted_proxies)).value_or(req.peer);
+  if (IsLoopback(ip)) return;  // a process on this host (a gateway's probe, a test): not a storm
   const int64_t now = std::chrono::duration_cast<std::chrono::nanoseconds>(
                           std::chrono::steady_clock::now().time_since_epoch())
                           .count();
-  const AuthFailureThrottle::Decision d = auth_throttle_->RecordFailure(ip.value_or(req.peer), now);
+  const AuthFailureThrottle::Decision d = auth_throttle_->RecordFailure(ip, now);
   if (!d.throttled) return;
   res = ErrorResponse(Error(ErrorCode::kRateLimited,
                             "Too many failed authentications from this address; retry later."),

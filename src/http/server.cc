@@ -468,7 +468,8 @@ class Server::Impl {
       auto [rec, n] = co_await http::async_read(stream, buffer, parser, kTuple);
       if (rec) {
         if (IsDisconnect(rec)) break;
-        Error err = rec == http::error::header_limit ? Error(ErrorCode::kHeadersTooLarge)
+        Error err = rec == http::error::header_limit
+                        ? Error(ErrorCode::kHeadersTooLarge)
                     : rec == http::error::body_limit
                         ? Error(ErrorCode::kPayloadTooLarge)
                         : InvalidRequest("The HTTP request is malformed.");
