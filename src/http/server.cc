@@ -149,6 +149,7 @@ struct Worker {
   std::optional<tcp::acceptor> acceptor;
   std::optional<tcp::acceptor> tls_acceptor;
   std::list<Connection> connections;  // touched only on this worker's thread
+  size_t evicted = 0;                 // of `connections`, closed by EvictIdle and still ending
   int64_t now = 0;                    // coarse steady seconds, advanced by the watchdog
   std::thread thread;
 };
@@ -184,6 +185,7 @@ class Server::Impl {
     int n = settings_.threads > 0 ? settings_.threads
                                   : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
     for (int i = 0; i < n; ++i) workers_.push_back(std::make_unique<Worker>());
+    per_worker_max_connections_ = std::max<size_t>(1, settings_.max_connections / workers_.size());
   }
 
   ~Impl() {
@@ -333,8 +335,9 @@ class Server::Impl {
         co_await pause.async_wait(kTuple);
         continue;
       }
-      if (live_connections_.load(std::memory_order_relaxed) >= settings_.max_connections &&
-          !EvictIdle(w)) {
+      // Each worker holds its share of max_connections, so that the decision (and the eviction)
+      // needs nothing from other threads.
+      if (w.connections.size() - w.evicted >= per_worker_max_connections_ && !EvictIdle(w)) {
         boost::system::error_code ignored;
         socket.close(ignored);
         continue;
@@ -374,6 +377,7 @@ class Server::Impl {
     boost::system::error_code ignored;
     oldest->socket->close(ignored);
     oldest->evicted = true;
+    ++w.evicted;
     return true;
   }
 
@@ -437,7 +441,10 @@ class Server::Impl {
   struct Unregister {
     Worker& w;
     std::list<Connection>::iterator it;
-    ~Unregister() { w.connections.erase(it); }
+    ~Unregister() {
+      if (it->evicted) --w.evicted;
+      w.connections.erase(it);
+    }
   };
 
   // The request loop of one connection, over a plain or a TLS stream.
@@ -575,6 +582,7 @@ class Server::Impl {
   std::vector<std::unique_ptr<Worker>> workers_;
   uint16_t port_ = 0;
   uint16_t tls_port_ = 0;
+  size_t per_worker_max_connections_ = 1;
   std::mutex tls_mu_;
   std::shared_ptr<ssl::context> tls_ctx_;  // guarded by tls_mu_
   std::atomic<bool> stopping_{false};

@@ -30,7 +30,9 @@ struct ServerSettings {
   size_t max_body_bytes = 1024 * 1024;    // → 413
   int read_timeout_seconds = 30;          // from a request's first byte to its last
   int idle_timeout_seconds = 60;          // keep-alive wait for the next request
-  size_t max_connections = 10000;         // beyond this, new connections are closed at once
+  size_t max_connections = 10000;         // split evenly among the threads; at a thread's share a
+                                          // new connection closes that thread's longest-idle one,
+                                          // or is closed at once when none is idle
   int shutdown_grace_seconds = 10;
   bool access_log = false;               // one log line per request (no query, no headers)
   int blocking_threads = 16;             // pool for store-writing handlers (group commit)
