@@ -616,11 +616,14 @@ void Server::Stop() {
 #ifdef KEYWARD_FUZZING
 std::string Server::FuzzServeConnection(Api& api, const ServerSettings& settings,
                                         std::string_view input) {
-  ServerSettings s = settings;
-  s.threads = 1;
-  s.blocking_threads = 1;
-  Impl impl(api, s);
-  return impl.FuzzServe(input);
+  // One server per process (the first call's api and settings), reused for every input.
+  static Impl* impl = [&] {
+    ServerSettings s = settings;
+    s.threads = 1;
+    s.blocking_threads = 1;
+    return new Impl(api, s);
+  }();
+  return impl->FuzzServe(input);
 }
 #endif
 

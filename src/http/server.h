@@ -63,7 +63,8 @@ class Server {
 
   // Fuzzing hook (fuzz builds only, KEYWARD_FUZZING): serves one connection whose client sends
   // `input` and then closes, through the same session code as a real (plain) connection, over an
-  // in-memory stream; returns what the server wrote back.
+  // in-memory stream; returns what the server wrote back. The first call's api and settings are
+  // kept for the life of the process.
   static std::string FuzzServeConnection(Api& api, const ServerSettings& settings,
                                          std::string_view input);
 
