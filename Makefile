@@ -3,8 +3,11 @@ PRESET ?= release
 BUILD  := build/$(PRESET)
 JOBS   ?= $(shell nproc)
 LISTEN ?= 127.0.0.1:8080
+FUZZ_SECONDS ?= 60
+FUZZ_SMOKE_SECONDS ?= 4
+SOAK_SECONDS ?= 300
 
-.PHONY: all deps build run test test-asan unit integration bench format clean
+.PHONY: all deps build run test test-asan unit integration bench format clean fuzz fuzz-build fuzz-smoke soak
 
 all: build
 
@@ -19,16 +22,36 @@ run: build
 	@mkdir -p data
 	$(BUILD)/keyward serve --listen $(LISTEN) --data-dir data
 
-# Every test in Release, then again under AddressSanitizer + UndefinedBehaviorSanitizer.
+# Every test in Release, then again under AddressSanitizer + UndefinedBehaviorSanitizer, then a
+# short smoke run of every fuzz target.
 test: build
 	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS) --timeout 600
 	@$(MAKE) --no-print-directory test-asan
+	@$(MAKE) --no-print-directory fuzz-smoke
 
 test-asan: deps
 	@cmake --preset asan >/dev/null
 	@cmake --build build/asan -j $(JOBS)
 	@cd build/asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  ctest --output-on-failure -j $(JOBS) --timeout 900
+
+# libFuzzer targets (clang, ASan + UBSan): fuzz/; each runs FUZZ_SECONDS.
+fuzz-build: deps
+	@cmake --preset fuzz >/dev/null
+	@cmake --build build/fuzz -j $(JOBS) --target fuzzers
+
+fuzz: fuzz-build
+	@scripts/run-fuzzers $(FUZZ_SECONDS)
+
+fuzz-smoke: fuzz-build
+	@scripts/run-fuzzers $(FUZZ_SMOKE_SECONDS)
+
+# wrk at ~80% of measured capacity for SOAK_SECONDS with valid, invalid, revoked and limited keys.
+soak: deps
+	@scripts/install-deps --bench
+	@cmake --preset release >/dev/null
+	@cmake --build build/release -j $(JOBS)
+	@SOAK_SECONDS=$(SOAK_SECONDS) bench/soak
 
 unit: build
 	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS) -L unit

@@ -125,6 +125,27 @@ const std::map<std::string, KeySpec>& Keys() {
          if (e.empty()) c.server.shutdown_grace_seconds = static_cast<int>(x);
          return e;
        }}},
+      {"server.listen_tls", {Kind::kString, [](Config& c, const Value& v) -> std::string {
+         std::string host;
+         uint16_t port;
+         const std::string& s = std::get<std::string>(v);
+         if (!s.empty() && !SplitHostPort(s, &host, &port)) {
+           return "must be host:port, e.g. \"0.0.0.0:8443\"";
+         }
+         c.server.listen_tls = s;
+         return "";
+       }}},
+      {"tls.cert", {Kind::kString, [](Config& c, const Value& v) {
+         c.server.tls_cert_file = std::get<std::string>(v);
+         return std::string();
+       }}},
+      {"tls.key", {Kind::kString, [](Config& c, const Value& v) {
+         c.server.tls_key_file = std::get<std::string>(v);
+         return std::string();
+       }}},
+      {"server.auth_failures_per_minute", {Kind::kInt, [](Config& c, const Value& v) {
+         return IntRange(v, 0, 1'000'000'000, &c.auth_failures_per_minute);
+       }}},
       {"store.url", {Kind::kString, [](Config& c, const Value& v) -> std::string {
          const std::string& s = std::get<std::string>(v);
          if (!s.starts_with("sqlite://") && !s.starts_with("memory://")) {
@@ -232,9 +253,6 @@ const std::map<std::string, KeySpec>& Keys() {
 // Keys of the contract that this build does not serve yet: refused with a clear reason.
 std::string NotYetAvailable(std::string_view path) {
   if (path.starts_with("redis.")) return "Redis is not available in this build yet";
-  if (path.starts_with("server.listen_tls") || path.starts_with("tls.")) {
-    return "TLS is not available in this build yet";
-  }
   return "";
 }
 
@@ -370,7 +388,7 @@ class Loader {
       bool has_path = false;
       for (const auto& [k, v] : t) {
         const std::string key(k.str());
-        auto bad = [&](const std::string& what) {
+        auto bad = [&, &v = v](const std::string& what) {  // (clang 14: no binding captures)
           return Where(v) + ": route." + key + " " + what;
         };
         if (key == "method" || key == "path" || key == "permission" || key == "rate_limit" ||
@@ -470,6 +488,11 @@ Result<Config> LoadConfig(const std::string& path, char** envp) {
     if (std::string err = loader.Table(table, ""); !err.empty()) return InvalidRequest(err);
   }
   if (std::string err = ApplyEnv(c, envp); !err.empty()) return InvalidRequest(err);
+  if (!c.server.listen_tls.empty() &&
+      (c.server.tls_cert_file.empty() || c.server.tls_key_file.empty())) {
+    return InvalidRequest(c.source + ": server.listen_tls needs tls.cert and tls.key");
+  }
+  c.server.plain_http_allowed = c.trusted_proxies;
   if (!c.service.plans.contains("default")) c.service.plans["default"] = RateSpec{150, 60};
   const KeyPrefixes& p = c.service.prefixes;
   if (p.secret == p.publishable || p.secret == p.restricted || p.publishable == p.restricted) {

@@ -24,6 +24,7 @@ struct Config {
   ServiceSettings service;
   ProxySettings proxy;
   std::string log_level = "info";
+  int64_t auth_failures_per_minute = 600;  // per client address; 0 = no throttle
   std::string source = "(defaults)";  // where it came from, for messages
 };
 

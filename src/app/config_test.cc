@@ -11,7 +11,9 @@ namespace {
 class ConfigTest : public ::testing::Test {
  protected:
   std::string Write(const std::string& text) {
-    std::string path = ::testing::TempDir() + "keyward_config_test.toml";
+    // One file per test: ctest runs the tests of this binary as parallel processes.
+    std::string path = ::testing::TempDir() + "keyward_config_test_" +
+                       ::testing::UnitTest::GetInstance()->current_test_info()->name() + ".toml";
     std::ofstream(path) << text;
     return path;
   }
@@ -183,6 +185,50 @@ TEST_F(ConfigTest, DashboardSection) {
   ASSERT_TRUE(env.ok());
   EXPECT_FALSE(env->service.dashboard.signup);
   EXPECT_FALSE(LoadConfig(Write("[dashboard]\nsession_hours = 0\n"), nullptr).ok());
+}
+
+TEST_F(ConfigTest, TlsSettings) {
+  auto c = LoadConfig(Write("[server]\nlisten_tls = \"0.0.0.0:8443\"\n[tls]\ncert = \"/c.pem\"\n"
+                            "key = \"/k.pem\"\n"),
+                      nullptr);
+  ASSERT_TRUE(c.ok()) << c.error().message();
+  EXPECT_EQ(c->server.listen_tls, "0.0.0.0:8443");
+  EXPECT_EQ(c->server.tls_cert_file, "/c.pem");
+  EXPECT_EQ(c->server.tls_key_file, "/k.pem");
+  EXPECT_EQ(c->server.plain_http_allowed.size(), 2u);  // the trusted proxies
+  auto d = LoadConfig("", nullptr);
+  ASSERT_TRUE(d.ok());
+  EXPECT_TRUE(d->server.listen_tls.empty());  // make run stays plain HTTP
+}
+
+TEST_F(ConfigTest, ListenTlsNeedsCertAndKey) {
+  auto c = LoadConfig(Write("[server]\nlisten_tls = \"0.0.0.0:8443\"\n[tls]\ncert = \"/c.pem\"\n"),
+                      nullptr);
+  ASSERT_FALSE(c.ok());
+  EXPECT_NE(c.error().message().find("tls.cert and tls.key"), std::string::npos);
+  auto bad = LoadConfig(Write("[server]\nlisten_tls = \"nope\"\n"), nullptr);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.error().message().find("server.listen_tls"), std::string::npos);
+}
+
+TEST_F(ConfigTest, TlsFromTheEnvironment) {
+  std::vector<std::string> vars = {"KEYWARD_SERVER_LISTEN_TLS=127.0.0.1:8443",
+                                   "KEYWARD_TLS_CERT=/c.pem", "KEYWARD_TLS_KEY=/k.pem"};
+  std::vector<char*> envp = {vars[0].data(), vars[1].data(), vars[2].data(), nullptr};
+  auto c = LoadConfig("", envp.data());
+  ASSERT_TRUE(c.ok()) << c.error().message();
+  EXPECT_EQ(c->server.listen_tls, "127.0.0.1:8443");
+  EXPECT_EQ(c->server.tls_key_file, "/k.pem");
+}
+
+TEST_F(ConfigTest, AuthFailureBudget) {
+  auto d = LoadConfig("", nullptr);
+  ASSERT_TRUE(d.ok());
+  EXPECT_EQ(d->auth_failures_per_minute, 600);
+  auto c = LoadConfig(Write("[server]\nauth_failures_per_minute = 0\n"), nullptr);
+  ASSERT_TRUE(c.ok());
+  EXPECT_EQ(c->auth_failures_per_minute, 0);
+  EXPECT_FALSE(LoadConfig(Write("[server]\nauth_failures_per_minute = -1\n"), nullptr).ok());
 }
 
 }  // namespace

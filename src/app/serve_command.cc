@@ -39,7 +39,8 @@ int ServeCommand(const ServeOptions& opts, char** envp) {
   }
 
   sv.StartMaintenance();
-  Api api(sv, ApiSettings{env->config.verifier_allow_from, env->config.trusted_proxies});
+  Api api(sv, ApiSettings{env->config.verifier_allow_from, env->config.trusted_proxies,
+                          env->config.auth_failures_per_minute});
   std::unique_ptr<Proxy> proxy;
   if (env->config.proxy.enabled()) {
     auto created = Proxy::Create(api, env->config.proxy);
@@ -59,6 +60,13 @@ int ServeCommand(const ServeOptions& opts, char** envp) {
   uint16_t port;
   SplitHostPort(env->config.server.listen, &host, &port);
   spdlog::info("listening on {}:{} (store {})", host, server.port(), env->config.store_url);
+  if (!env->config.server.listen_tls.empty()) {
+    std::string tls_host;
+    uint16_t tls_port;
+    SplitHostPort(env->config.server.listen_tls, &tls_host, &tls_port);
+    spdlog::info("listening for HTTPS on {}:{} (certificate {})", tls_host, server.tls_port(),
+                 env->config.server.tls_cert_file);
+  }
 
   auto admin_count = sv.store().CountAdminKeys();
   if (admin_count.ok() && *admin_count == 0) {

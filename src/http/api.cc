@@ -1,10 +1,13 @@
 #include "http/api.h"
 
 #include <array>
+#include <chrono>
 #include <exception>
 
 #include <spdlog/spdlog.h>
 
+#include "core/https_policy.h"
+#include "http/client_ip.h"
 #include "http/errors.h"
 #include "http/handlers.h"
 #include "http/request_auth.h"
@@ -159,7 +162,9 @@ HttpResponse Api::HandleIdempotent(const RouteEntry& entry, const HttpRequest& r
 }
 
 Api::Api(Services& services, ApiSettings settings)
-    : services_(services), settings_(std::move(settings)) {}
+    : services_(services),
+      settings_(std::move(settings)),
+      auth_throttle_(std::make_unique<AuthFailureThrottle>(settings_.auth_failures_per_minute)) {}
 
 std::span<const RouteEntry> Api::Routes() { return kRoutes; }
 
@@ -169,6 +174,27 @@ bool Api::IsBlocking(const HttpRequest& req) const {
 }
 
 HttpResponse Api::Handle(const HttpRequest& req) {
+  HttpResponse res = Route(req);
+  if (res.status == 401) ThrottleFailedAuth(req, res);
+  return res;
+}
+
+void Api::ThrottleFailedAuth(const HttpRequest& req, HttpResponse& res) {
+  if (auth_throttle_->failures_per_minute() == 0) return;
+  const IpAddress ip = ParseIp(ClientIp(req, settings_.trusted_proxies)).value_or(req.peer);
+  if (IsLoopback(ip)) return;  // a process on this host (a gateway's probe, a test): not a storm
+  const int64_t now = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                          std::chrono::steady_clock::now().time_since_epoch())
+                          .count();
+  const AuthFailureThrottle::Decision d = auth_throttle_->RecordFailure(ip, now);
+  if (!d.throttled) return;
+  res = ErrorResponse(Error(ErrorCode::kRateLimited,
+                            "Too many failed authentications from this address; retry later."),
+                      req.request_id);
+  res.Add("Retry-After", std::to_string(d.retry_after_s));
+}
+
+HttpResponse Api::Route(const HttpRequest& req) {
   Match m = Find(req.method, req.path);
   if (m.entry == nullptr) {
     if (m.path_known) {

@@ -4,11 +4,13 @@
 // Thread-safe: immutable after construction; handlers use the thread-safe Services.
 #pragma once
 
+#include <memory>
 #include <span>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "core/auth_failure_throttle.h"
 #include "core/cidr.h"
 #include "http/http_types.h"
 #include "service/services.h"
@@ -18,6 +20,10 @@ namespace keyward {
 struct ApiSettings {
   std::vector<Cidr> verifier_allow_from;  // who may call /v1/auth and /v1/keys/verify
   std::vector<Cidr> trusted_proxies;      // whose X-Forwarded-For / X-Real-IP we believe
+  // Failed authentications (401) allowed per client address per minute before its further failing
+  // requests get 429 RATE_LIMITED instead (AuthFailureThrottle); 0 = no throttle. Loopback client
+  // addresses (a process on this host) are not throttled.
+  int64_t auth_failures_per_minute = 600;
 };
 
 struct PathParams {
@@ -38,7 +44,8 @@ class Api {
  public:
   Api(Services& services, ApiSettings settings);
 
-  // Routes `req` and runs its handler. Never throws.
+  // Routes `req` and runs its handler. Never throws. A 401 counts against the client address's
+  // failed-authentication budget; once spent, that address's 401s become 429 RATE_LIMITED.
   HttpResponse Handle(const HttpRequest& req);
   // True when `req` should run on the blocking pool (it may write to the store).
   bool IsBlocking(const HttpRequest& req) const;
@@ -48,12 +55,16 @@ class Api {
   static std::span<const RouteEntry> Routes();
 
  private:
+  HttpResponse Route(const HttpRequest& req);
+  // Records a 401 for the client address; turns it into 429 when the address is throttled.
+  void ThrottleFailedAuth(const HttpRequest& req, HttpResponse& res);
   // Runs a POST under its Idempotency-Key (API.md 1.4).
   HttpResponse HandleIdempotent(const RouteEntry& entry, const HttpRequest& req,
                                 const PathParams& params, std::string_view key);
 
   Services& services_;
   ApiSettings settings_;
+  std::unique_ptr<AuthFailureThrottle> auth_throttle_;
 };
 
 }  // namespace keyward

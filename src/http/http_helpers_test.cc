@@ -74,6 +74,17 @@ TEST(JsonBody, ReportsTheFieldAtFault) {
   EXPECT_EQ(b->RequiredString("nul").error().param(), "nul");
 }
 
+// Found by fuzz_json_body: 1e400 parses as inf, whose conversion to int64 was undefined.
+TEST(JsonBody, HugeAndFractionalNumbersAreNotIntegers) {
+  auto b = JsonBody::Parse(R"({"inf":1e400,"ninf":-1e400,"big":1e19,"ok":2e3,"neg":-5.0})");
+  ASSERT_TRUE(b.ok());
+  EXPECT_EQ(b->Int("inf").error().param(), "inf");
+  EXPECT_EQ(b->Int("ninf").error().param(), "ninf");
+  EXPECT_EQ(b->Int("big").error().param(), "big");
+  EXPECT_EQ(*b->Int("ok")->value, 2000);
+  EXPECT_EQ(*b->Int("neg")->value, -5);
+}
+
 TEST(Query, DecodesAndValidatesListOptions) {
   Query q("limit=5&starting_after=tok_abc&x=a%20b+c&flag");
   EXPECT_EQ(*q.Get("x"), "a b c");

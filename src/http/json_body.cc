@@ -60,7 +60,8 @@ Result<Field<int64_t>> JsonBody::Int(std::string_view name) const {
     return WrongType(name, "an integer in range");
   } else if (v.is_double()) {
     double d = v.as_double();
-    if (d != static_cast<double>(static_cast<int64_t>(d)) || d > 9.2e18 || d < -9.2e18) {
+    // Range first: converting an out-of-range double (1e400 parses as inf) is undefined.
+    if (!(d <= 9.2e18 && d >= -9.2e18) || d != static_cast<double>(static_cast<int64_t>(d))) {
       return WrongType(name, "an integer");
     }
     f.value = static_cast<int64_t>(d);

@@ -4,14 +4,20 @@
 // with header/body limits and read/idle timeouts, and a small pool for handlers that write to the
 // store. Stop() (or SIGTERM/SIGINT when Run handles signals) stops accepting, lets in-flight
 // requests finish for up to the grace period, closes idle connections, then returns from Run().
-// Thread-safety: Start/Run from one thread; Stop from any thread.
+// With listen_tls set, a second listener speaks HTTPS (TLS 1.2+ only, forward-secret AEAD ciphers);
+// ReloadTls() (or SIGHUP when Run handles signals) loads the certificate and key again: new
+// handshakes use the new ones, open connections keep theirs. While TLS is configured, plain-HTTP
+// requests from peers that are neither loopback nor in plain_http_allowed get 403 HTTPS_REQUIRED.
+// Thread-safety: Start/Run from one thread; Stop and ReloadTls from any thread.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
+#include "core/cidr.h"
 #include "core/status.h"
 #include "http/api.h"
 #include "http/proxy.h"
@@ -25,10 +31,16 @@ struct ServerSettings {
   size_t max_body_bytes = 1024 * 1024;    // → 413
   int read_timeout_seconds = 30;          // from a request's first byte to its last
   int idle_timeout_seconds = 60;          // keep-alive wait for the next request
-  size_t max_connections = 10000;         // beyond this, new connections are closed at once
+  size_t max_connections = 10000;         // split evenly among the threads; at a thread's share a
+                                          // new connection closes that thread's longest-idle one,
+                                          // or is closed at once when none is idle
   int shutdown_grace_seconds = 10;
   bool access_log = false;               // one log line per request (no query, no headers)
-  int blocking_threads = 16;              // pool for store-writing handlers (group commit)
+  int blocking_threads = 16;             // pool for store-writing handlers (group commit)
+  std::string listen_tls;                // host:port of the HTTPS listener; empty = none
+  std::string tls_cert_file;             // PEM certificate chain (required with listen_tls)
+  std::string tls_key_file;              // PEM private key (required with listen_tls)
+  std::vector<Cidr> plain_http_allowed;  // with TLS: plain HTTP also from these (trusted proxies)
 };
 
 class Server {
@@ -42,9 +54,21 @@ class Server {
   Status Start();
   // The bound port (after Start).
   uint16_t port() const;
+  // The bound HTTPS port (after Start), 0 without listen_tls.
+  uint16_t tls_port() const;
+  // Loads tls_cert_file/tls_key_file again for new handshakes. On an error (unreadable file, key
+  // not matching the certificate) the old certificate stays in use and the error is returned.
+  Status ReloadTls();
   // Serves until Stop() or, with handle_signals, SIGTERM/SIGINT; returns after the drain.
   void Run(bool handle_signals);
   void Stop();
+
+  // Fuzzing hook (fuzz builds only, KEYWARD_FUZZING): serves one connection whose client sends
+  // `input` and then closes, through the same session code as a real (plain) connection, over an
+  // in-memory stream; returns what the server wrote back. The first call's api and settings are
+  // kept for the life of the process.
+  static std::string FuzzServeConnection(Api& api, const ServerSettings& settings,
+                                         std::string_view input);
 
  private:
   class Impl;

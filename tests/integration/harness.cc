@@ -602,6 +602,10 @@ void KeywardProcess::Kill() {
   pid_ = -1;
 }
 
+void KeywardProcess::Signal(int sig) const {
+  if (pid_ > 0) ::kill(pid_, sig);
+}
+
 int KeywardProcess::Restart() {
   int st = Stop();
   Start();

@@ -141,6 +141,8 @@ class KeywardProcess {
   int Stop(int sig = SIGTERM);
   // SIGKILL and waitpid.
   void Kill();
+  // Sends `sig` (e.g. SIGHUP) without waiting for anything.
+  void Signal(int sig) const;
   // Adds a test failure when the server's log holds a sanitizer report (asan preset).
   void CheckSanitizerReports() const;
   // Stop() then Start() on the same data dir (a new port). Returns Stop()'s status.
