@@ -9,6 +9,7 @@
 #include <array>
 #include <boost/asio.hpp>
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <cerrno>
@@ -701,5 +702,8 @@ awaitable<bool> ServeProxied(Proxy& proxy, Stream& client, beast::flat_buffer& b
 template awaitable<bool> ServeProxied<tcp::socket>(Proxy&, tcp::socket&, beast::flat_buffer&,
                                                    http::request_parser<http::empty_body>&,
                                                    const ProxyContext&);
+template awaitable<bool> ServeProxied<asio::ssl::stream<tcp::socket>>(
+    Proxy&, asio::ssl::stream<tcp::socket>&, beast::flat_buffer&,
+    http::request_parser<http::empty_body>&, const ProxyContext&);
 
 }  // namespace keyward

@@ -487,7 +487,7 @@ class Server::Impl {
       if (!rec && proxy_ && proxy_->Handles(head.get().target().substr(
                                 0, head.get().target().find('?')))) {
         ProxyContext ctx{w.index, &conn->deadline, &w.now, read, peer, peer_text,
-                         false,   stopping_.load(), settings_.access_log};
+                         tls,     stopping_.load(), settings_.access_log};
         if (!co_await ServeProxied(*proxy_, stream, buffer, head, ctx)) break;
         continue;
       }
