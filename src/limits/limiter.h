@@ -1,6 +1,6 @@
 // Rate limiting behind one interface: take `cost` from one or more buckets at once, all or nothing.
-// The in-process LocalLimiter is sharded (no global lock); a Redis implementation will follow with
-// the same contract so that limits are exact across nodes.
+// The in-process LocalLimiter is sharded (no global lock); the RedisLimiter has the same contract
+// and is exact across nodes, but can fail: then `unavailable` is set and nothing was decided.
 // Thread-safety: implementations are safe to call from any thread.
 #pragma once
 
@@ -33,6 +33,8 @@ struct BucketState {
 
 struct LimitOutcome {
   bool allowed = false;            // every bucket had room; all were charged
+  bool unavailable = false;        // the shared limiter could not be reached: nothing decided,
+                                   // `buckets` empty (never set by the LocalLimiter)
   std::vector<BucketState> buckets;  // one per request, same order
   // The bucket to report in headers: a refusing one if any, else the one with fewest remaining.
   size_t tightest = 0;

@@ -136,8 +136,9 @@ Result<KeyRecordPtr> Verifier::LoadAccessToken(const Digest& digest) {
   return MakeAccessRecord(**row, **parent);
 }
 
-Result<KeyRecordPtr> Verifier::Lookup(const Digest& digest, CredentialKind kind) {
+Result<KeyRecordPtr> Verifier::Lookup(const Digest& digest, CredentialKind kind, bool* loaded) {
   if (KeyRecordPtr found = index_.Find(digest)) return found;
+  if (loaded) *loaded = true;
   const int64_t now_ns = clock_.NowNanos();
   if (index_.KnownMissing(digest, now_ns)) return KeyRecordPtr();
   KeyRecordPtr record;
@@ -168,11 +169,18 @@ Result<KeyRecordPtr> Verifier::Identify(std::string_view credential) {
 }
 
 Verifier::Identification Verifier::Resolve(std::string_view credential) {
+  bool loaded = false;
+  Identification id = ResolveWith(credential, &loaded);
+  id.held = !loaded;
+  return id;
+}
+
+Verifier::Identification Verifier::ResolveWith(std::string_view credential, bool* loaded) {
   if (sandbox_ && ConstantTimeEquals(credential, settings_.sandbox.key)) return {sandbox_, {}};
   std::optional<ParsedCredential> parsed = format_.Parse(credential);
   if (!parsed || parsed->kind == CredentialKind::kAdminKey) return {nullptr, Unauthorized(kMalformed)};
 
-  auto found = Lookup(Sha256(credential), parsed->kind);
+  auto found = Lookup(Sha256(credential), parsed->kind, loaded);
   if (!found.ok()) return {nullptr, found.error()};
   KeyRecordPtr record = std::move(*found);
   if (!record) return {nullptr, Unauthorized(kUnknown)};
@@ -207,7 +215,7 @@ Verdict Verifier::Verify(std::string_view credential, std::string_view method,
   if (id.error) {
     Verdict denied = Verdict::Deny(id.error->code(), id.error->message(), id.record);
     // An identified but refused credential (an expired access token) counts against its limit.
-    if (id.record) return Admit(std::move(denied), nullptr, client_ip, consume);
+    if (id.record) return Admit(std::move(denied), nullptr, client_ip, consume, false, id.held);
     return denied;
   }
   Verdict verdict;
@@ -223,17 +231,31 @@ Verdict Verifier::Verify(std::string_view credential, std::string_view method,
     verdict.error = ErrorCode::kForbidden;
     verdict.message = "This key lacks the permission " + rule->permission + ".";
   }
-  return Admit(std::move(verdict), rule, client_ip, consume);
+  return Admit(std::move(verdict), rule, client_ip, consume, false, id.held);
 }
 
 Verdict Verifier::AdmitManagement(const KeyRecordPtr& record) {
   Verdict verdict;
   verdict.record = record;
-  return Admit(std::move(verdict), nullptr, {}, Consume::kYes);
+  return Admit(std::move(verdict), nullptr, {}, Consume::kYes, /*management=*/true);
+}
+
+Verdict Verifier::Degraded(Verdict verdict, bool management, bool held) {
+  if (!verdict.valid()) return verdict;
+  if (settings_.redis.fail_open && !management && held) {
+    const KeyRecord& rec = *verdict.record;
+    if (rec.kind == CredentialKind::kApiKey && !rec.sandbox) {
+      usage_.Note(rec, clock_.NowUnix());
+    }
+    return verdict;  // no limits, no charge
+  }
+  return Verdict::Deny(ErrorCode::kUnavailable,
+                       "Rate limits and credits are unavailable: Redis does not answer.",
+                       std::move(verdict.record));
 }
 
 Verdict Verifier::Admit(Verdict verdict, const RouteRule* rule, std::string_view client_ip,
-                        Consume consume) {
+                        Consume consume, bool management, bool held) {
   const KeyRecord& rec = *verdict.record;
   if (consume == Consume::kNo) {
     if (auto snapshot = credits_.Snapshot(rec.account->id)) verdict.balance = snapshot->balance;
@@ -260,6 +282,7 @@ Verdict Verifier::Admit(Verdict verdict, const RouteRule* rule, std::string_view
     }
   }
   LimitOutcome outcome = limiter_.Take(std::span(buckets.data(), n), now_ns);
+  if (outcome.unavailable) return Degraded(std::move(verdict), management, held);
   const BucketState& b = outcome.buckets[outcome.tightest];
   verdict.ratelimit = RateLimitReport{b.limit,         b.remaining,     b.reset_unix,
                                       b.reset_after_s, b.retry_after_s, b.window_seconds,
@@ -276,6 +299,7 @@ Verdict Verifier::Admit(Verdict verdict, const RouteRule* rule, std::string_view
   const int64_t cost = rule != nullptr ? rule->cost : settings_.default_cost;
   if (cost > 0 && rec.livemode) {
     CreditCharge charge = credits_.Charge(rec.account->id, cost);
+    if (charge.unavailable) return Degraded(std::move(verdict), management, held);
     verdict.balance = charge.balance;
     if (!charge.allowed) {
       verdict.error = ErrorCode::kQuotaExceeded;

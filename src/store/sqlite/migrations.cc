@@ -79,7 +79,15 @@ CREATE TABLE idempotency_keys (
 CREATE INDEX idempotency_keys_created ON idempotency_keys (created);
 )sql";
 
-constexpr std::array<std::string_view, 3> kMigrations = {kV1, kV2, kV3};
+// Version 4: a change sequence on tokens, so that several nodes sharing the store can ask for
+// what changed since they last looked (Store::ForEachTokenChangedAfter).
+constexpr std::string_view kV4 = R"sql(
+ALTER TABLE tokens ADD COLUMN change_seq INTEGER NOT NULL DEFAULT 0;
+UPDATE tokens SET change_seq = seq;
+CREATE INDEX tokens_change_seq ON tokens (change_seq);
+)sql";
+
+constexpr std::array<std::string_view, 4> kMigrations = {kV1, kV2, kV3, kV4};
 
 constexpr char kCreateVersionTable[] =
     "CREATE TABLE IF NOT EXISTS schema_migrations ("

@@ -131,7 +131,8 @@ TEST_F(SqliteStoreTest, SchemaHasTheDocumentedTablesAndIndex) {
                                                           {"idempotency_keys_created"},
                                                           {"schema_migrations"},
                                                           {"tokens"},
-                                                          {"tokens_account_seq"}}));
+                                                          {"tokens_account_seq"},
+                                                          {"tokens_change_seq"}}));
 }
 
 TEST_F(SqliteStoreTest, RefusesADatabaseFromANewerVersion) {

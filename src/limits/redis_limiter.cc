@@ -1,0 +1,165 @@
+// See redis_limiter.h. The script mirrors core/gcra.cc line by line, in microseconds.
+#include "limits/redis_limiter.h"
+
+#include <algorithm>
+#include <array>
+#include <charconv>
+
+namespace keyward {
+namespace {
+
+// KEYS[i]: bucket i. ARGV[1]: now (µs); then per bucket: limit, window (s), cost.
+// Returns {all_allowed, then per bucket: allowed, remaining, reset_after_us, retry_after_us}.
+const RedisScript& TakeScript() {
+  static const RedisScript script(R"lua(
+local now = tonumber(ARGV[1])
+local n = #KEYS
+local stored, chain, res = {}, {}, {}
+local all = 1
+local function gcra(tat, limit, window, cost)
+  if limit <= 0 or window <= 0 then return 0, tat, 0, 0, 1 end
+  if cost < 0 then cost = 0 end
+  local interval = math.max(math.floor(window / limit), 1)
+  local capacity = limit * interval
+  local start = math.max(tat, now)
+  local after = start
+  local allowed = 0
+  if cost <= limit then
+    local cand = start + cost * interval
+    if cand - now <= capacity then
+      allowed = 1
+      after = cand
+    end
+  end
+  local retry = 0
+  if allowed == 0 then
+    local wanted = math.min(cost, limit + 1)
+    retry = math.max(start + wanted * interval - capacity - now, 1)
+  end
+  local used = after - now
+  local remaining = math.floor((capacity - used) / interval)
+  if remaining < 0 then remaining = 0 end
+  if remaining > limit then remaining = limit end
+  local new_tat = tat
+  if allowed == 1 then new_tat = after end
+  return allowed, new_tat, remaining, used, retry
+end
+local news = {}
+for i = 1, n do
+  local k = KEYS[i]
+  local limit = tonumber(ARGV[2 + (i - 1) * 3])
+  local window = tonumber(ARGV[3 + (i - 1) * 3]) * 1000000
+  local cost = tonumber(ARGV[4 + (i - 1) * 3])
+  local v = redis.call('GET', k)
+  stored[i] = now
+  if v then stored[i] = tonumber(v) end
+  local tat = stored[i]
+  if chain[k] ~= nil then tat = chain[k] end
+  local allowed, new_tat, remaining, reset_after, retry = gcra(tat, limit, window, cost)
+  if allowed == 0 then all = 0 end
+  chain[k] = new_tat
+  news[i] = new_tat
+  res[i] = {allowed, remaining, reset_after, retry}
+end
+if all == 1 then
+  for i = 1, n do
+    if news[i] > now then
+      redis.call('SET', KEYS[i], string.format('%d', news[i]),
+                 'PX', math.floor((news[i] - now) / 1000) + 1)
+    end
+  end
+else
+  -- Nothing taken: the buckets that had room are reported as they stand now.
+  for i = 1, n do
+    if res[i][1] == 1 then
+      local limit = tonumber(ARGV[2 + (i - 1) * 3])
+      local window = tonumber(ARGV[3 + (i - 1) * 3]) * 1000000
+      local _, _, remaining, reset_after, _ = gcra(stored[i], limit, window, 0)
+      res[i] = {1, remaining, reset_after, 0}
+    end
+  end
+end
+local out = {all}
+for i = 1, n do
+  for j = 1, 4 do out[#out + 1] = res[i][j] end
+end
+return out
+)lua");
+  return script;
+}
+
+constexpr int64_t kMicrosPerSecond = 1'000'000;
+
+int64_t CeilSeconds(int64_t us) {
+  if (us <= 0) return us / kMicrosPerSecond;
+  return (us + kMicrosPerSecond - 1) / kMicrosPerSecond;
+}
+
+}  // namespace
+
+RedisLimiter::RedisLimiter(RedisPool& pool, std::string key_prefix)
+    : pool_(pool), prefix_(std::move(key_prefix) + "rl:") {}
+
+LimitOutcome RedisLimiter::Take(std::span<const BucketRequest> requests, int64_t now_ns) {
+  const size_t n = requests.size();
+  LimitOutcome out;
+  out.allowed = true;
+  if (n == 0) return out;
+  const int64_t now_us = now_ns / 1000;
+
+  std::vector<std::string> keys;
+  std::vector<std::string> nums;  // owns the ARGV text
+  keys.reserve(n);
+  nums.reserve(1 + 3 * n);
+  nums.push_back(std::to_string(now_us));
+  for (const BucketRequest& r : requests) {
+    std::string k;
+    k.reserve(prefix_.size() + r.key.size());
+    k.append(prefix_).append(r.key);
+    keys.push_back(std::move(k));
+    nums.push_back(std::to_string(r.spec.limit));
+    nums.push_back(std::to_string(r.spec.window_seconds));
+    nums.push_back(std::to_string(std::max<int64_t>(r.cost, 0)));
+  }
+  std::vector<std::string_view> kv(keys.begin(), keys.end());
+  std::vector<std::string_view> av(nums.begin(), nums.end());
+  Result<RedisReply> reply = pool_.Eval(TakeScript(), kv, av);
+  if (!reply.ok() || reply->type != RedisReply::Type::kArray ||
+      reply->elements.size() != 1 + 4 * n) {
+    out.allowed = false;
+    out.unavailable = true;
+    return out;
+  }
+  const auto& e = reply->elements;
+  out.allowed = e[0].integer == 1;
+  out.buckets.resize(n);
+  for (size_t i = 0; i < n; ++i) {
+    BucketState& s = out.buckets[i];
+    const RateSpec& spec = requests[i].spec;
+    s.allowed = e[1 + 4 * i].integer == 1;
+    s.limit = spec.limit;
+    s.remaining = e[2 + 4 * i].integer;
+    const int64_t reset_after_us = e[3 + 4 * i].integer;
+    s.reset_after_s = CeilSeconds(reset_after_us);
+    s.reset_unix = CeilSeconds(now_us + reset_after_us);
+    s.retry_after_s = s.allowed ? 0 : std::max<int64_t>(1, CeilSeconds(e[4 + 4 * i].integer));
+    s.window_seconds = spec.window_seconds;
+  }
+  size_t tightest = n;
+  for (size_t i = 0; i < n; ++i) {
+    if (!out.buckets[i].allowed) {
+      tightest = i;
+      break;
+    }
+  }
+  if (tightest == n) {
+    tightest = 0;
+    for (size_t i = 1; i < n; ++i) {
+      if (out.buckets[i].remaining < out.buckets[tightest].remaining) tightest = i;
+    }
+  }
+  out.tightest = tightest;
+  return out;
+}
+
+}  // namespace keyward

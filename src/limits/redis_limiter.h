@@ -1,0 +1,30 @@
+// The shared Limiter: the same GCRA as core/gcra.h, run inside Redis by one Lua script per Take
+// (one round trip, EVALSHA), which decides every bucket of the request and stores the new TATs
+// only if all allow — atomic across nodes, so a limit is exact however requests are spread.
+//
+// Redis keys: "<prefix>rl:<bucket>" holding the bucket's TAT in integer microseconds since the
+// epoch (Lua numbers are doubles: microseconds stay exact for centuries, nanoseconds would not),
+// with a PEXPIRE at the moment the bucket is full again (a full bucket and an absent one are the
+// same, so Redis forgets idle buckets by itself). Times come from the caller's clock (`now_ns`),
+// so nodes' clocks should agree to well within a window (NTP).
+// Failure: when Redis cannot be reached the outcome has `unavailable` set and nothing was taken.
+// Thread-safety: safe from any thread (the pool gives each thread its own connection).
+#pragma once
+
+#include "limits/limiter.h"
+#include "limits/redis_client.h"
+
+namespace keyward {
+
+class RedisLimiter final : public Limiter {
+ public:
+  explicit RedisLimiter(RedisPool& pool, std::string key_prefix = "kw:");
+
+  LimitOutcome Take(std::span<const BucketRequest> requests, int64_t now_ns) override;
+
+ private:
+  RedisPool& pool_;
+  std::string prefix_;
+};
+
+}  // namespace keyward
