@@ -40,11 +40,22 @@ struct LimitOutcome {
   size_t tightest = 0;
 };
 
+class CreditMeter;
+struct CreditCharge;
+
 class Limiter {
  public:
   virtual ~Limiter() = default;
   // Takes from every bucket if all have room; otherwise takes from none. `now_ns` is wall time.
   virtual LimitOutcome Take(std::span<const BucketRequest> requests, int64_t now_ns) = 0;
+  // Take(), then — only when every bucket allowed — charges `cost` credits to `account` on
+  // `credits` (cost 0: only reads the balance, as a Snapshot would; an account the meter does not
+  // hold reads as allowed with no balance). `charge` gets the credit outcome and is left
+  // untouched when the limits refused or were unavailable. The default makes two calls; the
+  // RedisLimiter with a RedisCreditMeter does both in one script (one round trip).
+  virtual LimitOutcome TakeThenCharge(std::span<const BucketRequest> requests, int64_t now_ns,
+                                      CreditMeter& credits, std::string_view account,
+                                      int64_t cost, CreditCharge* charge);
 };
 
 }  // namespace keyward

@@ -55,6 +55,10 @@ class RedisCreditMeter final : public CreditMeter {
   // Top-ups not yet applied in Redis (waiting for it to come back); for tests and metrics.
   size_t PendingTopUps();
 
+  // The key layout, for the RedisLimiter's combined limit-and-charge script.
+  std::string Key(std::string_view account_id) const;
+  const std::string& dirty_key() const { return dirty_key_; }
+
  private:
   struct TopUpOp {
     std::string account_id;
@@ -62,7 +66,6 @@ class RedisCreditMeter final : public CreditMeter {
     std::optional<int64_t> stored_after;
     std::string id;
   };
-  std::string Key(std::string_view account_id) const;
   bool ApplyTopUp(const TopUpOp& op);
   void RetryTopUps();
 

@@ -8,6 +8,7 @@
 #include <map>
 #include <thread>
 
+#include "limits/redis_limiter.h"
 #include "redis_server.h"
 
 namespace keyward {
@@ -126,6 +127,48 @@ TEST_F(RedisCreditMeterTest, ALostBalanceIsSeededFromTheStoreNotReset) {
   CreditCharge c = meter_.Charge("acct_g", 1);
   EXPECT_TRUE(c.allowed);
   EXPECT_EQ(c.balance, 69);
+}
+
+// The RedisLimiter's combined call: limits and credits in one script.
+TEST_F(RedisCreditMeterTest, TakeThenChargeDoesLimitsAndCreditsTogether) {
+  RedisLimiter limiter(pool_, "t:");
+  meter_.Load("acct_h", 2);
+  BucketRequest r{"tok_h", RateSpec{3, 60}, 1};
+  const int64_t now = int64_t{1'800'000'000} * 1'000'000'000;
+  for (int i = 0; i < 2; ++i) {
+    CreditCharge c;
+    LimitOutcome o = limiter.TakeThenCharge(std::span(&r, 1), now, meter_, "acct_h", 1, &c);
+    ASSERT_TRUE(o.allowed);
+    EXPECT_TRUE(c.allowed);
+    EXPECT_EQ(c.balance, 1 - i);
+  }
+  CreditCharge broke;
+  LimitOutcome third = limiter.TakeThenCharge(std::span(&r, 1), now, meter_, "acct_h", 1, &broke);
+  EXPECT_TRUE(third.allowed);  // the limit allowed (and was taken); the credits refused
+  EXPECT_FALSE(broke.allowed);
+  EXPECT_EQ(broke.balance, 0);
+  CreditCharge untouched;
+  untouched.balance = 42;
+  LimitOutcome limited =
+      limiter.TakeThenCharge(std::span(&r, 1), now, meter_, "acct_h", 1, &untouched);
+  EXPECT_FALSE(limited.allowed);
+  EXPECT_EQ(untouched.balance, 42);  // no credit step when the limits refuse
+  EXPECT_EQ(TotalTaken(), 2);
+
+  // Cost 0 reads the balance; an account Redis lost is seeded from the store.
+  stored_["acct_i"] = 7;
+  BucketRequest other{"tok_i", RateSpec{3, 60}, 1};
+  CreditCharge read;
+  EXPECT_TRUE(limiter.TakeThenCharge(std::span(&other, 1), now, meter_, "acct_i", 0, &read).allowed);
+  EXPECT_TRUE(read.allowed);
+  CreditCharge seeded;
+  EXPECT_TRUE(
+      limiter.TakeThenCharge(std::span(&other, 1), now, meter_, "acct_i", 2, &seeded).allowed);
+  EXPECT_TRUE(seeded.allowed);
+  EXPECT_EQ(seeded.balance, 5);
+  CreditCharge after;
+  limiter.TakeThenCharge(std::span(&other, 1), now, meter_, "acct_i", 0, &after);
+  EXPECT_EQ(after.balance, 5);
 }
 
 TEST_F(RedisCreditMeterTest, UnknownAccountIsRefused) {

@@ -5,15 +5,17 @@
 #include <array>
 #include <charconv>
 
+#include "limits/redis_credit_meter.h"
+
 namespace keyward {
 namespace {
 
-// KEYS[i]: bucket i. ARGV[1]: now (µs); then per bucket: limit, window (s), cost.
-// Returns {all_allowed, then per bucket: allowed, remaining, reset_after_us, retry_after_us}.
-const RedisScript& TakeScript() {
-  static const RedisScript script(R"lua(
+// KEYS[1..n]: the buckets. ARGV[1]: now (µs), ARGV[2]: n; then per bucket: limit, window (s),
+// cost. Leaves `all` (1 when every bucket allowed) and `out` = {all, then per bucket: allowed,
+// remaining, reset_after_us, retry_after_us}.
+constexpr std::string_view kGcraBody = R"lua(
 local now = tonumber(ARGV[1])
-local n = #KEYS
+local n = tonumber(ARGV[2])
 local stored, chain, res = {}, {}, {}
 local all = 1
 local function gcra(tat, limit, window, cost)
@@ -47,9 +49,9 @@ end
 local news = {}
 for i = 1, n do
   local k = KEYS[i]
-  local limit = tonumber(ARGV[2 + (i - 1) * 3])
-  local window = tonumber(ARGV[3 + (i - 1) * 3]) * 1000000
-  local cost = tonumber(ARGV[4 + (i - 1) * 3])
+  local limit = tonumber(ARGV[3 + (i - 1) * 3])
+  local window = tonumber(ARGV[4 + (i - 1) * 3]) * 1000000
+  local cost = tonumber(ARGV[5 + (i - 1) * 3])
   local v = redis.call('GET', k)
   stored[i] = now
   if v then stored[i] = tonumber(v) end
@@ -72,8 +74,8 @@ else
   -- Nothing taken: the buckets that had room are reported as they stand now.
   for i = 1, n do
     if res[i][1] == 1 then
-      local limit = tonumber(ARGV[2 + (i - 1) * 3])
-      local window = tonumber(ARGV[3 + (i - 1) * 3]) * 1000000
+      local limit = tonumber(ARGV[3 + (i - 1) * 3])
+      local window = tonumber(ARGV[4 + (i - 1) * 3]) * 1000000
       local _, _, remaining, reset_after, _ = gcra(stored[i], limit, window, 0)
       res[i] = {1, remaining, reset_after, 0}
     end
@@ -83,6 +85,46 @@ local out = {all}
 for i = 1, n do
   for j = 1, 4 do out[#out + 1] = res[i][j] end
 end
+)lua";
+
+const RedisScript& TakeScript() {
+  static const RedisScript script(std::string(kGcraBody) + "return out\n");
+  return script;
+}
+
+// The same, then — only when every bucket allowed — the credit step of RedisCreditMeter's charge
+// script on KEYS[n+1] (the account) and KEYS[n+2] (the dirty set): ARGV[3+3n] the cost (0: only
+// read the balance), ARGV[4+3n] the account id. Appends {code, unlimited, balance}: code -2 when
+// the limits refused (no credit step), -1 when the account is not held, 0 refused, 1 allowed.
+const RedisScript& TakeChargeScript() {
+  static const RedisScript script(std::string(kGcraBody) + R"lua(
+local acct, dirty = KEYS[n + 1], KEYS[n + 2]
+local cost_arg = ARGV[3 + 3 * n]
+local cost = tonumber(cost_arg)
+if all ~= 1 then
+  out[#out + 1] = -2; out[#out + 1] = 0; out[#out + 1] = 0
+  return out
+end
+local v = redis.call('HMGET', acct, 'u', 'b')
+if not v[1] then
+  out[#out + 1] = -1; out[#out + 1] = 0; out[#out + 1] = 0
+  return out
+end
+local unlimited = tonumber(v[1])
+local b = tonumber(v[2] or 0)
+if cost > 0 then
+  if unlimited ~= 1 then
+    if b < cost then
+      out[#out + 1] = 0; out[#out + 1] = 0; out[#out + 1] = b
+      return out
+    end
+    redis.call('HINCRBY', acct, 'b', '-' .. cost_arg)
+    b = b - cost
+  end
+  redis.call('HINCRBY', acct, 'p', cost_arg)
+  redis.call('SADD', dirty, ARGV[4 + 3 * n])
+end
+out[#out + 1] = 1; out[#out + 1] = unlimited; out[#out + 1] = b
 return out
 )lua");
   return script;
@@ -101,6 +143,22 @@ RedisLimiter::RedisLimiter(RedisPool& pool, std::string key_prefix)
     : pool_(pool), prefix_(std::move(key_prefix) + "rl:") {}
 
 LimitOutcome RedisLimiter::Take(std::span<const BucketRequest> requests, int64_t now_ns) {
+  return Run(requests, now_ns, nullptr, {}, 0, nullptr);
+}
+
+LimitOutcome RedisLimiter::TakeThenCharge(std::span<const BucketRequest> requests, int64_t now_ns,
+                                          CreditMeter& credits, std::string_view account,
+                                          int64_t cost, CreditCharge* charge) {
+  auto* meter = dynamic_cast<RedisCreditMeter*>(&credits);
+  if (meter == nullptr || requests.empty()) {
+    return Limiter::TakeThenCharge(requests, now_ns, credits, account, cost, charge);
+  }
+  return Run(requests, now_ns, meter, account, cost, charge);
+}
+
+LimitOutcome RedisLimiter::Run(std::span<const BucketRequest> requests, int64_t now_ns,
+                               RedisCreditMeter* meter, std::string_view account, int64_t cost,
+                               CreditCharge* charge) {
   const size_t n = requests.size();
   LimitOutcome out;
   out.allowed = true;
@@ -110,8 +168,9 @@ LimitOutcome RedisLimiter::Take(std::span<const BucketRequest> requests, int64_t
   std::vector<std::string> keys;
   std::vector<std::string> nums;  // owns the ARGV text
   keys.reserve(n);
-  nums.reserve(1 + 3 * n);
+  nums.reserve(4 + 3 * n);
   nums.push_back(std::to_string(now_us));
+  nums.push_back(std::to_string(n));
   for (const BucketRequest& r : requests) {
     std::string k;
     k.reserve(prefix_.size() + r.key.size());
@@ -121,11 +180,18 @@ LimitOutcome RedisLimiter::Take(std::span<const BucketRequest> requests, int64_t
     nums.push_back(std::to_string(r.spec.window_seconds));
     nums.push_back(std::to_string(std::max<int64_t>(r.cost, 0)));
   }
+  if (meter) {
+    keys.push_back(meter->Key(account));
+    keys.push_back(meter->dirty_key());
+    nums.push_back(std::to_string(std::max<int64_t>(cost, 0)));
+    nums.emplace_back(account);
+  }
   std::vector<std::string_view> kv(keys.begin(), keys.end());
   std::vector<std::string_view> av(nums.begin(), nums.end());
-  Result<RedisReply> reply = pool_.Eval(TakeScript(), kv, av);
+  Result<RedisReply> reply = pool_.Eval(meter ? TakeChargeScript() : TakeScript(), kv, av);
+  const size_t expected = 1 + 4 * n + (meter ? 3 : 0);
   if (!reply.ok() || reply->type != RedisReply::Type::kArray ||
-      reply->elements.size() != 1 + 4 * n) {
+      reply->elements.size() != expected) {
     out.allowed = false;
     out.unavailable = true;
     return out;
@@ -159,6 +225,26 @@ LimitOutcome RedisLimiter::Take(std::span<const BucketRequest> requests, int64_t
     }
   }
   out.tightest = tightest;
+  if (meter && out.allowed) {
+    const int64_t code = e[1 + 4 * n].integer;
+    if (code == -1) {
+      // Not held in Redis: the meter seeds it from the store (a second round trip, rarely).
+      if (cost > 0) {
+        *charge = meter->Charge(account, cost);
+      } else {
+        charge->allowed = true;
+        if (auto snapshot = meter->Snapshot(account)) charge->balance = snapshot->balance;
+      }
+    } else {
+      charge->allowed = code == 1;
+      charge->unavailable = false;
+      if (e[2 + 4 * n].integer == 1) {
+        charge->balance.reset();
+      } else {
+        charge->balance = e[3 + 4 * n].integer;
+      }
+    }
+  }
   return out;
 }
 

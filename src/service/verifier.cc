@@ -281,7 +281,17 @@ Verdict Verifier::Admit(Verdict verdict, const RouteRule* rule, std::string_view
       buckets[n++] = BucketRequest{composed.MakeRoute(index, rec.bucket()), *rule->rate_limit, 1};
     }
   }
-  LimitOutcome outcome = limiter_.Take(std::span(buckets.data(), n), now_ns);
+  // Credits last: only a request that passed everything else is charged, and test mode (the
+  // sandbox included) never is. A valid request takes its limits and then its credits (or reads
+  // the balance) in one call: with Redis, one round trip.
+  const int64_t cost = rule != nullptr ? rule->cost : settings_.default_cost;
+  const bool charged = cost > 0 && rec.livemode;
+  CreditCharge charge;
+  LimitOutcome outcome =
+      verdict.valid()
+          ? limiter_.TakeThenCharge(std::span(buckets.data(), n), now_ns, credits_,
+                                    rec.account->id, charged ? cost : 0, &charge)
+          : limiter_.Take(std::span(buckets.data(), n), now_ns);
   if (outcome.unavailable) return Degraded(std::move(verdict), management, held);
   const BucketState& b = outcome.buckets[outcome.tightest];
   verdict.ratelimit = RateLimitReport{b.limit,         b.remaining,     b.reset_unix,
@@ -293,14 +303,9 @@ Verdict Verifier::Admit(Verdict verdict, const RouteRule* rule, std::string_view
     verdict.message = "Too many requests; retry after " + std::to_string(b.retry_after_s) + " s.";
     return verdict;
   }
-
-  // Credits last: only a request that passed everything else is charged, and test mode (the
-  // sandbox included) never is.
-  const int64_t cost = rule != nullptr ? rule->cost : settings_.default_cost;
-  if (cost > 0 && rec.livemode) {
-    CreditCharge charge = credits_.Charge(rec.account->id, cost);
-    if (charge.unavailable) return Degraded(std::move(verdict), management, held);
-    verdict.balance = charge.balance;
+  if (charge.unavailable) return Degraded(std::move(verdict), management, held);
+  verdict.balance = charge.balance;
+  if (charged) {
     if (!charge.allowed) {
       verdict.error = ErrorCode::kQuotaExceeded;
       verdict.message = "The account's credit balance is below this request's cost of " +
@@ -308,8 +313,6 @@ Verdict Verifier::Admit(Verdict verdict, const RouteRule* rule, std::string_view
       return verdict;
     }
     verdict.charged = cost;
-  } else if (auto snapshot = credits_.Snapshot(rec.account->id)) {
-    verdict.balance = snapshot->balance;
   }
   if (rec.kind == CredentialKind::kApiKey && !rec.sandbox) {
     usage_.Note(rec, now_ns / 1'000'000'000);
