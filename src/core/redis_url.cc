@@ -5,7 +5,9 @@
 namespace keyward {
 namespace {
 
-Error Bad(std::string sentence) { return Error(ErrorCode::kInvalidRequest, std::move(sentence)); }
+Error Bad(std::string sentence) {
+  return Error(ErrorCode::kInvalidRequest, std::move(sentence));
+}
 
 template <typename T>
 bool ParseNumber(std::string_view s, T lo, T hi, T* out) {

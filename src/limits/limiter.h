@@ -23,18 +23,18 @@ struct BucketRequest {
 
 struct BucketState {
   int64_t limit = 0;
-  int64_t remaining = 0;       // after this take (or now, when refused)
-  int64_t reset_unix = 0;      // Unix seconds when the bucket is full again
-  int64_t reset_after_s = 0;   // seconds until full, rounded up
-  int64_t retry_after_s = 0;   // when refused: seconds until it fits, rounded up, >= 1
+  int64_t remaining = 0;      // after this take (or now, when refused)
+  int64_t reset_unix = 0;     // Unix seconds when the bucket is full again
+  int64_t reset_after_s = 0;  // seconds until full, rounded up
+  int64_t retry_after_s = 0;  // when refused: seconds until it fits, rounded up, >= 1
   bool allowed = false;
   int64_t window_seconds = 0;
 };
 
 struct LimitOutcome {
-  bool allowed = false;            // every bucket had room; all were charged
-  bool unavailable = false;        // the shared limiter could not be reached: nothing decided,
-                                   // `buckets` empty (never set by the LocalLimiter)
+  bool allowed = false;              // every bucket had room; all were charged
+  bool unavailable = false;          // the shared limiter could not be reached: nothing decided,
+                                     // `buckets` empty (never set by the LocalLimiter)
   std::vector<BucketState> buckets;  // one per request, same order
   // The bucket to report in headers: a refusing one if any, else the one with fewest remaining.
   size_t tightest = 0;
@@ -54,8 +54,8 @@ class Limiter {
   // untouched when the limits refused or were unavailable. The default makes two calls; the
   // RedisLimiter with a RedisCreditMeter does both in one script (one round trip).
   virtual LimitOutcome TakeThenCharge(std::span<const BucketRequest> requests, int64_t now_ns,
-                                      CreditMeter& credits, std::string_view account,
-                                      int64_t cost, CreditCharge* charge);
+                                      CreditMeter& credits, std::string_view account, int64_t cost,
+                                      CreditCharge* charge);
 };
 
 }  // namespace keyward

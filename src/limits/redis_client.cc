@@ -70,7 +70,8 @@ ReplyPtr Run(redisContext* c, std::span<const std::string_view> args) {
 
 // Connects, authenticates and selects the database; nullptr (and `why`) on failure.
 redisContext* Open(const RedisOptions& o, std::string* why) {
-  redisContext* c = redisConnectWithTimeout(o.url.host.c_str(), o.url.port, ToTimeval(o.timeout_ms));
+  redisContext* c =
+      redisConnectWithTimeout(o.url.host.c_str(), o.url.port, ToTimeval(o.timeout_ms));
   if (c == nullptr) {
     *why = "cannot allocate a connection";
     return nullptr;
@@ -178,7 +179,8 @@ Result<RedisReply> RedisPool::Command(std::span<const std::string_view> args) {
     std::string why = slot.ctx->err ? slot.ctx->errstr : "no reply";
     redisFree(slot.ctx);
     slot.ctx = nullptr;
-    slot.retry_after = std::chrono::steady_clock::now() + std::chrono::milliseconds(options_.retry_ms);
+    slot.retry_after =
+        std::chrono::steady_clock::now() + std::chrono::milliseconds(options_.retry_ms);
     healthy_.store(false, std::memory_order_relaxed);
     return Unavailable(why);
   }
@@ -189,7 +191,8 @@ Result<RedisReply> RedisPool::Command(std::span<const std::string_view> args) {
   return Convert(r.get());
 }
 
-Result<RedisReply> RedisPool::Eval(const RedisScript& script, std::span<const std::string_view> keys,
+Result<RedisReply> RedisPool::Eval(const RedisScript& script,
+                                   std::span<const std::string_view> keys,
                                    std::span<const std::string_view> args) {
   const std::string numkeys = std::to_string(keys.size());
   std::vector<std::string_view> argv;
@@ -218,7 +221,9 @@ Status RedisPool::Ping() {
 RedisSubscriber::RedisSubscriber(RedisOptions options, std::string channel)
     : options_(std::move(options)), channel_(std::move(channel)) {}
 
-RedisSubscriber::~RedisSubscriber() { Close(); }
+RedisSubscriber::~RedisSubscriber() {
+  Close();
+}
 
 void RedisSubscriber::Close() {
   if (ctx_) redisFree(static_cast<redisContext*>(ctx_));

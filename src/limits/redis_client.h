@@ -33,7 +33,7 @@ struct RedisOptions {
   RedisUrl url;
   int timeout_ms = 250;  // connect, read and write
   int pool_size = 8;
-  int retry_ms = 200;    // least time between reconnect attempts of one connection
+  int retry_ms = 200;  // least time between reconnect attempts of one connection
 };
 
 struct RedisReply {

@@ -74,7 +74,7 @@ class RedisCreditMeter final : public CreditMeter {
   std::string prefix_;
   std::string dirty_key_;
   std::mutex topups_mu_;
-  std::vector<TopUpOp> topups_;  // guarded by topups_mu_
+  std::vector<TopUpOp> topups_;    // guarded by topups_mu_
   std::vector<CreditUsage> held_;  // guarded by topups_mu_: taken, not written, not returnable
 };
 

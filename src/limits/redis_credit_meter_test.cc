@@ -95,10 +95,10 @@ TEST_F(RedisCreditMeterTest, ReturnedUsageIsTakenAgain) {
 
 TEST_F(RedisCreditMeterTest, TopUpAddsToTheLiveBalanceOnce) {
   meter_.Load("acct_e", 10);
-  meter_.Charge("acct_e", 4);           // live 6, pending 4, store still 10
-  meter_.TopUp("acct_e", 5, 15);        // store now 15; live must be 11
+  meter_.Charge("acct_e", 4);     // live 6, pending 4, store still 10
+  meter_.TopUp("acct_e", 5, 15);  // store now 15; live must be 11
   EXPECT_EQ(meter_.Snapshot("acct_e")->balance, 11);
-  meter_.TopUp("acct_e", -100, 0);      // never below zero
+  meter_.TopUp("acct_e", -100, 0);  // never below zero
   EXPECT_EQ(meter_.Snapshot("acct_e")->balance, 0);
 }
 
@@ -159,7 +159,8 @@ TEST_F(RedisCreditMeterTest, TakeThenChargeDoesLimitsAndCreditsTogether) {
   stored_["acct_i"] = 7;
   BucketRequest other{"tok_i", RateSpec{3, 60}, 1};
   CreditCharge read;
-  EXPECT_TRUE(limiter.TakeThenCharge(std::span(&other, 1), now, meter_, "acct_i", 0, &read).allowed);
+  EXPECT_TRUE(
+      limiter.TakeThenCharge(std::span(&other, 1), now, meter_, "acct_i", 0, &read).allowed);
   EXPECT_TRUE(read.allowed);
   CreditCharge seeded;
   EXPECT_TRUE(

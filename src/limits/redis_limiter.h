@@ -33,9 +33,8 @@ class RedisLimiter final : public Limiter {
                               CreditCharge* charge) override;
 
  private:
-  LimitOutcome Run(std::span<const BucketRequest> requests, int64_t now_ns,
-                   RedisCreditMeter* meter, std::string_view account, int64_t cost,
-                   CreditCharge* charge);
+  LimitOutcome Run(std::span<const BucketRequest> requests, int64_t now_ns, RedisCreditMeter* meter,
+                   std::string_view account, int64_t cost, CreditCharge* charge);
 
   RedisPool& pool_;
   std::string prefix_;

@@ -15,7 +15,9 @@ IndexSync::IndexSync(Store& store, KeyIndex& index, AccountDirectory& accounts, 
       writable_(std::move(writable)),
       resync_interval_(resync_interval) {}
 
-IndexSync::~IndexSync() { Stop(); }
+IndexSync::~IndexSync() {
+  Stop();
+}
 
 void IndexSync::Start(int64_t cursor) {
   {

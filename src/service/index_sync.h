@@ -69,8 +69,8 @@ class IndexSync final : public ChangeNotifier {
   std::function<Status()> writable_;
   const std::chrono::milliseconds resync_interval_;
 
-  std::mutex resync_mu_;   // one resync at a time
-  int64_t cursor_ = 0;     // guarded by resync_mu_
+  std::mutex resync_mu_;  // one resync at a time
+  int64_t cursor_ = 0;    // guarded by resync_mu_
   std::atomic<bool> caught_up_{false};
   std::atomic<uint64_t> applied_{0};
   mutable std::mutex why_mu_;

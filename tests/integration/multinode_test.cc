@@ -55,8 +55,7 @@ struct Cluster {
 
 // sqlite3's output of `sql` run against the shared store (read from outside keyward).
 std::string StoreQuery(const KeywardProcess& node, const std::string& sql) {
-  const std::string cmd =
-      "sqlite3 '" + node.data_dir() + "/keyward.db' \"" + sql + "\" 2>&1";
+  const std::string cmd = "sqlite3 '" + node.data_dir() + "/keyward.db' \"" + sql + "\" 2>&1";
   FILE* p = ::popen(cmd.c_str(), "r");
   if (!p) throw std::runtime_error("popen sqlite3 failed");
   std::string out;
@@ -117,8 +116,8 @@ TEST(MultiNodeTest, KeyCreatedOnAVerifiesOnBAndRevokedOnBIsRefusedOnA) {
   RevokeKey(b, AdminFor(cluster.admin(), account), key.id);
   const auto revoked_at = steady_clock::now();
   EXPECT_EQ(Auth(b, key.key).status, 401);  // the writer: at once
-  const int64_t ms = MillisUntil(revoked_at, [&] { return Auth(a, key.key).status == 401; },
-                                 std::chrono::seconds(10));
+  const int64_t ms = MillisUntil(
+      revoked_at, [&] { return Auth(a, key.key).status == 401; }, std::chrono::seconds(10));
   std::printf("[ measured ] revocation on B refused on A after %lld ms\n",
               static_cast<long long>(ms));
   ASSERT_GE(ms, 0) << "A still accepts the key 10 s after it was revoked on B";
@@ -136,8 +135,8 @@ TEST(MultiNodeTest, RollAndItsGracePeriodReachTheOtherNode) {
   CreatedKey old_key = CreateKey(a, AdminFor(cluster.admin(), account));
   EXPECT_EQ(Auth(b, old_key.key).status, 200);
   CreatedKey fresh = RollKey(a, AdminFor(cluster.admin(), account), old_key.id, std::nullopt);
-  EXPECT_TRUE(PollUntil([&] { return Auth(b, old_key.key).status == 401; },
-                        std::chrono::seconds(10)));
+  EXPECT_TRUE(
+      PollUntil([&] { return Auth(b, old_key.key).status == 401; }, std::chrono::seconds(10)));
   EXPECT_EQ(Auth(b, fresh.key).status, 200);
 }
 
@@ -151,12 +150,14 @@ TEST(MultiNodeTest, AChangeWhoseMessageWasLostHealsByResync) {
   ASSERT_EQ(Auth(a, key.key).status, 200);
   ASSERT_EQ(Auth(b, key.key).status, 200);
   // Revoked behind keyward's back: no announcement at all, only the change sequence moves.
-  StoreQuery(cluster[0], "UPDATE tokens SET revoked_at = strftime('%s','now'), change_seq = "
-                         "(SELECT MAX(change_seq) + 1 FROM tokens) WHERE id = '" + key.id + "'");
+  StoreQuery(cluster[0],
+             "UPDATE tokens SET revoked_at = strftime('%s','now'), change_seq = "
+             "(SELECT MAX(change_seq) + 1 FROM tokens) WHERE id = '" +
+                 key.id + "'");
   const auto start = steady_clock::now();
-  const int64_t ms = MillisUntil(start, [&] {
-    return Auth(a, key.key).status == 401 && Auth(b, key.key).status == 401;
-  }, std::chrono::seconds(15));
+  const int64_t ms = MillisUntil(
+      start, [&] { return Auth(a, key.key).status == 401 && Auth(b, key.key).status == 401; },
+      std::chrono::seconds(15));
   std::printf("[ measured ] unannounced revocation healed by resync after %lld ms\n",
               static_cast<long long>(ms));
   EXPECT_GE(ms, 0);
@@ -177,8 +178,9 @@ TEST(MultiNodeTest, HundredParallelRequestsOverThreeNodesAgainstA30LimitAllowExa
 TEST(MultiNodeTest, FiftyCreditsOverTwoNodesChargeExactlyFiftyAndReachTheStore) {
   keyward_test::RedisServer redis;
   Cluster cluster(redis, 2,
-                  NodeConfig(redis, "[credits]\ndefault_cost = 1\n"
-                                    "[plans.default]\nrate_limit = \"100000/min\"\n"));
+                  NodeConfig(redis,
+                             "[credits]\ndefault_cost = 1\n"
+                             "[plans.default]\nrate_limit = \"100000/min\"\n"));
   HttpClient a = cluster[0].Client();
   std::string account = CreateAccount(a, cluster.admin(), {{"credits", 50}});
   CreatedKey key = CreateKey(a, AdminFor(cluster.admin(), account));
@@ -186,11 +188,11 @@ TEST(MultiNodeTest, FiftyCreditsOverTwoNodesChargeExactlyFiftyAndReachTheStore) 
   EXPECT_EQ(counts[200], 50);
   EXPECT_EQ(counts[403], 50);
   // The store (read directly) reaches balance 0 and used 50 within a flush or two.
-  const std::string sql = "SELECT credits || ',' || credits_used FROM accounts WHERE id = '" +
-                          account + "'";
+  const std::string sql =
+      "SELECT credits || ',' || credits_used FROM accounts WHERE id = '" + account + "'";
   const auto start = steady_clock::now();
-  const int64_t ms = MillisUntil(start, [&] { return StoreQuery(cluster[0], sql) == "0,50"; },
-                                 std::chrono::seconds(10));
+  const int64_t ms = MillisUntil(
+      start, [&] { return StoreQuery(cluster[0], sql) == "0,50"; }, std::chrono::seconds(10));
   std::printf("[ measured ] usage in the store %lld ms after the burst\n",
               static_cast<long long>(ms));
   EXPECT_GE(ms, 0) << "store says " << StoreQuery(cluster[0], sql);
@@ -215,8 +217,8 @@ TEST(MultiNodeTest, TopUpOnOneNodeIsSpendableOnTheOther) {
   CreatedKey key = CreateKey(a, AdminFor(cluster.admin(), account));
   EXPECT_EQ(Auth(b, key.key).status, 200);
   EXPECT_EQ(Auth(b, key.key).status, 403);
-  Response top = a.Post("/v1/accounts/" + account + "/credits", {{"amount", 2}},
-                        Admin(cluster.admin()));
+  Response top =
+      a.Post("/v1/accounts/" + account + "/credits", {{"amount", 2}}, Admin(cluster.admin()));
   ASSERT_EQ(top.status, 200) << Describe(top);
   EXPECT_EQ(Auth(b, key.key).status, 200);
   EXPECT_EQ(Auth(b, key.key).status, 200);
@@ -235,8 +237,8 @@ TEST(MultiNodeTest, KillingANodeLosesNoAcknowledgedWrite) {
   HttpClient b = cluster[1].Client();
   for (int i = 0; i < 10; ++i) {
     const int want = i < 5 ? 401 : 200;
-    EXPECT_TRUE(PollUntil([&] { return Auth(b, keys[i].key).status == want; },
-                          std::chrono::seconds(10)))
+    EXPECT_TRUE(
+        PollUntil([&] { return Auth(b, keys[i].key).status == want; }, std::chrono::seconds(10)))
         << "key " << i << " on the surviving node";
   }
   cluster[0].Start();  // the killed node comes back on the same store and agrees
@@ -253,7 +255,8 @@ TEST(MultiNodeTest, ALateNodeCatchesUpBeforeItIsReady) {
   CreatedKey live = CreateKey(a, AdminFor(cluster.admin(), account));
   CreatedKey dead = CreateKey(a, AdminFor(cluster.admin(), account));
   RevokeKey(a, AdminFor(cluster.admin(), account), dead.id);
-  KeywardProcess late({.config_toml = NodeConfig(redis), .create_admin_key = false,
+  KeywardProcess late({.config_toml = NodeConfig(redis),
+                       .create_admin_key = false,
                        .store_dir = cluster[0].data_dir()});
   WaitReady(late);
   HttpClient c = late.Client();
@@ -278,8 +281,8 @@ TEST(MultiNodeTest, RedisDownFailsClosedThenRecovers) {
   EXPECT_TRUE(IsError(ready, 503, "UNAVAILABLE")) << Describe(ready);
   EXPECT_NE(ready.body.find("Redis"), std::string::npos) << ready.body;
   // Management writes fail closed, and change nothing.
-  Response create = a.Post("/v1/tokens", {{"name", "while down"}},
-                           AdminFor(cluster.admin(), account));
+  Response create =
+      a.Post("/v1/tokens", {{"name", "while down"}}, AdminFor(cluster.admin(), account));
   EXPECT_TRUE(IsError(create, 503, "UNAVAILABLE")) << Describe(create);
   Response revoke = a.Post("/v1/tokens/" + key.id + "/revoke", boost::json::object{},
                            AdminFor(cluster.admin(), account));
@@ -287,11 +290,14 @@ TEST(MultiNodeTest, RedisDownFailsClosedThenRecovers) {
 
   redis.Start();  // same port, empty
   const auto back = steady_clock::now();
-  const int64_t ms = MillisUntil(back, [&] {
-    HttpClient b = cluster[1].Client();
-    return Auth(a, key.key).status == 200 && Auth(b, key.key).status == 200 && Ready(cluster[0]) &&
-           Ready(cluster[1]);
-  }, std::chrono::seconds(20));
+  const int64_t ms = MillisUntil(
+      back,
+      [&] {
+        HttpClient b = cluster[1].Client();
+        return Auth(a, key.key).status == 200 && Auth(b, key.key).status == 200 &&
+               Ready(cluster[0]) && Ready(cluster[1]);
+      },
+      std::chrono::seconds(20));
   std::printf("[ measured ] both nodes serving and ready %lld ms after Redis returned\n",
               static_cast<long long>(ms));
   ASSERT_GE(ms, 0);
@@ -303,8 +309,7 @@ TEST(MultiNodeTest, RedisDownFailsClosedThenRecovers) {
 
 TEST(MultiNodeTest, RedisDownFailsOpenForKeysTheNodeHolds) {
   keyward_test::RedisServer redis;
-  Cluster cluster(redis, 2,
-                  NodeConfig(redis, "[plans.default]\nrate_limit = \"2/min\"\n", "open"));
+  Cluster cluster(redis, 2, NodeConfig(redis, "[plans.default]\nrate_limit = \"2/min\"\n", "open"));
   HttpClient a = cluster[0].Client();
   std::string account = CreateAccount(a, cluster.admin());
   CreatedKey key = CreateKey(a, AdminFor(cluster.admin(), account));
@@ -320,8 +325,8 @@ TEST(MultiNodeTest, RedisDownFailsOpenForKeysTheNodeHolds) {
   EXPECT_EQ(Auth(a, MakeWellFormedKey("sk_live_")).status, 401);  // unknown is still unknown
   Response ready = a.Get("/readyz");
   EXPECT_TRUE(IsError(ready, 503, "UNAVAILABLE")) << Describe(ready);
-  Response create = a.Post("/v1/tokens", {{"name", "while down"}},
-                           AdminFor(cluster.admin(), account));
+  Response create =
+      a.Post("/v1/tokens", {{"name", "while down"}}, AdminFor(cluster.admin(), account));
   EXPECT_TRUE(IsError(create, 503, "UNAVAILABLE")) << Describe(create);
 
   redis.Start();  // limits are back (the bucket was lost with Redis: it starts full)

@@ -71,9 +71,9 @@ void RedisServer::Start() {
   const std::string binary = FindBinary();
   const std::string port = std::to_string(port_);
   const std::string log = dir_ + "/redis.log";
-  std::vector<std::string> args = {binary,     "--port",       port,      "--bind", "127.0.0.1",
-                                   "--save",   "",             "--appendonly", "no", "--dir",
-                                   dir_,       "--logfile",    log,       "--daemonize", "no"};
+  std::vector<std::string> args = {binary, "--port",       port, "--bind", "127.0.0.1", "--save",
+                                   "",     "--appendonly", "no", "--dir",  dir_,        "--logfile",
+                                   log,    "--daemonize",  "no"};
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
