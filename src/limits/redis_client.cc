@@ -138,7 +138,12 @@ struct RedisPool::Slot {
   }
 };
 
-RedisPool::RedisPool(RedisOptions options) : options_(std::move(options)) {
+namespace {
+std::atomic<uint64_t> g_next_pool_id{1};
+}  // namespace
+
+RedisPool::RedisPool(RedisOptions options)
+    : options_(std::move(options)), id_(g_next_pool_id.fetch_add(1)) {
   const int n = std::max(1, options_.pool_size);
   for (int i = 0; i < n; ++i) slots_.push_back(std::make_unique<Slot>());
 }
@@ -147,13 +152,14 @@ RedisPool::~RedisPool() = default;
 
 RedisPool::Slot& RedisPool::SlotForThisThread() {
   // One slot per thread for the thread's life (per pool: a thread may use several pools).
-  thread_local std::vector<std::pair<const RedisPool*, size_t>> chosen;
+  // Keyed by the pool's id, not its address: a new pool may reuse a destroyed one's address.
+  thread_local std::vector<std::pair<uint64_t, size_t>> chosen;
   for (auto& [pool, index] : chosen) {
-    if (pool == this) return *slots_[index];
+    if (pool == id_) return *slots_[index];
   }
   const size_t index = next_slot_.fetch_add(1, std::memory_order_relaxed) % slots_.size();
   if (chosen.size() > 16) chosen.clear();  // pools come and go in tests; stay bounded
-  chosen.emplace_back(this, index);
+  chosen.emplace_back(id_, index);
   return *slots_[index];
 }
 

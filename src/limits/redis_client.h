@@ -78,6 +78,7 @@ class RedisPool {
   Slot& SlotForThisThread();
 
   RedisOptions options_;
+  const uint64_t id_;  // unique per pool ever made: threads remember their slot by it
   std::vector<std::unique_ptr<Slot>> slots_;
   std::atomic<size_t> next_slot_{0};
   std::atomic<bool> healthy_{true};
