@@ -168,7 +168,9 @@ Result<RedisReply> RedisPool::Command(std::span<const std::string_view> args) {
   std::lock_guard lock(slot.mu);
   if (slot.ctx == nullptr) {
     const auto now = std::chrono::steady_clock::now();
-    if (now < slot.retry_after) {
+    // Back off only while Redis is known down: once another connection got through, reconnect
+    // at once (so that every thread recovers together).
+    if (now < slot.retry_after && !healthy_.load(std::memory_order_relaxed)) {
       healthy_.store(false, std::memory_order_relaxed);
       return Unavailable("reconnecting");
     }

@@ -5,8 +5,9 @@
 // slot (chosen once per thread), so with at least as many slots as server threads a request never
 // waits for another; there is no global lock. Every connect, read and write has the configured
 // timeout. A connection that failed is dropped and re-made on its next use, but not more than
-// once per `retry_ms`: meanwhile calls on that slot fail at once (no request waits for a
-// connect timeout while Redis is known to be down).
+// once per `retry_ms` while no other connection gets through: meanwhile calls on that slot fail at
+// once (no request waits for a connect timeout while Redis is known to be down); once any call
+// succeeds again, every slot reconnects on its next use.
 //
 // Failures are values: kUnavailable when Redis cannot be reached, does not answer in time or the
 // connection broke; kInternalError for an error reply (the reply's text in the message).
