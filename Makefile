@@ -64,6 +64,7 @@ bench: deps
 	@cmake --preset release >/dev/null
 	@cmake --build build/release -j $(JOBS)
 	@bench/run
+	@bench/scale-out
 
 format:
 	@find src tests bench fuzz -name '*.h' -o -name '*.cc' | xargs clang-format -i

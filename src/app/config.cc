@@ -9,6 +9,7 @@
 #include <toml++/toml.h>
 
 #include "core/permissions.h"
+#include "core/redis_url.h"
 #include "core/route_table.h"
 
 namespace keyward {
@@ -234,6 +235,48 @@ const std::map<std::string, KeySpec>& Keys() {
       {"dashboard.signin_limit_per_ip", {Kind::kString, [](Config& c, const Value& v) {
          return Rate(v, &c.service.dashboard.signin_per_ip);
        }}},
+      {"redis.url", {Kind::kString, [](Config& c, const Value& v) -> std::string {
+         const std::string& s = std::get<std::string>(v);
+         if (!s.empty()) {
+           auto url = ParseRedisUrl(s);
+           if (!url.ok()) return url.error().message() + " (redis://[:password@]host[:port][/db])";
+         }
+         c.service.redis.url = s;
+         return "";
+       }}},
+      {"redis.on_unavailable", {Kind::kString, [](Config& c, const Value& v) -> std::string {
+         const std::string& s = std::get<std::string>(v);
+         if (s != "closed" && s != "open") return "must be \"closed\" or \"open\"";
+         c.service.redis.fail_open = s == "open";
+         return "";
+       }}},
+      {"redis.timeout_ms", {Kind::kInt, [](Config& c, const Value& v) {
+         int64_t x;
+         auto e = IntRange(v, 10, 10'000, &x);
+         if (e.empty()) c.service.redis.timeout_ms = static_cast<int>(x);
+         return e;
+       }}},
+      {"redis.pool_size", {Kind::kInt, [](Config& c, const Value& v) {
+         int64_t x;
+         auto e = IntRange(v, 1, 1024, &x);
+         if (e.empty()) c.service.redis.pool_size = static_cast<int>(x);
+         return e;
+       }}},
+      {"redis.resync_seconds", {Kind::kInt, [](Config& c, const Value& v) {
+         int64_t x;
+         auto e = IntRange(v, 1, 3600, &x);
+         if (e.empty()) c.service.redis.resync_seconds = static_cast<int>(x);
+         return e;
+       }}},
+      {"redis.key_prefix", {Kind::kString, [](Config& c, const Value& v) -> std::string {
+         const std::string& s = std::get<std::string>(v);
+         if (s.size() > 64) return "must be at most 64 characters";
+         for (char ch : s) {
+           if (ch <= ' ' || ch > '~') return "must be printable ASCII without spaces";
+         }
+         c.service.redis.key_prefix = s;
+         return "";
+       }}},
       {"log.access", {Kind::kBool, [](Config& c, const Value& v) {
          c.server.access_log = std::get<bool>(v);
          return std::string();
@@ -248,12 +291,6 @@ const std::map<std::string, KeySpec>& Keys() {
        }}},
   };
   return keys;
-}
-
-// Keys of the contract that this build does not serve yet: refused with a clear reason.
-std::string NotYetAvailable(std::string_view path) {
-  if (path.starts_with("redis.")) return "Redis is not available in this build yet";
-  return "";
 }
 
 std::string KindName(Kind k) {
@@ -351,8 +388,6 @@ class Loader {
   std::string Leaf(const std::string& path, const toml::node& node) {
     auto it = Keys().find(path);
     if (it == Keys().end()) {
-      std::string not_yet = NotYetAvailable(path);
-      if (!not_yet.empty()) return Where(node) + ": " + path + ": " + not_yet;
       return Where(node) + ": unknown key " + path;
     }
     auto value = FromToml(node, it->second.kind);

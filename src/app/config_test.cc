@@ -127,10 +127,33 @@ TEST_F(ConfigTest, BadEnvironmentValueNamesTheVariable) {
   EXPECT_NE(c.error().message().find("KEYWARD_SERVER_THREADS"), std::string::npos);
 }
 
-TEST_F(ConfigTest, FeaturesOfLaterReleasesAreRefusedClearly) {
-  auto c = LoadConfig(Write("[redis]\nurl = \"redis://127.0.0.1:6379/0\"\n"), nullptr);
-  ASSERT_FALSE(c.ok());
-  EXPECT_NE(c.error().message().find("not available"), std::string::npos);
+TEST_F(ConfigTest, RedisSectionIsReadAndChecked) {
+  auto c = LoadConfig(Write("[redis]\nurl = \"redis://127.0.0.1:6380/2\"\non_unavailable = \"open\"\n"
+                            "timeout_ms = 100\npool_size = 4\nresync_seconds = 5\n"
+                            "key_prefix = \"kwtest:\"\n"),
+                      nullptr);
+  ASSERT_TRUE(c.ok()) << c.error().message();
+  EXPECT_EQ(c->service.redis.url, "redis://127.0.0.1:6380/2");
+  EXPECT_TRUE(c->service.redis.fail_open);
+  EXPECT_EQ(c->service.redis.timeout_ms, 100);
+  EXPECT_EQ(c->service.redis.pool_size, 4);
+  EXPECT_EQ(c->service.redis.resync_seconds, 5);
+  EXPECT_EQ(c->service.redis.key_prefix, "kwtest:");
+
+  auto defaults = LoadConfig("", nullptr);
+  ASSERT_TRUE(defaults.ok());
+  EXPECT_FALSE(defaults->service.redis.enabled());
+  EXPECT_FALSE(defaults->service.redis.fail_open);
+
+  for (const char* bad : {"url = \"http://x\"", "url = \"redis://h:0\"", "on_unavailable = \"maybe\"",
+                          "timeout_ms = 0", "pool_size = 0", "resync_seconds = 0",
+                          "key_prefix = \"a b\""}) {
+    auto r = LoadConfig(Write(std::string("[redis]\n") + bad + "\n"), nullptr);
+    EXPECT_FALSE(r.ok()) << bad;
+    if (!r.ok()) {
+      EXPECT_NE(r.error().message().find("redis."), std::string::npos) << bad;
+    }
+  }
 }
 
 TEST_F(ConfigTest, ProxySettingsAreRead) {

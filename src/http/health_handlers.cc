@@ -10,14 +10,8 @@ HttpResponse HandleHealthz(Api&, const HttpRequest&, const PathParams&) {
 }
 
 HttpResponse HandleReadyz(Api& api, const HttpRequest& req, const PathParams&) {
-  Services& sv = api.services();
-  if (!sv.ready()) {
-    return ErrorResponse(Error(ErrorCode::kUnavailable, "The key index is still loading."),
-                         req.request_id);
-  }
-  if (Status st = sv.store().Ping(); !st.ok()) {
-    return ErrorResponse(Error(ErrorCode::kUnavailable, "The store does not answer."),
-                         req.request_id);
+  if (Status st = api.services().Readiness(); !st.ok()) {
+    return ErrorResponse(st.error(), req.request_id);
   }
   return JsonResponse("{\"status\":\"ok\"}");
 }

@@ -85,6 +85,9 @@ Result<AccountRow> AccountService::Create(const CreateAccountParams& p) {
   row.credits = p.credits;
   row.plan = p.plan;
   row.created = clock_.NowUnix();
+  if (notifier_) {
+    if (Status st = notifier_->CheckWritable(); !st.ok()) return st.error();
+  }
   if (Status st = store_.CreateAccount(row); !st.ok()) return st.error();
   directory_.Update(row);
   return row;
@@ -112,11 +115,16 @@ Result<AccountRow> AccountService::AddCredits(std::string_view id, int64_t amoun
   if (!IsValidId(id, kAccountIdPrefix)) return Error(ErrorCode::kNotFound, "No such account.");
   // No usage flush may run between the store's change and the meter's: the meter derives the live
   // balance from the store's new one minus what it still has pending.
+  if (notifier_) {
+    if (Status st = notifier_->CheckWritable(); !st.ok()) return st.error();
+  }
   auto paused = usage_.PauseFlushes();
   auto row = store_.AddCredits(id, amount);
   if (!row.ok()) return row.error();
   if (!row->has_value()) return Error(ErrorCode::kNotFound, "No such account.");
-  credits_.Reset((*row)->id, (*row)->credits);
+  // The shared meter applies the delta (other nodes' charges are in flight); the local one
+  // resets from the store's figure minus what it has pending.
+  credits_.TopUp((*row)->id, amount, (*row)->credits);
   directory_.Update(**row);
   auto live = credits_.Snapshot((*row)->id);
   if (live) {

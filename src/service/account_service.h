@@ -8,6 +8,7 @@
 #include "core/status.h"
 #include "limits/credit_meter.h"
 #include "service/account_directory.h"
+#include "service/change_feed.h"
 #include "service/usage_recorder.h"
 #include "service/settings.h"
 #include "store/store.h"
@@ -41,6 +42,9 @@ class AccountService {
   // Adds `amount` (negative subtracts, never below zero). kInvalidRequest param "amount".
   Result<AccountRow> AddCredits(std::string_view id, int64_t amount);
 
+  // With several nodes: writes first ask `notifier` whether they may run (see TokenService).
+  void set_notifier(ChangeNotifier* notifier) { notifier_ = notifier; }
+
  private:
   AccountRow WithLiveCredits(AccountRow row);
 
@@ -50,6 +54,7 @@ class AccountService {
   UsageRecorder& usage_;
   const ServiceSettings& settings_;
   const Clock& clock_;
+  ChangeNotifier* notifier_ = nullptr;
 };
 
 // Argon2id, encoded ("$argon2id$v=19$m=19456,t=2,p=1$..."). Empty string on failure.

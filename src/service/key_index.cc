@@ -22,6 +22,24 @@ void KeyIndex::Publish(const Digest& digest, KeyRecordPtr record) {
   s.records[digest] = std::move(record);
 }
 
+bool KeyIndex::PublishMonotonic(const Digest& digest, KeyRecordPtr record) {
+  Shard& s = ShardFor(digest);
+  std::unique_lock lock(s.mu);
+  auto it = s.records.find(digest);
+  if (it == s.records.end()) {
+    s.missing_until.erase(digest);
+    s.records.emplace(digest, std::move(record));
+    return true;
+  }
+  const KeyRecord& old = *it->second;
+  if (old.revoked) return false;
+  const bool revokes = record->revoked;
+  const bool earlier = record->expires_at && (!old.expires_at || *record->expires_at < *old.expires_at);
+  if (!revokes && !earlier) return false;
+  it->second = std::move(record);
+  return true;
+}
+
 KeyRecordPtr KeyIndex::Fill(const Digest& digest, KeyRecordPtr record) {
   Shard& s = ShardFor(digest);
   std::unique_lock lock(s.mu);

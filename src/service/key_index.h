@@ -28,6 +28,12 @@ class KeyIndex {
   void Publish(const Digest& digest, KeyRecordPtr record);
   // Inserts unless a record is present; returns the record now in the index.
   KeyRecordPtr Fill(const Digest& digest, KeyRecordPtr record);
+  // For changes learnt from another node or a resync (a store read that may be older than a local
+  // write): inserts when absent; otherwise replaces only if `record` is further along — revoked
+  // when the present one is not, or with an earlier expiry — since a revocation is final and an
+  // expiry only ever moves earlier. So a late message can never resurrect a key. Returns true
+  // when the index changed.
+  bool PublishMonotonic(const Digest& digest, KeyRecordPtr record);
 
   // Negative cache: was `digest` unknown to the store within the TTL?
   bool KnownMissing(const Digest& digest, int64_t now_ns) const;

@@ -4,16 +4,51 @@
 
 #include "limits/local_credit_meter.h"
 #include "limits/local_limiter.h"
+#include "limits/redis_credit_meter.h"
+#include "limits/redis_limiter.h"
+#include "service/redis_change_feed.h"
 
 namespace keyward {
+namespace {
+
+std::unique_ptr<RedisPool> MakeRedis(const RedisSettings& s) {
+  if (!s.enabled()) return nullptr;
+  auto url = ParseRedisUrl(s.url);
+  if (!url.ok()) throw std::invalid_argument("redis.url " + url.error().message());
+  RedisOptions o;
+  o.url = std::move(*url);
+  o.timeout_ms = s.timeout_ms;
+  o.pool_size = s.pool_size;
+  return std::make_unique<RedisPool>(std::move(o));
+}
+
+std::unique_ptr<Limiter> MakeLimiter(RedisPool* redis, const RedisSettings& s) {
+  if (redis) return std::make_unique<RedisLimiter>(*redis, s.key_prefix);
+  return std::make_unique<LocalLimiter>();
+}
+
+std::unique_ptr<CreditMeter> MakeCredits(RedisPool* redis, const RedisSettings& s, Store& store) {
+  if (!redis) return std::make_unique<LocalCreditMeter>();
+  // Seeds a balance Redis does not hold from the store (a balance never resets).
+  BalanceLoader loader = [&store](std::string_view id) -> Result<std::optional<StoredBalance>> {
+    auto row = store.GetAccount(id);
+    if (!row.ok()) return row.error();
+    if (!row->has_value()) return std::optional<StoredBalance>();
+    return std::optional<StoredBalance>(StoredBalance{(*row)->credits});
+  };
+  return std::make_unique<RedisCreditMeter>(*redis, std::move(loader), s.key_prefix);
+}
+
+}  // namespace
 
 Services::Services(std::unique_ptr<Store> store, ServiceSettings settings, const Clock& clock)
     : settings_(std::move(settings)),
       clock_(clock),
       format_(settings_.prefixes),
       store_(std::move(store)),
-      limiter_(std::make_unique<LocalLimiter>()),
-      credits_(std::make_unique<LocalCreditMeter>()),
+      redis_(MakeRedis(settings_.redis)),
+      limiter_(MakeLimiter(redis_.get(), settings_.redis)),
+      credits_(MakeCredits(redis_.get(), settings_.redis, *store_)),
       index_(settings_.negative_cache_seconds * 1'000'000'000),
       directory_(*store_, *credits_, settings_),
       usage_(*store_, *credits_, std::chrono::milliseconds(settings_.usage_flush_interval_ms)),
@@ -24,11 +59,25 @@ Services::Services(std::unique_ptr<Store> store, ServiceSettings settings, const
       admin_keys_(*store_, format_, clock_, settings_.display_prefix_length),
       idempotency_(*store_, clock_),
       sessions_(*store_, accounts_, *limiter_, settings_, clock_),
-      agent_auth_(*store_, tokens_, accounts_, *limiter_, clock_) {}
+      agent_auth_(*store_, tokens_, accounts_, *limiter_, clock_) {
+  if (redis_) {
+    feed_ = std::make_unique<RedisChangeFeed>(*redis_, redis_->options(),
+                                              settings_.redis.key_prefix + "changes");
+    sync_ = std::make_unique<IndexSync>(
+        *store_, index_, directory_, verifier_, *feed_, [this] { return redis_->Ping(); },
+        std::chrono::seconds(settings_.redis.resync_seconds));
+    tokens_.set_notifier(sync_.get());
+    accounts_.set_notifier(sync_.get());
+  }
+}
 
 Services::~Services() { Shutdown(); }
 
 Status Services::LoadIndex() {
+  // Where the change feed starts: taken before the load, so that a change committed while the
+  // index loads is applied afterwards (applying twice is harmless).
+  auto cursor = store_->TokenChangeCursor();
+  if (!cursor.ok()) return cursor.error();
   size_t loaded = 0;
   Status failure;
   Status st = store_->ForEachUnrevokedToken([&](TokenRow&& row) {
@@ -57,6 +106,24 @@ Status Services::LoadIndex() {
   if (!st.ok()) return st;
   spdlog::info("index loaded: {} keys, {} access tokens", loaded, tokens);
   ready_.store(true, std::memory_order_release);
+  if (sync_) sync_->Start(*cursor);
+  return Status::Ok();
+}
+
+Status Services::Readiness() {
+  if (!ready()) return Error(ErrorCode::kUnavailable, "The key index is still loading.");
+  if (Status st = store_->Ping(); !st.ok()) {
+    return Error(ErrorCode::kUnavailable, "The store does not answer.");
+  }
+  if (redis_) {
+    if (Status st = redis_->Ping(); !st.ok()) {
+      return Error(ErrorCode::kUnavailable, "Redis does not answer.");
+    }
+    if (!sync_->caught_up()) {
+      return Error(ErrorCode::kUnavailable,
+                   "The change feed has not caught up yet (" + sync_->why_not_caught_up() + ").");
+    }
+  }
   return Status::Ok();
 }
 
@@ -106,6 +173,7 @@ void Services::Shutdown() {
   }
   maintenance_cv_.notify_all();
   if (maintenance_.joinable()) maintenance_.join();
+  if (sync_) sync_->Stop();
   usage_.Stop();
 }
 

@@ -13,11 +13,13 @@
 #include "core/key_format.h"
 #include "limits/credit_meter.h"
 #include "limits/limiter.h"
+#include "limits/redis_client.h"
 #include "service/account_directory.h"
 #include "service/account_service.h"
 #include "service/admin_keys.h"
 #include "service/agent_auth_service.h"
 #include "service/idempotency.h"
+#include "service/index_sync.h"
 #include "service/key_index.h"
 #include "service/session_service.h"
 #include "service/settings.h"
@@ -35,9 +37,13 @@ class Services {
   Services(std::unique_ptr<Store> store, ServiceSettings settings, const Clock& clock);
   ~Services();
 
-  // Loads every unrevoked key into the in-memory index; the service is ready afterwards.
+  // Loads every unrevoked key into the in-memory index; the service is ready afterwards (with
+  // Redis: once the change feed has subscribed and caught up, see Readiness()).
   Status LoadIndex();
   bool ready() const { return ready_.load(std::memory_order_acquire); }
+  // What /readyz says: OK, or kUnavailable with the reason (index loading, store or Redis down,
+  // change feed not caught up). Pings the store and Redis.
+  Status Readiness();
   // Flushes pending usage and stops background work. Idempotent.
   void Shutdown();
   // Starts the background maintenance (purging expired access tokens and day-old idempotency
@@ -65,6 +71,8 @@ class Services {
   Limiter& limiter_for_tests() { return *limiter_; }
   CreditMeter& credits() { return *credits_; }
   const ServiceSettings& settings() const { return settings_; }
+  RedisPool* redis() { return redis_.get(); }      // nullptr without [redis]
+  IndexSync* index_sync() { return sync_.get(); }  // nullptr without [redis]
   const KeyFormat& format() const { return format_; }
   const Clock& clock() const { return clock_; }
 
@@ -73,6 +81,7 @@ class Services {
   const Clock& clock_;
   const KeyFormat format_;
   std::unique_ptr<Store> store_;
+  std::unique_ptr<RedisPool> redis_;  // before the limiter and meter that use it
   std::unique_ptr<Limiter> limiter_;
   std::unique_ptr<CreditMeter> credits_;
   KeyIndex index_;
@@ -85,6 +94,8 @@ class Services {
   IdempotencyService idempotency_;
   SessionService sessions_;
   AgentAuthService agent_auth_;
+  std::unique_ptr<ChangeFeed> feed_;  // with [redis]
+  std::unique_ptr<IndexSync> sync_;   // with [redis]
   std::atomic<bool> ready_{false};
 
   void RunMaintenance();

@@ -25,6 +25,18 @@ struct DashboardSettings {
   RateSpec signin_per_ip{30, 60};             // sign-in and sign-up attempts per client IP
 };
 
+// [redis] (API.md 9): shared limits, credits and change propagation between nodes.
+struct RedisSettings {
+  std::string url;             // empty: one node, everything in-process
+  bool fail_open = false;      // on_unavailable = "open"
+  int timeout_ms = 250;        // connect, read and write of every Redis call
+  int pool_size = 16;          // connections per node (one per server thread is enough)
+  int resync_seconds = 10;     // periodic catch-up from the store (every second while Redis is down)
+  std::string key_prefix = "kw:";  // of every Redis key and the pub/sub channel
+
+  bool enabled() const { return !url.empty(); }
+};
+
 struct ServiceSettings {
   KeyPrefixes prefixes;
   size_t display_prefix_length = 12;
@@ -35,6 +47,7 @@ struct ServiceSettings {
   SandboxSettings sandbox;
   int64_t usage_flush_interval_ms = 500;
   DashboardSettings dashboard;
+  RedisSettings redis;
 
   // The per-key limit of `plan`, falling back to the default plan.
   const RateSpec& PlanLimit(const std::string& plan) const {

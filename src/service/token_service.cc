@@ -77,6 +77,7 @@ IssuedToken TokenService::Mint(const std::string& account_id, std::string name, 
 
 void TokenService::Publish(const TokenRow& row, std::shared_ptr<const AccountInfo> account) {
   index_.Publish(row.key_hash, verifier_.MakeRecord(row, std::move(account)));
+  if (notifier_) notifier_->TokenChanged(row.key_hash);
 }
 
 Result<IssuedToken> TokenService::Create(const Principal& who, const CreateTokenParams& p) {
@@ -138,6 +139,7 @@ Result<IssuedToken> TokenService::Create(const Principal& who, const CreateToken
 
   auto account = ActingAccount(who);
   if (!account.ok()) return account.error();
+  if (Status st = CheckWritable(); !st.ok()) return st.error();
   IssuedToken issued = Mint((*account)->id, p.name, type, std::move(permissions), livemode,
                             p.expires_at, now);
   if (Status st = store_.InsertToken(issued.row); !st.ok()) return st.error();
@@ -155,6 +157,7 @@ Result<IssuedAccessToken> TokenService::MintAccessToken(const Principal& who,
   if (expiry_minutes < 1 || expiry_minutes > kMaxAccessTokenMinutes) {
     return InvalidRequest("expiry_minutes must be an integer from 1 to 60.", "expiry_minutes");
   }
+  if (Status st = CheckWritable(); !st.ok()) return st.error();
   const KeyRecord& parent = *who.key;
   auto parent_row = store_.GetToken(parent.account->id, parent.token_id());
   if (!parent_row.ok()) return parent_row.error();
@@ -231,6 +234,7 @@ Result<TokenRow> TokenService::Revoke(const Principal& who, std::string_view id)
   auto account = ActingAccount(who);
   if (!account.ok()) return account.error();
   if (!IsValidId(id, kTokenIdPrefix)) return NotFound();
+  if (Status st = CheckWritable(); !st.ok()) return st.error();
   auto row = store_.RevokeToken((*account)->id, id, clock_.NowUnix());
   if (!row.ok()) return row.error();
   if (!row->has_value()) return NotFound();
@@ -266,6 +270,7 @@ Result<IssuedToken> TokenService::Roll(const Principal& who, std::string_view id
     return Forbidden("A test-mode key may not roll a live-mode key.");
   }
 
+  if (Status st = CheckWritable(); !st.ok()) return st.error();
   const int64_t now = clock_.NowUnix();
   IssuedToken issued = Mint(prev.account_id, prev.name, prev.type, prev.permissions,
                             prev.livemode, prev.expires_at, now);

@@ -12,6 +12,7 @@
 #include "core/key_format.h"
 #include "core/status.h"
 #include "service/account_directory.h"
+#include "service/change_feed.h"
 #include "service/key_index.h"
 #include "service/principal.h"
 #include "service/settings.h"
@@ -67,6 +68,11 @@ class TokenService {
   // admin key without Keyward-Account); nullopt otherwise. Errors only for store failures.
   Result<std::optional<int64_t>> CheckAccessToken(const Principal& who, std::string_view token);
 
+  // With several nodes: writes first ask `notifier` whether they may run (kUnavailable when not,
+  // before touching the store), and tell it about each committed token change. Set once, before
+  // serving; nullptr (the default) for one node.
+  void set_notifier(ChangeNotifier* notifier) { notifier_ = notifier; }
+
  private:
   Status Require(const Principal& who, std::string_view permission) const;
   Result<std::shared_ptr<const AccountInfo>> ActingAccount(const Principal& who);
@@ -74,6 +80,8 @@ class TokenService {
                    std::vector<std::string> permissions, bool livemode,
                    std::optional<int64_t> expires_at, int64_t now) const;
   void Publish(const TokenRow& row, std::shared_ptr<const AccountInfo> account);
+  Status CheckWritable() { return notifier_ ? notifier_->CheckWritable() : Status::Ok(); }
+  ChangeNotifier* notifier_ = nullptr;
 
   Store& store_;
   KeyIndex& index_;

@@ -137,8 +137,9 @@ Result<KeyRecordPtr> Verifier::LoadAccessToken(const Digest& digest) {
   return MakeAccessRecord(**row, **parent);
 }
 
-Result<KeyRecordPtr> Verifier::Lookup(const Digest& digest, CredentialKind kind) {
+Result<KeyRecordPtr> Verifier::Lookup(const Digest& digest, CredentialKind kind, bool* loaded) {
   if (KeyRecordPtr found = index_.Find(digest)) return found;
+  if (loaded) *loaded = true;
   const int64_t now_ns = clock_.NowNanos();
   if (index_.KnownMissing(digest, now_ns)) return KeyRecordPtr();
   KeyRecordPtr record;
@@ -169,12 +170,19 @@ Result<KeyRecordPtr> Verifier::Identify(std::string_view credential) {
 }
 
 Verifier::Identification Verifier::Resolve(std::string_view credential) {
+  bool loaded = false;
+  Identification id = ResolveWith(credential, &loaded);
+  id.held = !loaded;
+  return id;
+}
+
+Verifier::Identification Verifier::ResolveWith(std::string_view credential, bool* loaded) {
   if (sandbox_ && ConstantTimeEquals(credential, settings_.sandbox.key)) return {sandbox_, {}};
   std::optional<ParsedCredential> parsed = format_.Parse(credential);
   if (!parsed || parsed->kind == CredentialKind::kAdminKey)
     return {nullptr, Unauthorized(kMalformed)};
 
-  auto found = Lookup(Sha256(credential), parsed->kind);
+  auto found = Lookup(Sha256(credential), parsed->kind, loaded);
   if (!found.ok()) return {nullptr, found.error()};
   KeyRecordPtr record = std::move(*found);
   if (!record) return {nullptr, Unauthorized(kUnknown)};
@@ -216,7 +224,7 @@ Verdict Verifier::Decide(std::string_view credential, std::string_view method,
   if (id.error) {
     Verdict denied = Verdict::Deny(id.error->code(), id.error->message(), id.record);
     // An identified but refused credential (an expired access token) counts against its limit.
-    if (id.record) return Admit(std::move(denied), nullptr, client_ip, consume);
+    if (id.record) return Admit(std::move(denied), nullptr, client_ip, consume, false, id.held);
     return denied;
   }
   Verdict verdict;
@@ -232,7 +240,7 @@ Verdict Verifier::Decide(std::string_view credential, std::string_view method,
     verdict.error = ErrorCode::kForbidden;
     verdict.message = "This key lacks the permission " + rule->permission + ".";
   }
-  return Admit(std::move(verdict), rule, client_ip, consume);
+  return Admit(std::move(verdict), rule, client_ip, consume, false, id.held);
 }
 
 bool Verifier::ChargeDeferred(Verdict& verdict) {
@@ -240,6 +248,13 @@ bool Verifier::ChargeDeferred(Verdict& verdict) {
   const int64_t cost = verdict.cost_due;
   verdict.cost_due = 0;
   CreditCharge charge = credits_.Charge(verdict.record->account->id, cost);
+  if (charge.unavailable) {
+    // The shared meter (Redis) did not answer: fail open passes uncharged, closed refuses.
+    if (settings_.redis.fail_open) return true;
+    verdict.error = ErrorCode::kUnavailable;
+    verdict.message = "The credit meter is unavailable.";
+    return false;
+  }
   verdict.balance = charge.balance;
   if (!charge.allowed) {
     verdict.error = ErrorCode::kQuotaExceeded;
@@ -254,11 +269,25 @@ bool Verifier::ChargeDeferred(Verdict& verdict) {
 Verdict Verifier::AdmitManagement(const KeyRecordPtr& record) {
   Verdict verdict;
   verdict.record = record;
-  return Admit(std::move(verdict), nullptr, {}, Consume::kYes);
+  return Admit(std::move(verdict), nullptr, {}, Consume::kYes, /*management=*/true);
+}
+
+Verdict Verifier::Degraded(Verdict verdict, bool management, bool held) {
+  if (!verdict.valid()) return verdict;
+  if (settings_.redis.fail_open && !management && held) {
+    const KeyRecord& rec = *verdict.record;
+    if (rec.kind == CredentialKind::kApiKey && !rec.sandbox) {
+      usage_.Note(rec, clock_.NowUnix());
+    }
+    return verdict;  // no limits, no charge
+  }
+  return Verdict::Deny(ErrorCode::kUnavailable,
+                       "Rate limits and credits are unavailable: Redis does not answer.",
+                       std::move(verdict.record));
 }
 
 Verdict Verifier::Admit(Verdict verdict, const RouteRule* rule, std::string_view client_ip,
-                        Consume consume) {
+                        Consume consume, bool management, bool held) {
   const KeyRecord& rec = *verdict.record;
   if (consume == Consume::kNo) {
     if (auto snapshot = credits_.Snapshot(rec.account->id)) verdict.balance = snapshot->balance;
@@ -284,7 +313,20 @@ Verdict Verifier::Admit(Verdict verdict, const RouteRule* rule, std::string_view
       buckets[n++] = BucketRequest{composed.MakeRoute(index, rec.bucket()), *rule->rate_limit, 1};
     }
   }
-  LimitOutcome outcome = limiter_.Take(std::span(buckets.data(), n), now_ns);
+  // Credits last: only a request that passed everything else is charged, and test mode (the
+  // sandbox included) never is. A valid request takes its limits and then its credits (or reads
+  // the balance) in one call: with Redis, one round trip.
+  const int64_t cost = rule != nullptr ? rule->cost : settings_.default_cost;
+  const bool charged = cost > 0 && rec.livemode;
+  // The proxy checks the balance now and charges once the upstream is in hand (ChargeDeferred).
+  const bool deferred = charged && consume == Consume::kDeferCharge;
+  CreditCharge charge;
+  LimitOutcome outcome =
+      verdict.valid()
+          ? limiter_.TakeThenCharge(std::span(buckets.data(), n), now_ns, credits_,
+                                    rec.account->id, charged && !deferred ? cost : 0, &charge)
+          : limiter_.Take(std::span(buckets.data(), n), now_ns);
+  if (outcome.unavailable) return Degraded(std::move(verdict), management, held);
   const BucketState& b = outcome.buckets[outcome.tightest];
   verdict.ratelimit = RateLimitReport{b.limit,
                                       b.remaining,
@@ -299,23 +341,17 @@ Verdict Verifier::Admit(Verdict verdict, const RouteRule* rule, std::string_view
     verdict.message = "Too many requests; retry after " + std::to_string(b.retry_after_s) + " s.";
     return verdict;
   }
-
-  // Credits last: only a request that passed everything else is charged, and test mode (the
-  // sandbox included) never is.
-  const int64_t cost = rule != nullptr ? rule->cost : settings_.default_cost;
-  if (cost > 0 && rec.livemode && consume == Consume::kDeferCharge) {
-    auto snapshot = credits_.Snapshot(rec.account->id);
-    verdict.balance = snapshot ? snapshot->balance : std::optional<int64_t>(0);
-    if (!snapshot || (snapshot->balance && *snapshot->balance < cost)) {
+  if (charge.unavailable) return Degraded(std::move(verdict), management, held);
+  verdict.balance = charge.balance;
+  if (deferred) {
+    if (charge.balance && *charge.balance < cost) {
       verdict.error = ErrorCode::kQuotaExceeded;
       verdict.message = "The account's credit balance is below this request's cost of " +
                         std::to_string(cost) + ".";
       return verdict;
     }
     verdict.cost_due = cost;
-  } else if (cost > 0 && rec.livemode) {
-    CreditCharge charge = credits_.Charge(rec.account->id, cost);
-    verdict.balance = charge.balance;
+  } else if (charged) {
     if (!charge.allowed) {
       verdict.error = ErrorCode::kQuotaExceeded;
       verdict.message = "The account's credit balance is below this request's cost of " +
@@ -323,8 +359,6 @@ Verdict Verifier::Admit(Verdict verdict, const RouteRule* rule, std::string_view
       return verdict;
     }
     verdict.charged = cost;
-  } else if (auto snapshot = credits_.Snapshot(rec.account->id)) {
-    verdict.balance = snapshot->balance;
   }
   if (rec.kind == CredentialKind::kApiKey && !rec.sandbox) {
     usage_.Note(rec, now_ns / 1'000'000'000);

@@ -1,6 +1,7 @@
 // The hot path: credential → verdict. Three kinds of answer, as in Envoy's ext_authz: allowed
-// (VALID), denied (a catalogue code: UNAUTHORIZED, FORBIDDEN, RATE_LIMITED, ...) and
-// could-not-decide (UNAVAILABLE: the store failed while looking up an unknown key).
+// (VALID), denied (a catalogue code: UNAUTHORIZED, FORBIDDEN, RATE_LIMITED, ...) and could-not-decide
+// (UNAVAILABLE: the store failed while looking up an unknown key, or the shared limiter/meter in
+// Redis did not answer — then redis.on_unavailable decides, see Degraded()).
 //
 // A known credential never touches the store: shape and checksum are checked first (garbage never
 // reaches a lookup), then the SHA-256 is looked up in the KeyIndex. Unknown digests consult the
@@ -88,7 +89,8 @@ class Verifier {
   // the verdict becomes QUOTA_EXCEEDED and false is returned; otherwise charged/balance are set.
   bool ChargeDeferred(Verdict& verdict);
 
-  // Admission of a management call made with an identified key: its per-key limit only.
+  // Admission of a management call made with an identified key: its per-key limit only. Fails
+  // closed (UNAVAILABLE) when the shared limiter cannot be reached, whatever on_unavailable says.
   Verdict AdmitManagement(const KeyRecordPtr& record);
 
   // Builds the record published in the index for a stored token.
@@ -103,17 +105,24 @@ class Verifier {
   struct Identification {
     KeyRecordPtr record;
     std::optional<Error> error;
+    bool held = true;  // the record was in the index already (not just read from the store)
   };
   Identification Resolve(std::string_view credential);
   Verdict Decide(std::string_view credential, std::string_view method, std::string_view path,
                  std::string_view client_ip, Consume consume);
+  Identification ResolveWith(std::string_view credential, bool* loaded);
 
   // The record for `digest` from the index, else the store (remembered either way). nullptr when
   // unknown; kUnavailable on a store failure.
-  Result<KeyRecordPtr> Lookup(const Digest& digest, CredentialKind kind);
+  // `loaded` (when given) is set when the record was read from the store.
+  Result<KeyRecordPtr> Lookup(const Digest& digest, CredentialKind kind, bool* loaded = nullptr);
   Result<KeyRecordPtr> LoadAccessToken(const Digest& digest);
   Verdict Admit(Verdict verdict, const RouteRule* rule, std::string_view client_ip,
-                Consume consume);
+                Consume consume, bool management = false, bool held = true);
+  // When the shared limiter or meter cannot be reached (redis.on_unavailable): a denial stays a
+  // denial; with "open", a valid verdict for a credential this node already held passes without
+  // limits or charges; anything else (and every management call) is UNAVAILABLE.
+  Verdict Degraded(Verdict verdict, bool management, bool held);
 
   Store& store_;
   KeyIndex& index_;

@@ -146,7 +146,36 @@ Status MemoryStore::InsertTokenLocked(const TokenRow& token) {
   tokens_.emplace(seq, token);
   token_seq_.emplace(token.id, seq);
   token_hash_seq_.emplace(token.key_hash, seq);
+  TouchLocked(seq);
   return Status::Ok();
+}
+
+void MemoryStore::TouchLocked(int64_t token_seq) {
+  if (auto it = token_change_.find(token_seq); it != token_change_.end()) changes_.erase(it->second);
+  const int64_t change = next_change_++;
+  changes_.emplace(change, token_seq);
+  token_change_[token_seq] = change;
+}
+
+Result<int64_t> MemoryStore::TokenChangeCursor() {
+  std::lock_guard lock(mu_);
+  return changes_.empty() ? int64_t{0} : changes_.rbegin()->first;
+}
+
+Result<int64_t> MemoryStore::ForEachTokenChangedAfter(int64_t after, size_t limit,
+                                                      const std::function<void(TokenRow&&)>& fn) {
+  std::vector<TokenRow> changed;
+  int64_t highest = after;
+  {
+    std::lock_guard lock(mu_);
+    for (auto it = changes_.upper_bound(after); it != changes_.end() && changed.size() < limit;
+         ++it) {
+      changed.push_back(tokens_.at(it->second));
+      highest = it->first;
+    }
+  }
+  for (TokenRow& token : changed) fn(std::move(token));
+  return highest;
 }
 
 Status MemoryStore::InsertToken(const TokenRow& token) {
@@ -208,6 +237,7 @@ Result<std::optional<TokenRow>> MemoryStore::RevokeToken(std::string_view accoun
   TokenRow* token = FindToken(account_id, id);
   if (token == nullptr) return std::optional<TokenRow>();
   if (!token->revoked_at) token->revoked_at = now_unix;
+  TouchLocked(token_seq_.at(token->id));
   return std::optional<TokenRow>(*token);
 }
 
@@ -228,6 +258,7 @@ Result<std::optional<TokenRow>> MemoryStore::RollToken(std::string_view account_
   } else if (!old->expires_at || *old->expires_at >= *old_expires_at) {
     old->expires_at = *old_expires_at;
   }
+  TouchLocked(token_seq_.at(old->id));
   return std::optional<TokenRow>(*old);
 }
 

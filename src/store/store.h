@@ -81,6 +81,19 @@ class Store {
   // Applies last_used_at updates in one transaction (never moving a value backwards).
   virtual Status RecordUsage(const std::vector<TokenUsage>& usage) = 0;
 
+  // --- token changes, for several nodes sharing the store ---
+  // Every write that creates or changes a token (InsertToken(s), RevokeToken, RollToken: both the
+  // replacement and the old token) gives that token a new change sequence, higher than every one
+  // given before; last_used_at updates do not. A change is visible to these calls once committed,
+  // and committed changes never get a sequence below one already visible.
+  // The highest change sequence so far (0 for none): where a freshly loaded node starts.
+  virtual Result<int64_t> TokenChangeCursor() = 0;
+  // Calls `fn` for at most `limit` tokens (revoked ones included) whose change sequence is above
+  // `after`, in increasing order of it, and returns the highest sequence passed (`after` when
+  // none). A token changed twice appears once, with its latest state.
+  virtual Result<int64_t> ForEachTokenChangedAfter(int64_t after, size_t limit,
+                                                   const std::function<void(TokenRow&&)>& fn) = 0;
+
   // --- access tokens ---
   // Fails with kInternalError on a duplicate hash or an unknown parent.
   virtual Status InsertAccessToken(const AccessTokenRow& token) = 0;

@@ -1071,5 +1071,91 @@ std::string BackendName(const ::testing::TestParamInfo<StoreBackend>& info) {
 INSTANTIATE_TEST_SUITE_P(Backends, StoreConformanceTest, ::testing::ValuesIn(kBackends),
                          BackendName);
 
+// --- token changes (several nodes sharing one store) ---
+
+// Every token passed by ForEachTokenChangedAfter(after), with the cursor it returned.
+struct Changed {
+  std::vector<TokenRow> rows;
+  int64_t cursor = -1;
+};
+Changed ChangedAfter(Store& store, int64_t after, size_t limit = 1000) {
+  Changed c;
+  auto r = store.ForEachTokenChangedAfter(after, limit,
+                                          [&](TokenRow&& row) { c.rows.push_back(std::move(row)); });
+  EXPECT_TRUE(r.ok());
+  if (r.ok()) c.cursor = *r;
+  return c;
+}
+std::vector<std::string> IdsOf(const std::vector<TokenRow>& rows) {
+  std::vector<std::string> ids;
+  for (const TokenRow& r : rows) ids.push_back(r.id);
+  return ids;
+}
+
+TEST_P(StoreConformanceTest, TokenChangeCursorStartsAtZeroAndGrowsWithEveryTokenWrite) {
+  auto empty = store().TokenChangeCursor();
+  ASSERT_TRUE(empty.ok());
+  EXPECT_EQ(*empty, 0);
+  CreateAccount("acct_1");
+  EXPECT_EQ(*store().TokenChangeCursor(), 0);  // accounts are not token changes
+  InsertToken(MakeToken("tok_a", "acct_1", 1));
+  const int64_t after_insert = *store().TokenChangeCursor();
+  EXPECT_GT(after_insert, 0);
+  ASSERT_TRUE(store().RecordUsage({TokenUsage{"tok_a", kNow}}).ok());
+  EXPECT_EQ(*store().TokenChangeCursor(), after_insert);  // usage is not a change
+  ASSERT_TRUE(store().RevokeToken("acct_1", "tok_a", kNow).ok());
+  EXPECT_GT(*store().TokenChangeCursor(), after_insert);
+}
+
+TEST_P(StoreConformanceTest, ForEachTokenChangedAfterGivesInsertsRevokesAndRollsInOrder) {
+  CreateAccount("acct_1");
+  const int64_t start = *store().TokenChangeCursor();
+  InsertToken(MakeToken("tok_a", "acct_1", 1));
+  InsertToken(MakeToken("tok_b", "acct_1", 2));
+  Changed first = ChangedAfter(store(), start);
+  EXPECT_EQ(IdsOf(first.rows), (std::vector<std::string>{"tok_a", "tok_b"}));
+  EXPECT_EQ(first.cursor, *store().TokenChangeCursor());
+  Changed none = ChangedAfter(store(), first.cursor);
+  EXPECT_TRUE(none.rows.empty());
+  EXPECT_EQ(none.cursor, first.cursor);
+
+  // Revoking tok_a moves it after tok_b, with its new state; it is passed once.
+  ASSERT_TRUE(store().RevokeToken("acct_1", "tok_a", kNow).ok());
+  Changed revoked = ChangedAfter(store(), first.cursor);
+  ASSERT_EQ(IdsOf(revoked.rows), (std::vector<std::string>{"tok_a"}));
+  EXPECT_EQ(revoked.rows[0].revoked_at, kNow);
+  EXPECT_EQ(IdsOf(ChangedAfter(store(), start).rows),
+            (std::vector<std::string>{"tok_b", "tok_a"}));
+
+  // A roll with a grace period: the replacement and the old token (its new expiry) both change.
+  auto rolled = store().RollToken("acct_1", "tok_b", MakeToken("tok_c", "acct_1", 3), kNow + 60,
+                                  kNow);
+  ASSERT_TRUE(rolled.ok());
+  ASSERT_TRUE(rolled->has_value());
+  Changed roll = ChangedAfter(store(), revoked.cursor);
+  std::vector<std::string> ids = IdsOf(roll.rows);
+  std::sort(ids.begin(), ids.end());
+  EXPECT_EQ(ids, (std::vector<std::string>{"tok_b", "tok_c"}));
+  for (const TokenRow& r : roll.rows) {
+    if (r.id == "tok_b") {
+      EXPECT_EQ(r.expires_at, kNow + 60);
+    }
+  }
+}
+
+TEST_P(StoreConformanceTest, ForEachTokenChangedAfterPagesByLimit) {
+  CreateAccount("acct_1");
+  std::vector<TokenRow> many;
+  for (int i = 0; i < 5; ++i) many.push_back(MakeToken("tok_" + std::to_string(i), "acct_1", 10 + i));
+  ASSERT_TRUE(store().InsertTokens(many).ok());
+  Changed page1 = ChangedAfter(store(), 0, 2);
+  EXPECT_EQ(IdsOf(page1.rows), (std::vector<std::string>{"tok_0", "tok_1"}));
+  Changed page2 = ChangedAfter(store(), page1.cursor, 2);
+  EXPECT_EQ(IdsOf(page2.rows), (std::vector<std::string>{"tok_2", "tok_3"}));
+  Changed page3 = ChangedAfter(store(), page2.cursor, 2);
+  EXPECT_EQ(IdsOf(page3.rows), (std::vector<std::string>{"tok_4"}));
+  EXPECT_EQ(page3.cursor, *store().TokenChangeCursor());
+}
+
 }  // namespace
 }  // namespace keyward

@@ -424,6 +424,7 @@ KeywardProcess::KeywardProcess(KeywardOptions options) {
   std::string tmpl = (std::filesystem::temp_directory_path() / "keyward-it-XXXXXX").string();
   if (::mkdtemp(tmpl.data()) == nullptr) throw std::runtime_error(ErrnoText("mkdtemp"));
   dir_ = tmpl;
+  store_dir_ = options.store_dir.empty() ? dir_ : options.store_dir;
   if (!options.config_toml.empty()) {
     config_path_ = dir_ + "/keyward.toml";
     std::ofstream(config_path_) << options.config_toml;
@@ -471,7 +472,7 @@ KeywardProcess::~KeywardProcess() {
 }
 
 std::vector<std::string> KeywardProcess::StoreArgs() const {
-  std::vector<std::string> a = {"--data-dir", dir_};
+  std::vector<std::string> a = {"--data-dir", store_dir_};
   if (!config_path_.empty()) {
     a.push_back("--config");
     a.push_back(config_path_);
@@ -485,7 +486,7 @@ void KeywardProcess::Start() {
   for (int attempt = 0; attempt < 3; ++attempt) {
     port_ = PickFreePort();
     std::vector<std::string> argv = {KEYWARD_BINARY, "serve", "--listen", "127.0.0.1:" + std::to_string(port_),
-                                     "--data-dir", dir_};
+                                     "--data-dir", store_dir_};
     if (!config_path_.empty()) {
       argv.push_back("--config");
       argv.push_back(config_path_);

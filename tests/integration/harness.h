@@ -121,6 +121,10 @@ struct KeywardOptions {
   std::string config_toml;        // written to DIR/keyward.toml and passed as --config when set
   bool create_admin_key = true;   // run `admin-key create` before the first start
   bool start = true;              // start the server in the constructor
+  // The data dir holding the store; empty: the process's own temporary dir. Several nodes that
+  // share one SQLite file (WAL) point this at the first node's data_dir(); the log, the config
+  // and the working directory stay in each process's own dir.
+  std::string store_dir = {};
 };
 
 // Owns a temporary data dir and (while running) a `keyward serve` child process.
@@ -158,7 +162,7 @@ class KeywardProcess {
   HttpClient Client() const { return HttpClient(port_); }
   uint16_t port() const { return port_; }
   const std::string& admin_key() const { return admin_key_; }
-  const std::string& data_dir() const { return dir_; }
+  const std::string& data_dir() const { return store_dir_; }  // where the store lives
   const std::string& config_path() const { return config_path_; }
   std::string log_path() const { return dir_ + "/keyward.log"; }
   std::string ReadLog() const;
@@ -169,6 +173,7 @@ class KeywardProcess {
   int WaitExit(std::chrono::milliseconds deadline);
 
   std::string dir_;
+  std::string store_dir_;  // dir_ unless KeywardOptions::store_dir
   std::string config_path_;
   std::string admin_key_;
   uint16_t port_ = 0;

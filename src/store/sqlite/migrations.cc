@@ -101,7 +101,15 @@ CREATE TABLE agent_auth_requests (
 CREATE INDEX agent_auth_requests_created ON agent_auth_requests (created);
 )sql";
 
-constexpr std::array<std::string_view, 4> kMigrations = {kV1, kV2, kV3, kV4};
+// Version 5: a change sequence on tokens, so that several nodes sharing the store can ask for
+// what changed since they last looked (Store::ForEachTokenChangedAfter).
+constexpr std::string_view kV5 = R"sql(
+ALTER TABLE tokens ADD COLUMN change_seq INTEGER NOT NULL DEFAULT 0;
+UPDATE tokens SET change_seq = seq;
+CREATE INDEX tokens_change_seq ON tokens (change_seq);
+)sql";
+
+constexpr std::array<std::string_view, 5> kMigrations = {kV1, kV2, kV3, kV4, kV5};
 
 constexpr char kCreateVersionTable[] =
     "CREATE TABLE IF NOT EXISTS schema_migrations ("

@@ -60,6 +60,9 @@ class SqliteStore final : public Store {
                                             int64_t now_unix) override;
   Status ForEachUnrevokedToken(const std::function<void(TokenRow&&)>& fn) override;
   Status RecordUsage(const std::vector<TokenUsage>& usage) override;
+  Result<int64_t> TokenChangeCursor() override;
+  Result<int64_t> ForEachTokenChangedAfter(int64_t after, size_t limit,
+                                           const std::function<void(TokenRow&&)>& fn) override;
 
   Status InsertAccessToken(const AccessTokenRow& token) override;
   Result<std::optional<AccessTokenRow>> FindAccessTokenByHash(const Digest& hash) override;

@@ -135,7 +135,8 @@ TEST_F(SqliteStoreTest, SchemaHasTheDocumentedTablesAndIndex) {
                                                           {"sessions"},
                                                           {"sessions_expires"},
                                                           {"tokens"},
-                                                          {"tokens_account_seq"}}));
+                                                          {"tokens_account_seq"},
+                                                          {"tokens_change_seq"}}));
 }
 
 TEST_F(SqliteStoreTest, RefusesADatabaseFromANewerVersion) {

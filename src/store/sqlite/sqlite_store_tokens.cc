@@ -10,8 +10,13 @@ namespace {
 using sqlite::Connection;
 using sqlite::Stmt;
 
-constexpr char kInsertToken[] = "INSERT INTO tokens (" KEYWARD_TOKEN_COLUMNS
-                                ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)";
+// Every write that changes a token gives it the next change sequence (writes are serialised, so
+// the order of sequences is the order of commits).
+#define KEYWARD_NEXT_CHANGE "(SELECT COALESCE(MAX(change_seq), 0) + 1 FROM tokens)"
+constexpr char kInsertToken[] =
+    "INSERT INTO tokens (" KEYWARD_TOKEN_COLUMNS
+    ", change_seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, "
+    KEYWARD_NEXT_CHANGE ")";
 constexpr char kSelectToken[] =
     "SELECT " KEYWARD_TOKEN_COLUMNS " FROM tokens WHERE id = ?1 AND account_id = ?2";
 constexpr char kSelectTokenByHash[] =
@@ -33,13 +38,21 @@ constexpr char kListExpired[] =
 #undef KEYWARD_LIST_TOKENS
 
 constexpr char kRevoke[] =
-    "UPDATE tokens SET revoked_at = COALESCE(revoked_at, ?3) WHERE id = ?1 AND account_id = ?2"
+    "UPDATE tokens SET revoked_at = COALESCE(revoked_at, ?3), change_seq = " KEYWARD_NEXT_CHANGE
+    " WHERE id = ?1 AND account_id = ?2"
     " RETURNING " KEYWARD_TOKEN_COLUMNS;
 constexpr char kRevokeById[] =
-    "UPDATE tokens SET revoked_at = ?2 WHERE id = ?1 RETURNING " KEYWARD_TOKEN_COLUMNS;
+    "UPDATE tokens SET revoked_at = ?2, change_seq = " KEYWARD_NEXT_CHANGE
+    " WHERE id = ?1 RETURNING " KEYWARD_TOKEN_COLUMNS;
 constexpr char kExpireById[] =
     "UPDATE tokens SET expires_at = CASE WHEN expires_at IS NOT NULL AND expires_at < ?2"
-    " THEN expires_at ELSE ?2 END WHERE id = ?1 RETURNING " KEYWARD_TOKEN_COLUMNS;
+    " THEN expires_at ELSE ?2 END, change_seq = " KEYWARD_NEXT_CHANGE
+    " WHERE id = ?1 RETURNING " KEYWARD_TOKEN_COLUMNS;
+constexpr char kChangeCursor[] = "SELECT COALESCE(MAX(change_seq), 0) FROM tokens";
+constexpr char kChangedAfter[] = "SELECT " KEYWARD_TOKEN_COLUMNS
+                                 ", change_seq FROM tokens WHERE change_seq > ?1"
+                                 " ORDER BY change_seq LIMIT ?2";
+#undef KEYWARD_NEXT_CHANGE
 constexpr char kSelectUnrevoked[] =
     "SELECT " KEYWARD_TOKEN_COLUMNS " FROM tokens WHERE revoked_at IS NULL";
 constexpr char kRecordUsage[] =
@@ -218,6 +231,35 @@ Status SqliteStore::ForEachUnrevokedToken(const std::function<void(TokenRow&&)>&
       if (!*row) return Status::Ok();
       TokenRow token;
       if (Status s = sqlite::ReadToken(*stmt, &token); !s.ok()) return s;
+      fn(std::move(token));
+    }
+  });
+}
+
+Result<int64_t> SqliteStore::TokenChangeCursor() {
+  return Read([&](Connection& conn) -> Result<int64_t> {
+    Result<Stmt> stmt = conn.Prepare(kChangeCursor);
+    if (!stmt.ok()) return stmt.error();
+    Result<bool> row = stmt->Step();
+    if (!row.ok()) return row.error();
+    return *row ? stmt->Int(0) : int64_t{0};
+  });
+}
+
+Result<int64_t> SqliteStore::ForEachTokenChangedAfter(int64_t after, size_t limit,
+                                                      const std::function<void(TokenRow&&)>& fn) {
+  return Read([&](Connection& conn) -> Result<int64_t> {
+    Result<Stmt> stmt = conn.Prepare(kChangedAfter);
+    if (!stmt.ok()) return stmt.error();
+    stmt->Bind(1, after).Bind(2, static_cast<int64_t>(limit));
+    int64_t highest = after;
+    for (;;) {
+      Result<bool> row = stmt->Step();
+      if (!row.ok()) return row.error();
+      if (!*row) return highest;
+      TokenRow token;
+      if (Status s = sqlite::ReadToken(*stmt, &token); !s.ok()) return s.error();
+      highest = stmt->Int(13);
       fn(std::move(token));
     }
   });

@@ -1,0 +1,251 @@
+// See redis_limiter.h. The script mirrors core/gcra.cc line by line, in microseconds.
+#include "limits/redis_limiter.h"
+
+#include <algorithm>
+#include <array>
+#include <charconv>
+
+#include "limits/redis_credit_meter.h"
+
+namespace keyward {
+namespace {
+
+// KEYS[1..n]: the buckets. ARGV[1]: now (µs), ARGV[2]: n; then per bucket: limit, window (s),
+// cost. Leaves `all` (1 when every bucket allowed) and `out` = {all, then per bucket: allowed,
+// remaining, reset_after_us, retry_after_us}.
+constexpr std::string_view kGcraBody = R"lua(
+local now = tonumber(ARGV[1])
+local n = tonumber(ARGV[2])
+local stored, chain, res = {}, {}, {}
+local all = 1
+local function gcra(tat, limit, window, cost)
+  if limit <= 0 or window <= 0 then return 0, tat, 0, 0, 1 end
+  if cost < 0 then cost = 0 end
+  local interval = math.max(math.floor(window / limit), 1)
+  local capacity = limit * interval
+  local start = math.max(tat, now)
+  local after = start
+  local allowed = 0
+  if cost <= limit then
+    local cand = start + cost * interval
+    if cand - now <= capacity then
+      allowed = 1
+      after = cand
+    end
+  end
+  local retry = 0
+  if allowed == 0 then
+    local wanted = math.min(cost, limit + 1)
+    retry = math.max(start + wanted * interval - capacity - now, 1)
+  end
+  local used = after - now
+  local remaining = math.floor((capacity - used) / interval)
+  if remaining < 0 then remaining = 0 end
+  if remaining > limit then remaining = limit end
+  local new_tat = tat
+  if allowed == 1 then new_tat = after end
+  return allowed, new_tat, remaining, used, retry
+end
+local news = {}
+for i = 1, n do
+  local k = KEYS[i]
+  local limit = tonumber(ARGV[3 + (i - 1) * 3])
+  local window = tonumber(ARGV[4 + (i - 1) * 3]) * 1000000
+  local cost = tonumber(ARGV[5 + (i - 1) * 3])
+  local v = redis.call('GET', k)
+  stored[i] = now
+  if v then stored[i] = tonumber(v) end
+  local tat = stored[i]
+  if chain[k] ~= nil then tat = chain[k] end
+  local allowed, new_tat, remaining, reset_after, retry = gcra(tat, limit, window, cost)
+  if allowed == 0 then all = 0 end
+  chain[k] = new_tat
+  news[i] = new_tat
+  res[i] = {allowed, remaining, reset_after, retry}
+end
+if all == 1 then
+  for i = 1, n do
+    if news[i] > now then
+      redis.call('SET', KEYS[i], string.format('%d', news[i]),
+                 'PX', math.floor((news[i] - now) / 1000) + 1)
+    end
+  end
+else
+  -- Nothing taken: the buckets that had room are reported as they stand now.
+  for i = 1, n do
+    if res[i][1] == 1 then
+      local limit = tonumber(ARGV[3 + (i - 1) * 3])
+      local window = tonumber(ARGV[4 + (i - 1) * 3]) * 1000000
+      local _, _, remaining, reset_after, _ = gcra(stored[i], limit, window, 0)
+      res[i] = {1, remaining, reset_after, 0}
+    end
+  end
+end
+local out = {all}
+for i = 1, n do
+  for j = 1, 4 do out[#out + 1] = res[i][j] end
+end
+)lua";
+
+const RedisScript& TakeScript() {
+  static const RedisScript script(std::string(kGcraBody) + "return out\n");
+  return script;
+}
+
+// The same, then — only when every bucket allowed — the credit step of RedisCreditMeter's charge
+// script on KEYS[n+1] (the account) and KEYS[n+2] (the dirty set): ARGV[3+3n] the cost (0: only
+// read the balance), ARGV[4+3n] the account id. Appends {code, unlimited, balance}: code -2 when
+// the limits refused (no credit step), -1 when the account is not held, 0 refused, 1 allowed.
+const RedisScript& TakeChargeScript() {
+  static const RedisScript script(std::string(kGcraBody) + R"lua(
+local acct, dirty = KEYS[n + 1], KEYS[n + 2]
+local cost_arg = ARGV[3 + 3 * n]
+local cost = tonumber(cost_arg)
+if all ~= 1 then
+  out[#out + 1] = -2; out[#out + 1] = 0; out[#out + 1] = 0
+  return out
+end
+local v = redis.call('HMGET', acct, 'u', 'b')
+if not v[1] then
+  out[#out + 1] = -1; out[#out + 1] = 0; out[#out + 1] = 0
+  return out
+end
+local unlimited = tonumber(v[1])
+local b = tonumber(v[2] or 0)
+if cost > 0 then
+  if unlimited ~= 1 then
+    if b < cost then
+      out[#out + 1] = 0; out[#out + 1] = 0; out[#out + 1] = b
+      return out
+    end
+    redis.call('HINCRBY', acct, 'b', '-' .. cost_arg)
+    b = b - cost
+  end
+  redis.call('HINCRBY', acct, 'p', cost_arg)
+  redis.call('SADD', dirty, ARGV[4 + 3 * n])
+end
+out[#out + 1] = 1; out[#out + 1] = unlimited; out[#out + 1] = b
+return out
+)lua");
+  return script;
+}
+
+constexpr int64_t kMicrosPerSecond = 1'000'000;
+
+int64_t CeilSeconds(int64_t us) {
+  if (us <= 0) return us / kMicrosPerSecond;
+  return (us + kMicrosPerSecond - 1) / kMicrosPerSecond;
+}
+
+}  // namespace
+
+RedisLimiter::RedisLimiter(RedisPool& pool, std::string key_prefix)
+    : pool_(pool), prefix_(std::move(key_prefix) + "rl:") {}
+
+LimitOutcome RedisLimiter::Take(std::span<const BucketRequest> requests, int64_t now_ns) {
+  return Run(requests, now_ns, nullptr, {}, 0, nullptr);
+}
+
+LimitOutcome RedisLimiter::TakeThenCharge(std::span<const BucketRequest> requests, int64_t now_ns,
+                                          CreditMeter& credits, std::string_view account,
+                                          int64_t cost, CreditCharge* charge) {
+  auto* meter = dynamic_cast<RedisCreditMeter*>(&credits);
+  if (meter == nullptr || requests.empty()) {
+    return Limiter::TakeThenCharge(requests, now_ns, credits, account, cost, charge);
+  }
+  return Run(requests, now_ns, meter, account, cost, charge);
+}
+
+LimitOutcome RedisLimiter::Run(std::span<const BucketRequest> requests, int64_t now_ns,
+                               RedisCreditMeter* meter, std::string_view account, int64_t cost,
+                               CreditCharge* charge) {
+  const size_t n = requests.size();
+  LimitOutcome out;
+  out.allowed = true;
+  if (n == 0) return out;
+  const int64_t now_us = now_ns / 1000;
+
+  std::vector<std::string> keys;
+  std::vector<std::string> nums;  // owns the ARGV text
+  keys.reserve(n);
+  nums.reserve(4 + 3 * n);
+  nums.push_back(std::to_string(now_us));
+  nums.push_back(std::to_string(n));
+  for (const BucketRequest& r : requests) {
+    std::string k;
+    k.reserve(prefix_.size() + r.key.size());
+    k.append(prefix_).append(r.key);
+    keys.push_back(std::move(k));
+    nums.push_back(std::to_string(r.spec.limit));
+    nums.push_back(std::to_string(r.spec.window_seconds));
+    nums.push_back(std::to_string(std::max<int64_t>(r.cost, 0)));
+  }
+  if (meter) {
+    keys.push_back(meter->Key(account));
+    keys.push_back(meter->dirty_key());
+    nums.push_back(std::to_string(std::max<int64_t>(cost, 0)));
+    nums.emplace_back(account);
+  }
+  std::vector<std::string_view> kv(keys.begin(), keys.end());
+  std::vector<std::string_view> av(nums.begin(), nums.end());
+  Result<RedisReply> reply = pool_.Eval(meter ? TakeChargeScript() : TakeScript(), kv, av);
+  const size_t expected = 1 + 4 * n + (meter ? 3 : 0);
+  if (!reply.ok() || reply->type != RedisReply::Type::kArray ||
+      reply->elements.size() != expected) {
+    out.allowed = false;
+    out.unavailable = true;
+    return out;
+  }
+  const auto& e = reply->elements;
+  out.allowed = e[0].integer == 1;
+  out.buckets.resize(n);
+  for (size_t i = 0; i < n; ++i) {
+    BucketState& s = out.buckets[i];
+    const RateSpec& spec = requests[i].spec;
+    s.allowed = e[1 + 4 * i].integer == 1;
+    s.limit = spec.limit;
+    s.remaining = e[2 + 4 * i].integer;
+    const int64_t reset_after_us = e[3 + 4 * i].integer;
+    s.reset_after_s = CeilSeconds(reset_after_us);
+    s.reset_unix = CeilSeconds(now_us + reset_after_us);
+    s.retry_after_s = s.allowed ? 0 : std::max<int64_t>(1, CeilSeconds(e[4 + 4 * i].integer));
+    s.window_seconds = spec.window_seconds;
+  }
+  size_t tightest = n;
+  for (size_t i = 0; i < n; ++i) {
+    if (!out.buckets[i].allowed) {
+      tightest = i;
+      break;
+    }
+  }
+  if (tightest == n) {
+    tightest = 0;
+    for (size_t i = 1; i < n; ++i) {
+      if (out.buckets[i].remaining < out.buckets[tightest].remaining) tightest = i;
+    }
+  }
+  out.tightest = tightest;
+  if (meter && out.allowed) {
+    const int64_t code = e[1 + 4 * n].integer;
+    if (code == -1) {
+      // Not held in Redis: the meter seeds it from the store (a second round trip, rarely).
+      if (cost > 0) {
+        *charge = meter->Charge(account, cost);
+      } else {
+        charge->allowed = true;
+        if (auto snapshot = meter->Snapshot(account)) charge->balance = snapshot->balance;
+      }
+    } else {
+      charge->allowed = code == 1;
+      charge->unavailable = false;
+      if (e[2 + 4 * n].integer == 1) {
+        charge->balance.reset();
+      } else {
+        charge->balance = e[3 + 4 * n].integer;
+      }
+    }
+  }
+  return out;
+}
+
+}  // namespace keyward

@@ -1,0 +1,43 @@
+// The shared Limiter: the same GCRA as core/gcra.h, run inside Redis by one Lua script per Take
+// (one round trip, EVALSHA), which decides every bucket of the request and stores the new TATs
+// only if all allow — atomic across nodes, so a limit is exact however requests are spread.
+//
+// TakeThenCharge does the credit step of the RedisCreditMeter in the same script, so a request
+// costs one round trip for limits and credits together.
+// Redis keys: "<prefix>rl:<bucket>" holding the bucket's TAT in integer microseconds since the
+// epoch (Lua numbers are doubles: microseconds stay exact for centuries, nanoseconds would not),
+// with a PEXPIRE at the moment the bucket is full again (a full bucket and an absent one are the
+// same, so Redis forgets idle buckets by itself). Times come from the caller's clock (`now_ns`),
+// so nodes' clocks should agree to well within a window (NTP).
+// Failure: when Redis cannot be reached the outcome has `unavailable` set and nothing was taken.
+// Thread-safety: safe from any thread (the pool gives each thread its own connection).
+#pragma once
+
+#include "limits/limiter.h"
+#include "limits/redis_client.h"
+
+namespace keyward {
+
+class RedisCreditMeter;
+
+class RedisLimiter final : public Limiter {
+ public:
+  explicit RedisLimiter(RedisPool& pool, std::string key_prefix = "kw:");
+
+  LimitOutcome Take(std::span<const BucketRequest> requests, int64_t now_ns) override;
+  // With a RedisCreditMeter (on the same Redis): the limits and the credit step in one script,
+  // one round trip; an account Redis does not hold falls back to the meter (which seeds it).
+  // Any other meter: the default two calls.
+  LimitOutcome TakeThenCharge(std::span<const BucketRequest> requests, int64_t now_ns,
+                              CreditMeter& credits, std::string_view account, int64_t cost,
+                              CreditCharge* charge) override;
+
+ private:
+  LimitOutcome Run(std::span<const BucketRequest> requests, int64_t now_ns, RedisCreditMeter* meter,
+                   std::string_view account, int64_t cost, CreditCharge* charge);
+
+  RedisPool& pool_;
+  std::string prefix_;
+};
+
+}  // namespace keyward

@@ -1,0 +1,132 @@
+#include "service/index_sync.h"
+
+#include <spdlog/spdlog.h>
+
+namespace keyward {
+
+IndexSync::IndexSync(Store& store, KeyIndex& index, AccountDirectory& accounts, Verifier& verifier,
+                     ChangeFeed& feed, std::function<Status()> writable,
+                     std::chrono::milliseconds resync_interval)
+    : store_(store),
+      index_(index),
+      accounts_(accounts),
+      verifier_(verifier),
+      feed_(feed),
+      writable_(std::move(writable)),
+      resync_interval_(resync_interval) {}
+
+IndexSync::~IndexSync() {
+  Stop();
+}
+
+void IndexSync::Start(int64_t cursor) {
+  {
+    std::lock_guard lock(resync_mu_);
+    cursor_ = cursor;
+  }
+  std::lock_guard lock(stop_mu_);
+  if (!thread_.joinable() && !stopping_) thread_ = std::thread([this] { Run(); });
+}
+
+void IndexSync::Stop() {
+  {
+    std::lock_guard lock(stop_mu_);
+    stopping_ = true;
+  }
+  stop_cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+std::string IndexSync::why_not_caught_up() const {
+  std::lock_guard lock(why_mu_);
+  return why_;
+}
+
+void IndexSync::SetNotCaughtUp(std::string why) {
+  std::lock_guard lock(why_mu_);
+  if (caught_up_.exchange(false, std::memory_order_acq_rel) || why_ != why) {
+    spdlog::warn("index sync: {}", why);
+  }
+  why_ = std::move(why);
+}
+
+void IndexSync::Apply(const TokenRow& row) {
+  auto account = accounts_.Get(row.account_id);
+  if (!account.ok() || !*account) return;  // a store failure heals with the next resync
+  if (index_.PublishMonotonic(row.key_hash, verifier_.MakeRecord(row, *account))) {
+    applied_.fetch_add(1, std::memory_order_relaxed);
+  }
+}
+
+Status IndexSync::Resync() {
+  std::lock_guard lock(resync_mu_);
+  constexpr size_t kPage = 1000;
+  for (;;) {
+    size_t seen = 0;
+    auto next = store_.ForEachTokenChangedAfter(cursor_, kPage, [&](TokenRow&& row) {
+      ++seen;
+      Apply(row);
+    });
+    if (!next.ok()) return next.error();
+    cursor_ = *next;
+    if (seen < kPage) return Status::Ok();
+  }
+}
+
+Status IndexSync::CheckWritable() {
+  if (writable_) {
+    if (Status st = writable_(); !st.ok()) {
+      return Error(ErrorCode::kUnavailable,
+                   "Redis is unavailable; management writes are refused until it answers.");
+    }
+  }
+  return Status::Ok();
+}
+
+void IndexSync::TokenChanged(const Digest& key_hash) {
+  if (Status st = feed_.Announce(key_hash); !st.ok()) {
+    spdlog::warn("change announcement failed (other nodes catch up by resync): {}",
+                 st.error().message());
+  }
+}
+
+void IndexSync::Run() {
+  using Clock = std::chrono::steady_clock;
+  constexpr auto kWhileDown = std::chrono::seconds(1);
+  auto next_resync = Clock::now() + resync_interval_;
+  for (;;) {
+    {
+      std::lock_guard lock(stop_mu_);
+      if (stopping_) return;
+    }
+    Result<FeedBatch> batch = feed_.Receive(std::chrono::milliseconds(200));
+    if (!batch.ok()) {
+      SetNotCaughtUp("the change feed is down: " + batch.error().message());
+      // The store may still answer: poll it so that changes keep arriving, if more slowly.
+      if (Clock::now() >= next_resync) {
+        (void)Resync();
+        next_resync = Clock::now() + kWhileDown;
+      }
+      std::unique_lock lock(stop_mu_);
+      stop_cv_.wait_for(lock, std::chrono::milliseconds(200), [this] { return stopping_; });
+      next_resync = std::min(next_resync, Clock::now() + kWhileDown);
+      continue;
+    }
+    for (const Digest& d : batch->changed) {
+      auto row = store_.FindTokenByHash(d);
+      if (row.ok() && row->has_value()) Apply(**row);
+    }
+    if (batch->resubscribed || !caught_up() || Clock::now() >= next_resync) {
+      Status st = Resync();
+      next_resync = Clock::now() + (st.ok() ? resync_interval_ : kWhileDown);
+      if (st.ok() && !caught_up()) {
+        caught_up_.store(true, std::memory_order_release);
+        spdlog::info("index sync: subscribed and caught up");
+      } else if (!st.ok()) {
+        SetNotCaughtUp("the store does not answer: " + st.error().message());
+      }
+    }
+  }
+}
+
+}  // namespace keyward

@@ -1,0 +1,85 @@
+// Keeps this node's KeyIndex in step with changes other nodes make in the shared store.
+//
+// Two paths, both applying the store's current row through KeyIndex::PublishMonotonic (so that
+// neither can resurrect a revoked key or lengthen an expiry, whatever the order of arrival):
+//  - announcements from the ChangeFeed (a key hash; the row is re-read by hash): within
+//    milliseconds of the writer's commit;
+//  - a resync: every token whose change sequence is above the last one seen
+//    (Store::ForEachTokenChangedAfter), every `resync_interval`, every second while the feed is
+//    down, and right after the feed (re)subscribes — so a lost message heals by itself and a
+//    node that reconnects catches up.
+// caught_up() is what /readyz reports: true once the feed is subscribed and a resync after that
+// succeeded; false (with the reason) while the feed is down.
+//
+// It is also the writers' ChangeNotifier: CheckWritable() runs `writable` (a Redis ping), and
+// TokenChanged() announces on the feed.
+// Thread-safety: all public calls are thread-safe; one background thread runs the loop.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <functional>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "core/clock.h"
+#include "service/account_directory.h"
+#include "service/change_feed.h"
+#include "service/key_index.h"
+#include "service/verifier.h"
+#include "store/store.h"
+
+namespace keyward {
+
+class IndexSync final : public ChangeNotifier {
+ public:
+  IndexSync(Store& store, KeyIndex& index, AccountDirectory& accounts, Verifier& verifier,
+            ChangeFeed& feed, std::function<Status()> writable,
+            std::chrono::milliseconds resync_interval);
+  ~IndexSync() override;  // Stop()
+
+  // Starts the loop from `cursor` (the Store's TokenChangeCursor taken before the index was
+  // loaded, so that nothing written during the load is missed). Once.
+  void Start(int64_t cursor);
+  void Stop();  // idempotent
+
+  bool caught_up() const { return caught_up_.load(std::memory_order_acquire); }
+  std::string why_not_caught_up() const;
+
+  // Applies every change after the cursor; advances it. Called by the loop; public for tests.
+  Status Resync();
+  // How many index entries announcements and resyncs changed (for tests and metrics).
+  uint64_t applied() const { return applied_.load(std::memory_order_relaxed); }
+
+  Status CheckWritable() override;
+  void TokenChanged(const Digest& key_hash) override;
+
+ private:
+  void Run();
+  void Apply(const TokenRow& row);
+  void SetNotCaughtUp(std::string why);
+
+  Store& store_;
+  KeyIndex& index_;
+  AccountDirectory& accounts_;
+  Verifier& verifier_;
+  ChangeFeed& feed_;
+  std::function<Status()> writable_;
+  const std::chrono::milliseconds resync_interval_;
+
+  std::mutex resync_mu_;  // one resync at a time
+  int64_t cursor_ = 0;    // guarded by resync_mu_
+  std::atomic<bool> caught_up_{false};
+  std::atomic<uint64_t> applied_{0};
+  mutable std::mutex why_mu_;
+  std::string why_ = "the change feed is not subscribed yet";  // guarded by why_mu_
+
+  std::mutex stop_mu_;
+  std::condition_variable stop_cv_;
+  bool stopping_ = false;  // guarded by stop_mu_
+  std::thread thread_;
+};
+
+}  // namespace keyward
