@@ -1,9 +1,9 @@
 #include "app/environment.h"
 
-#include <iostream>
-
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
+
+#include <iostream>
 
 #include "core/clock.h"
 #include "store/store.h"
@@ -40,15 +40,17 @@ std::unique_ptr<Environment> OpenEnvironment(const CommonOptions& opts, char** e
   }
   if (spdlog::get("keyward") == nullptr) SetupLogging(env->config.log_level);
 
-  auto store = OpenStore(env->config.store_url);
+  StoreOptions store_options;
+  store_options.pool_size = env->config.store_pool_size;
+  auto store = OpenStore(env->config.store_url, store_options);
   if (!store.ok()) {
-    std::cerr << "keyward: cannot open the store " << env->config.store_url << ": "
+    std::cerr << "keyward: cannot open the store " << RedactStoreUrl(env->config.store_url) << ": "
               << store.error().message() << "\n";
     return nullptr;
   }
   try {
-    env->services = std::make_unique<Services>(std::move(*store), env->config.service,
-                                               SystemClock::Instance());
+    env->services =
+        std::make_unique<Services>(std::move(*store), env->config.service, SystemClock::Instance());
   } catch (const std::exception& e) {
     std::cerr << "keyward: " << e.what() << "\n";
     return nullptr;

@@ -1,28 +1,29 @@
 // `keyward serve`: load the index, make the first admin key on the first start, serve until
 // SIGTERM/SIGINT, flush usage, exit 0.
-#include <iostream>
-
 #include <spdlog/spdlog.h>
+
+#include <iostream>
 
 #include "app/commands.h"
 #include "app/environment.h"
 #include "http/api.h"
 #include "http/server.h"
+#include "store/store.h"
 
 namespace keyward {
 namespace {
 
 void PrintFirstStart(const std::string& admin_key, const std::string& host, uint16_t port) {
   const std::string base = "http://" + host + ":" + std::to_string(port);
-  std::cout << "\nkeyward: first start — here is your admin key. It is shown only once; keep it:\n\n"
-            << "    " << admin_key << "\n\n"
-            << "Try it (creates an account):\n\n"
-            << "    curl -s -X POST " << base << "/v1/accounts -H 'Authorization: Bearer "
-            << admin_key
-            << "' -H 'Content-Type: application/json' -d '{\"email\":\"you@example.com\","
-               "\"name\":\"You\"}'\n\n"
-            << "More in README.md (quick start).\n"
-            << std::endl;
+  std::cout
+      << "\nkeyward: first start — here is your admin key. It is shown only once; keep it:\n\n"
+      << "    " << admin_key << "\n\n"
+      << "Try it (creates an account):\n\n"
+      << "    curl -s -X POST " << base << "/v1/accounts -H 'Authorization: Bearer " << admin_key
+      << "' -H 'Content-Type: application/json' -d '{\"email\":\"you@example.com\","
+         "\"name\":\"You\"}'\n\n"
+      << "More in README.md (quick start).\n"
+      << std::endl;
 }
 
 }  // namespace
@@ -46,7 +47,8 @@ int ServeCommand(const ServeOptions& opts, char** envp) {
   std::string host;
   uint16_t port;
   SplitHostPort(env->config.server.listen, &host, &port);
-  spdlog::info("listening on {}:{} (store {})", host, server.port(), env->config.store_url);
+  spdlog::info("listening on {}:{} (store {})", host, server.port(),
+               RedactStoreUrl(env->config.store_url));
 
   auto admin_count = sv.store().CountAdminKeys();
   if (admin_count.ok() && *admin_count == 0) {

@@ -16,8 +16,9 @@ HttpResponse HandleReadyz(Api& api, const HttpRequest& req, const PathParams&) {
                          req.request_id);
   }
   if (Status st = sv.store().Ping(); !st.ok()) {
-    return ErrorResponse(Error(ErrorCode::kUnavailable, "The store does not answer."),
-                         req.request_id);
+    return ErrorResponse(
+        Error(ErrorCode::kUnavailable, "The store does not answer: " + st.error().message()),
+        req.request_id);
   }
   return JsonResponse("{\"status\":\"ok\"}");
 }
