@@ -1,12 +1,12 @@
 #include "app/config.h"
 
-#include <toml++/toml.h>
-
 #include <charconv>
 #include <cstring>
 #include <functional>
 #include <map>
 #include <variant>
+
+#include <toml++/toml.h>
 
 #include "core/permissions.h"
 #include "core/route_table.h"
@@ -60,158 +60,124 @@ std::string TypePrefix(const Value& v, std::string* out) {
 
 const std::map<std::string, KeySpec>& Keys() {
   static const std::map<std::string, KeySpec> keys = {
-      {"server.listen",
-       {Kind::kString,
-        [](Config& c, const Value& v) -> std::string {
-          std::string host;
-          uint16_t port;
-          if (!SplitHostPort(std::get<std::string>(v), &host, &port)) {
-            return "must be host:port, e.g. \"127.0.0.1:8080\"";
-          }
-          c.server.listen = std::get<std::string>(v);
-          return "";
-        }}},
-      {"server.threads",
-       {Kind::kInt,
-        [](Config& c, const Value& v) {
-          int64_t x;
-          auto e = IntRange(v, 0, 256, &x);
-          if (e.empty()) c.server.threads = static_cast<int>(x);
-          return e;
-        }}},
-      {"server.trusted_proxies",
-       {Kind::kStringList,
-        [](Config& c, const Value& v) { return CidrList(v, &c.trusted_proxies); }}},
-      {"server.max_header_bytes",
-       {Kind::kInt,
-        [](Config& c, const Value& v) {
-          int64_t x;
-          auto e = IntRange(v, 1024, 1 << 20, &x);
-          if (e.empty()) c.server.max_header_bytes = static_cast<size_t>(x);
-          return e;
-        }}},
-      {"server.max_body_bytes",
-       {Kind::kInt,
-        [](Config& c, const Value& v) {
-          int64_t x;
-          auto e = IntRange(v, 1024, 64 << 20, &x);
-          if (e.empty()) c.server.max_body_bytes = static_cast<size_t>(x);
-          return e;
-        }}},
-      {"server.read_timeout_seconds",
-       {Kind::kInt,
-        [](Config& c, const Value& v) {
-          int64_t x;
-          auto e = IntRange(v, 1, 3600, &x);
-          if (e.empty()) c.server.read_timeout_seconds = static_cast<int>(x);
-          return e;
-        }}},
-      {"server.idle_timeout_seconds",
-       {Kind::kInt,
-        [](Config& c, const Value& v) {
-          int64_t x;
-          auto e = IntRange(v, 1, 3600, &x);
-          if (e.empty()) c.server.idle_timeout_seconds = static_cast<int>(x);
-          return e;
-        }}},
-      {"server.max_connections",
-       {Kind::kInt,
-        [](Config& c, const Value& v) {
-          int64_t x;
-          auto e = IntRange(v, 1, 1'000'000, &x);
-          if (e.empty()) c.server.max_connections = static_cast<size_t>(x);
-          return e;
-        }}},
-      {"server.shutdown_grace_seconds",
-       {Kind::kInt,
-        [](Config& c, const Value& v) {
-          int64_t x;
-          auto e = IntRange(v, 0, 600, &x);
-          if (e.empty()) c.server.shutdown_grace_seconds = static_cast<int>(x);
-          return e;
-        }}},
-      {"store.url",
-       {Kind::kString,
-        [](Config& c, const Value& v) -> std::string {
-          const std::string& s = std::get<std::string>(v);
-          if (!s.starts_with("sqlite://") && !s.starts_with("memory://") &&
-              !s.starts_with("postgres://") && !s.starts_with("postgresql://")) {
-            return "must be sqlite://PATH or postgres://USER:PASSWORD@HOST:PORT/DB";
-          }
-          c.store_url = s;
-          return "";
-        }}},
-      {"store.pool_size",
-       {Kind::kInt,
-        [](Config& c, const Value& v) {
-          int64_t x;
-          auto e = IntRange(v, 2, 100, &x);
-          if (e.empty()) c.store_pool_size = static_cast<int>(x);
-          return e;
-        }}},
-      {"keys.display_prefix_length",
-       {Kind::kInt,
-        [](Config& c, const Value& v) {
-          int64_t x;
-          auto e = IntRange(v, 4, 20, &x);
-          if (e.empty()) c.service.display_prefix_length = static_cast<size_t>(x);
-          return e;
-        }}},
-      {"keys.prefix.secret",
-       {Kind::kString,
-        [](Config& c, const Value& v) { return TypePrefix(v, &c.service.prefixes.secret); }}},
-      {"keys.prefix.publishable",
-       {Kind::kString,
-        [](Config& c, const Value& v) { return TypePrefix(v, &c.service.prefixes.publishable); }}},
-      {"keys.prefix.restricted",
-       {Kind::kString,
-        [](Config& c, const Value& v) { return TypePrefix(v, &c.service.prefixes.restricted); }}},
-      {"verifier.allow_from",
-       {Kind::kStringList,
-        [](Config& c, const Value& v) { return CidrList(v, &c.verifier_allow_from); }}},
-      {"verifier.negative_cache_seconds",
-       {Kind::kInt,
-        [](Config& c, const Value& v) {
-          return IntRange(v, 0, 3600, &c.service.negative_cache_seconds);
-        }}},
-      {"credits.default_cost",
-       {Kind::kInt,
-        [](Config& c, const Value& v) {
-          return IntRange(v, 0, 1'000'000, &c.service.default_cost);
-        }}},
-      {"sandbox.enabled",
-       {Kind::kBool,
-        [](Config& c, const Value& v) {
-          c.service.sandbox.enabled = std::get<bool>(v);
-          return std::string();
-        }}},
-      {"sandbox.key",
-       {Kind::kString,
-        [](Config& c, const Value& v) -> std::string {
-          const std::string& s = std::get<std::string>(v);
-          if (s.size() < 8 || s.size() > 128) return "must be 8 to 128 characters";
-          c.service.sandbox.key = s;
-          return "";
-        }}},
-      {"sandbox.rate_limit",
-       {Kind::kString,
-        [](Config& c, const Value& v) { return Rate(v, &c.service.sandbox.rate_limit); }}},
-      {"log.access",
-       {Kind::kBool,
-        [](Config& c, const Value& v) {
-          c.server.access_log = std::get<bool>(v);
-          return std::string();
-        }}},
-      {"log.level",
-       {Kind::kString,
-        [](Config& c, const Value& v) -> std::string {
-          const std::string& s = std::get<std::string>(v);
-          if (s != "debug" && s != "info" && s != "warn" && s != "error") {
-            return "must be debug, info, warn or error";
-          }
-          c.log_level = s;
-          return "";
-        }}},
+      {"server.listen", {Kind::kString, [](Config& c, const Value& v) -> std::string {
+         std::string host;
+         uint16_t port;
+         if (!SplitHostPort(std::get<std::string>(v), &host, &port)) {
+           return "must be host:port, e.g. \"127.0.0.1:8080\"";
+         }
+         c.server.listen = std::get<std::string>(v);
+         return "";
+       }}},
+      {"server.threads", {Kind::kInt, [](Config& c, const Value& v) {
+         int64_t x;
+         auto e = IntRange(v, 0, 256, &x);
+         if (e.empty()) c.server.threads = static_cast<int>(x);
+         return e;
+       }}},
+      {"server.trusted_proxies", {Kind::kStringList, [](Config& c, const Value& v) {
+         return CidrList(v, &c.trusted_proxies);
+       }}},
+      {"server.max_header_bytes", {Kind::kInt, [](Config& c, const Value& v) {
+         int64_t x;
+         auto e = IntRange(v, 1024, 1 << 20, &x);
+         if (e.empty()) c.server.max_header_bytes = static_cast<size_t>(x);
+         return e;
+       }}},
+      {"server.max_body_bytes", {Kind::kInt, [](Config& c, const Value& v) {
+         int64_t x;
+         auto e = IntRange(v, 1024, 64 << 20, &x);
+         if (e.empty()) c.server.max_body_bytes = static_cast<size_t>(x);
+         return e;
+       }}},
+      {"server.read_timeout_seconds", {Kind::kInt, [](Config& c, const Value& v) {
+         int64_t x;
+         auto e = IntRange(v, 1, 3600, &x);
+         if (e.empty()) c.server.read_timeout_seconds = static_cast<int>(x);
+         return e;
+       }}},
+      {"server.idle_timeout_seconds", {Kind::kInt, [](Config& c, const Value& v) {
+         int64_t x;
+         auto e = IntRange(v, 1, 3600, &x);
+         if (e.empty()) c.server.idle_timeout_seconds = static_cast<int>(x);
+         return e;
+       }}},
+      {"server.max_connections", {Kind::kInt, [](Config& c, const Value& v) {
+         int64_t x;
+         auto e = IntRange(v, 1, 1'000'000, &x);
+         if (e.empty()) c.server.max_connections = static_cast<size_t>(x);
+         return e;
+       }}},
+      {"server.shutdown_grace_seconds", {Kind::kInt, [](Config& c, const Value& v) {
+         int64_t x;
+         auto e = IntRange(v, 0, 600, &x);
+         if (e.empty()) c.server.shutdown_grace_seconds = static_cast<int>(x);
+         return e;
+       }}},
+      {"store.url", {Kind::kString, [](Config& c, const Value& v) -> std::string {
+         const std::string& s = std::get<std::string>(v);
+         if (!s.starts_with("sqlite://") && !s.starts_with("memory://") &&
+             !s.starts_with("postgres://") && !s.starts_with("postgresql://")) {
+           return "must be sqlite://PATH or postgres://USER:PASSWORD@HOST:PORT/DB";
+         }
+         c.store_url = s;
+         return "";
+       }}},
+      {"store.pool_size", {Kind::kInt, [](Config& c, const Value& v) {
+         int64_t x;
+         auto e = IntRange(v, 2, 100, &x);
+         if (e.empty()) c.store_pool_size = static_cast<int>(x);
+         return e;
+       }}},
+      {"keys.display_prefix_length", {Kind::kInt, [](Config& c, const Value& v) {
+         int64_t x;
+         auto e = IntRange(v, 4, 20, &x);
+         if (e.empty()) c.service.display_prefix_length = static_cast<size_t>(x);
+         return e;
+       }}},
+      {"keys.prefix.secret", {Kind::kString, [](Config& c, const Value& v) {
+         return TypePrefix(v, &c.service.prefixes.secret);
+       }}},
+      {"keys.prefix.publishable", {Kind::kString, [](Config& c, const Value& v) {
+         return TypePrefix(v, &c.service.prefixes.publishable);
+       }}},
+      {"keys.prefix.restricted", {Kind::kString, [](Config& c, const Value& v) {
+         return TypePrefix(v, &c.service.prefixes.restricted);
+       }}},
+      {"verifier.allow_from", {Kind::kStringList, [](Config& c, const Value& v) {
+         return CidrList(v, &c.verifier_allow_from);
+       }}},
+      {"verifier.negative_cache_seconds", {Kind::kInt, [](Config& c, const Value& v) {
+         return IntRange(v, 0, 3600, &c.service.negative_cache_seconds);
+       }}},
+      {"credits.default_cost", {Kind::kInt, [](Config& c, const Value& v) {
+         return IntRange(v, 0, 1'000'000, &c.service.default_cost);
+       }}},
+      {"sandbox.enabled", {Kind::kBool, [](Config& c, const Value& v) {
+         c.service.sandbox.enabled = std::get<bool>(v);
+         return std::string();
+       }}},
+      {"sandbox.key", {Kind::kString, [](Config& c, const Value& v) -> std::string {
+         const std::string& s = std::get<std::string>(v);
+         if (s.size() < 8 || s.size() > 128) return "must be 8 to 128 characters";
+         c.service.sandbox.key = s;
+         return "";
+       }}},
+      {"sandbox.rate_limit", {Kind::kString, [](Config& c, const Value& v) {
+         return Rate(v, &c.service.sandbox.rate_limit);
+       }}},
+      {"log.access", {Kind::kBool, [](Config& c, const Value& v) {
+         c.server.access_log = std::get<bool>(v);
+         return std::string();
+       }}},
+      {"log.level", {Kind::kString, [](Config& c, const Value& v) -> std::string {
+         const std::string& s = std::get<std::string>(v);
+         if (s != "debug" && s != "info" && s != "warn" && s != "error") {
+           return "must be debug, info, warn or error";
+         }
+         c.log_level = s;
+         return "";
+       }}},
   };
   return keys;
 }
@@ -229,14 +195,10 @@ std::string NotYetAvailable(std::string_view path) {
 
 std::string KindName(Kind k) {
   switch (k) {
-    case Kind::kString:
-      return "a string";
-    case Kind::kInt:
-      return "an integer";
-    case Kind::kBool:
-      return "a boolean";
-    case Kind::kStringList:
-      return "an array of strings";
+    case Kind::kString: return "a string";
+    case Kind::kInt: return "an integer";
+    case Kind::kBool: return "a boolean";
+    case Kind::kStringList: return "an array of strings";
   }
   return "";
 }
@@ -306,8 +268,7 @@ class Loader {
   // Walks a table, applying every leaf; returns "" or "file:line: message".
   std::string Table(const toml::table& table, const std::string& prefix) {
     for (const auto& [k, node] : table) {
-      const std::string path =
-          prefix.empty() ? std::string(k.str()) : prefix + "." + std::string(k.str());
+      const std::string path = prefix.empty() ? std::string(k.str()) : prefix + "." + std::string(k.str());
       std::string err;
       if (prefix.empty() && k.str() == "route") {
         err = Routes(node);
@@ -344,8 +305,7 @@ class Loader {
       const std::string p = "plans." + std::string(name.str());
       if (!plan.is_table()) return Where(plan) + ": " + p + " must be a table";
       for (const auto& [k, v] : *plan.as_table()) {
-        if (k.str() != "rate_limit")
-          return Where(v) + ": unknown key " + p + "." + std::string(k.str());
+        if (k.str() != "rate_limit") return Where(v) + ": unknown key " + p + "." + std::string(k.str());
         if (!v.is_string()) return Where(v) + ": " + p + ".rate_limit must be a string";
         RateSpec spec;
         std::string e = Rate(Value(*v.value<std::string>()), &spec);
@@ -383,8 +343,7 @@ class Loader {
             r.rate_limit = spec;
           }
         } else if (key == "cost") {
-          if (!v.is_integer() || *v.value<int64_t>() < 0)
-            return bad("must be a non-negative integer");
+          if (!v.is_integer() || *v.value<int64_t>() < 0) return bad("must be a non-negative integer");
           r.cost = *v.value<int64_t>();
         } else if (key == "publishable") {
           if (!v.is_boolean()) return bad("must be a boolean");
@@ -418,8 +377,7 @@ std::string ApplyEnv(Config& c, char** envp) {
   std::map<std::string, std::string> env;
   for (char** e = envp; *e; ++e) {
     const char* eq = std::strchr(*e, '=');
-    if (eq && std::strncmp(*e, "KEYWARD_", 8) == 0)
-      env[std::string(*e, static_cast<size_t>(eq - *e))] = eq + 1;
+    if (eq && std::strncmp(*e, "KEYWARD_", 8) == 0) env[std::string(*e, static_cast<size_t>(eq - *e))] = eq + 1;
   }
   for (const auto& [path, spec] : Keys()) {
     auto it = env.find(EnvName(path));
@@ -432,8 +390,7 @@ std::string ApplyEnv(Config& c, char** envp) {
   // KEYWARD_PLANS_<NAME>_RATE_LIMIT
   for (const auto& [name, value] : env) {
     constexpr std::string_view kPre = "KEYWARD_PLANS_", kSuf = "_RATE_LIMIT";
-    if (!name.starts_with(kPre) || !name.ends_with(kSuf) ||
-        name.size() <= kPre.size() + kSuf.size()) {
+    if (!name.starts_with(kPre) || !name.ends_with(kSuf) || name.size() <= kPre.size() + kSuf.size()) {
       continue;
     }
     std::string plan = name.substr(kPre.size(), name.size() - kPre.size() - kSuf.size());

@@ -1,8 +1,8 @@
 // `keyward serve`: load the index, make the first admin key on the first start, serve until
 // SIGTERM/SIGINT, flush usage, exit 0.
-#include <spdlog/spdlog.h>
-
 #include <iostream>
+
+#include <spdlog/spdlog.h>
 
 #include "app/commands.h"
 #include "app/environment.h"
@@ -15,15 +15,15 @@ namespace {
 
 void PrintFirstStart(const std::string& admin_key, const std::string& host, uint16_t port) {
   const std::string base = "http://" + host + ":" + std::to_string(port);
-  std::cout
-      << "\nkeyward: first start — here is your admin key. It is shown only once; keep it:\n\n"
-      << "    " << admin_key << "\n\n"
-      << "Try it (creates an account):\n\n"
-      << "    curl -s -X POST " << base << "/v1/accounts -H 'Authorization: Bearer " << admin_key
-      << "' -H 'Content-Type: application/json' -d '{\"email\":\"you@example.com\","
-         "\"name\":\"You\"}'\n\n"
-      << "More in README.md (quick start).\n"
-      << std::endl;
+  std::cout << "\nkeyward: first start — here is your admin key. It is shown only once; keep it:\n\n"
+            << "    " << admin_key << "\n\n"
+            << "Try it (creates an account):\n\n"
+            << "    curl -s -X POST " << base << "/v1/accounts -H 'Authorization: Bearer "
+            << admin_key
+            << "' -H 'Content-Type: application/json' -d '{\"email\":\"you@example.com\","
+               "\"name\":\"You\"}'\n\n"
+            << "More in README.md (quick start).\n"
+            << std::endl;
 }
 
 }  // namespace
