@@ -19,6 +19,7 @@ const std::string kSelectAdminKeyByHash =
     "SELECT " KEYWARD_PG_ADMIN_KEY_COLUMNS " FROM admin_keys WHERE key_hash = $1";
 const std::string kCountAdminKeys = "SELECT COUNT(*) FROM admin_keys";
 const std::string kPing = "SELECT 1";
+const std::string kNotify = "SELECT pg_notify($1, $2)";
 
 }  // namespace
 
@@ -83,6 +84,12 @@ Status PostgresStore::Ping() {
     if (!rows.ok()) return rows.error();
     return Status::Ok();
   });
+}
+
+Status PostgresStore::Notify(std::string_view channel, std::string_view payload) {
+  Result<int64_t> n = Change(kNotify, Params().Add(channel).Add(payload));
+  if (!n.ok()) return n.error();
+  return Status::Ok();
 }
 
 }  // namespace keyward

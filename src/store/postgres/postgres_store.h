@@ -89,6 +89,10 @@ class PostgresStore final : public Store {
 
   Status Ping() override;
 
+  // Not part of Store: NOTIFY `channel` with `payload` (pg_notify, parameters only) for a
+  // PostgresListener (listener.h). Delivered to listeners connected at that moment.
+  Status Notify(std::string_view channel, std::string_view payload);
+
  private:
   explicit PostgresStore(std::unique_ptr<pg::Pool> pool) : pool_(std::move(pool)) {}
 
