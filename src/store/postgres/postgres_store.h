@@ -7,6 +7,8 @@
 // Semantics are those of the Store contract, the same as SQLite's (the conformance suite runs
 // against both), across nodes too:
 // - durable when a call returns OK (a COMMIT with the server's synchronous_commit, on by default);
+//   a connection lost during COMMIT gives kUnavailable although the change may have landed (as
+//   with any database client: a retry with the same Idempotency-Key settles it);
 // - AddCredits and RecordCreditUsage are single atomic UPDATEs clamped at zero (no lost update
 //   between nodes); RollToken locks the old row (SELECT … FOR UPDATE) and inserts the replacement
 //   in the same transaction; batch writes lock rows in a fixed order, so two nodes flushing
