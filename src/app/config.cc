@@ -149,11 +149,18 @@ const std::map<std::string, KeySpec>& Keys() {
        }}},
       {"store.url", {Kind::kString, [](Config& c, const Value& v) -> std::string {
          const std::string& s = std::get<std::string>(v);
-         if (!s.starts_with("sqlite://") && !s.starts_with("memory://")) {
-           return "must be sqlite://PATH (postgres:// is not available in this build)";
+         if (!s.starts_with("sqlite://") && !s.starts_with("memory://") &&
+             !s.starts_with("postgres://") && !s.starts_with("postgresql://")) {
+           return "must be sqlite://PATH or postgres://USER:PASSWORD@HOST:PORT/DB";
          }
          c.store_url = s;
          return "";
+       }}},
+      {"store.pool_size", {Kind::kInt, [](Config& c, const Value& v) {
+         int64_t x;
+         auto e = IntRange(v, 2, 100, &x);
+         if (e.empty()) c.store_pool_size = static_cast<int>(x);
+         return e;
        }}},
       {"keys.display_prefix_length", {Kind::kInt, [](Config& c, const Value& v) {
          int64_t x;

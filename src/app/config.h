@@ -21,6 +21,7 @@ struct Config {
   std::vector<Cidr> trusted_proxies;
   std::vector<Cidr> verifier_allow_from;
   std::string store_url = "sqlite://data/keyward.db";
+  int store_pool_size = 8;  // PostgreSQL connections per node
   ServiceSettings service;
   ProxySettings proxy;
   std::string log_level = "info";

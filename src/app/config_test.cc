@@ -255,4 +255,22 @@ TEST_F(ConfigTest, AuthFailureBudget) {
 }
 
 }  // namespace
+TEST_F(ConfigTest, PostgresStoreUrlAndPoolSize) {
+  auto c = LoadConfig(
+      Write("[store]\nurl = \"postgres://kw:pw@db:5432/keyward\"\npool_size = 16\n"), nullptr);
+  ASSERT_TRUE(c.ok()) << c.error().message();
+  EXPECT_EQ(c->store_url, "postgres://kw:pw@db:5432/keyward");
+  EXPECT_EQ(c->store_pool_size, 16);
+  auto d = LoadConfig("", nullptr);
+  ASSERT_TRUE(d.ok());
+  EXPECT_EQ(d->store_pool_size, 8);
+  auto bad = LoadConfig(Write("[store]\npool_size = 1\n"), nullptr);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.error().message().find("store.pool_size must be between 2 and 100"),
+            std::string::npos);
+  auto scheme = LoadConfig(Write("[store]\nurl = \"mysql://kw:pw@db/keyward\"\n"), nullptr);
+  ASSERT_FALSE(scheme.ok());
+  EXPECT_EQ(scheme.error().message().find("pw@"), std::string::npos);
+}
+
 }  // namespace keyward

@@ -40,9 +40,11 @@ std::unique_ptr<Environment> OpenEnvironment(const CommonOptions& opts, char** e
   }
   if (spdlog::get("keyward") == nullptr) SetupLogging(env->config.log_level);
 
-  auto store = OpenStore(env->config.store_url);
+  StoreOptions store_options;
+  store_options.pool_size = env->config.store_pool_size;
+  auto store = OpenStore(env->config.store_url, store_options);
   if (!store.ok()) {
-    std::cerr << "keyward: cannot open the store " << env->config.store_url << ": "
+    std::cerr << "keyward: cannot open the store " << RedactStoreUrl(env->config.store_url) << ": "
               << store.error().message() << "\n";
     return nullptr;
   }

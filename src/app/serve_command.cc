@@ -9,6 +9,7 @@
 #include "http/api.h"
 #include "http/proxy.h"
 #include "http/server.h"
+#include "store/store.h"
 
 namespace keyward {
 namespace {
@@ -59,7 +60,8 @@ int ServeCommand(const ServeOptions& opts, char** envp) {
   std::string host;
   uint16_t port;
   SplitHostPort(env->config.server.listen, &host, &port);
-  spdlog::info("listening on {}:{} (store {})", host, server.port(), env->config.store_url);
+  spdlog::info("listening on {}:{} (store {})", host, server.port(), 
+               RedactStoreUrl(env->config.store_url));
   if (!env->config.server.listen_tls.empty()) {
     std::string tls_host;
     uint16_t tls_port;

@@ -113,7 +113,7 @@ Status Services::LoadIndex() {
 Status Services::Readiness() {
   if (!ready()) return Error(ErrorCode::kUnavailable, "The key index is still loading.");
   if (Status st = store_->Ping(); !st.ok()) {
-    return Error(ErrorCode::kUnavailable, "The store does not answer.");
+    return Error(ErrorCode::kUnavailable, "The store does not answer: " + st.error().message());
   }
   if (redis_) {
     if (Status st = redis_->Ping(); !st.ok()) {

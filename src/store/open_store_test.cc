@@ -89,5 +89,27 @@ TEST(OpenStoreTest, RefusalNeverRepeatsAPasswordFromTheUrl) {
   EXPECT_EQ(store.error().message().find("hunter2"), std::string::npos);
 }
 
+TEST(OpenStoreTest, RedactStoreUrlHidesPostgresPasswords) {
+  EXPECT_EQ(RedactStoreUrl("postgres://kw:hunter2@db.internal:5432/keyward"),
+            "postgres://kw:***@db.internal:5432/keyward");
+  EXPECT_EQ(RedactStoreUrl("postgresql://kw:p%40ss@db/keyward?sslmode=require"),
+            "postgresql://kw:***@db/keyward?sslmode=require");
+  EXPECT_EQ(RedactStoreUrl("postgres://kw@db/keyward?sslmode=require&password=hunter2"),
+            "postgres://kw@db/keyward?sslmode=require&password=***");
+  EXPECT_EQ(RedactStoreUrl("postgres://db/keyward?password=hunter2&sslmode=require"),
+            "postgres://db/keyward?password=***&sslmode=require");
+  EXPECT_EQ(RedactStoreUrl("postgres://kw@db:5432/keyward"), "postgres://kw@db:5432/keyward");
+  EXPECT_EQ(RedactStoreUrl("sqlite://data/keyward.db"), "sqlite://data/keyward.db");
+  EXPECT_EQ(RedactStoreUrl("memory://"), "memory://");
+}
+
+TEST(OpenStoreTest, PostgresPoolSizeOutOfRangeIsRefused) {
+  StoreOptions options;
+  options.pool_size = 1;
+  Result<std::unique_ptr<Store>> store = OpenStore("postgres://kw:pw@127.0.0.1:1/db", options);
+  ASSERT_FALSE(store.ok());
+  EXPECT_EQ(store.error().code(), ErrorCode::kInvalidRequest);
+}
+
 }  // namespace
 }  // namespace keyward

@@ -1,6 +1,5 @@
-// The system of record: accounts, API keys and admin keys. One interface; SQLite now, an in-memory
-// twin for tests, PostgreSQL later — all pass the same conformance suite
-// (store_conformance_test.cc).
+// The system of record: accounts, API keys and admin keys. One interface; SQLite, PostgreSQL and an
+// in-memory twin for tests — all pass the same conformance suite (store_conformance_test.cc).
 //
 // Thread-safety: every method may be called from any thread concurrently. Writes are serialised by
 // the implementation (SQLite: one writer connection) and are durable when the call returns OK.
@@ -155,8 +154,18 @@ class Store {
   virtual Status Ping() = 0;
 };
 
+// Settings for OpenStore beyond the URL.
+struct StoreOptions {
+  int pool_size = 8;  // postgres://: connections per node (2..100); ignored by other stores
+};
+
 // Opens the store named by `url`: "sqlite://PATH" (relative paths are relative to the working
-// directory; the directory is created) or "memory://". Runs pending migrations.
-Result<std::unique_ptr<Store>> OpenStore(std::string_view url);
+// directory; the directory is created), "postgres://user:password@host:port/db" (also
+// postgresql://; any libpq URL) or "memory://". Runs pending migrations.
+Result<std::unique_ptr<Store>> OpenStore(std::string_view url, const StoreOptions& options = {});
+
+// `url` fit for logs and messages: the password of a postgres:// URL (in the user info or a
+// password= parameter) replaced by "***". Other URLs come back unchanged.
+std::string RedactStoreUrl(std::string_view url);
 
 }  // namespace keyward

@@ -1,6 +1,6 @@
 // The Store contract (store.h), run against every backend. A backend is a factory that makes an
-// empty store whose files (if any) go under a scratch directory; add PostgreSQL by adding a
-// StoreBackend to kBackends below (e.g. only when a test database URL is set in the environment).
+// empty store whose files (if any) go under a scratch directory. PostgreSQL: one throwaway server
+// per test process (tests/support/postgres_server.h), a fresh database per test.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -14,7 +14,9 @@
 #include <vector>
 
 #include "core/sha256.h"
+#include "postgres_server.h"
 #include "store/memory_store.h"
+#include "store/postgres/postgres_store.h"
 #include "store/sqlite/sqlite_store.h"
 #include "store/store.h"
 #include "store/store_test_util.h"
@@ -47,9 +49,26 @@ std::unique_ptr<Store> MakeSqlite(const ScratchDir& dir) {
   return std::move(store).value();
 }
 
+std::unique_ptr<Store> MakePostgres(const ScratchDir&) {
+  try {
+    keyward_test::PostgresServer::Database db =
+        keyward_test::SharedPostgresServer().CreateDatabase();
+    Result<std::unique_ptr<PostgresStore>> store = PostgresStore::Open(db.url);
+    if (!store.ok()) {
+      ADD_FAILURE() << store.error().message();
+      return nullptr;
+    }
+    return std::move(store).value();
+  } catch (const std::exception& e) {
+    ADD_FAILURE() << e.what();
+    return nullptr;
+  }
+}
+
 const StoreBackend kBackends[] = {
     {"Memory", MakeMemory},
     {"Sqlite", MakeSqlite},
+    {"Postgres", MakePostgres},
 };
 
 auto AccountFields(const AccountRow& a) {

@@ -420,7 +420,8 @@ uint16_t PickFreePort() {
   return ntohs(addr.sin_port);
 }
 
-KeywardProcess::KeywardProcess(KeywardOptions options) {
+KeywardProcess::KeywardProcess(KeywardOptions options, std::string store_url)
+    : store_url_(std::move(store_url)) {
   std::string tmpl = (std::filesystem::temp_directory_path() / "keyward-it-XXXXXX").string();
   if (::mkdtemp(tmpl.data()) == nullptr) throw std::runtime_error(ErrnoText("mkdtemp"));
   dir_ = tmpl;
@@ -471,8 +472,15 @@ KeywardProcess::~KeywardProcess() {
   }
 }
 
+std::vector<std::string> KeywardProcess::Environment() const {
+  std::vector<std::string> env = ChildEnvironment();
+  if (!store_url_.empty()) env.push_back("KEYWARD_STORE_URL=" + store_url_);
+  return env;
+}
+
 std::vector<std::string> KeywardProcess::StoreArgs() const {
-  std::vector<std::string> a = {"--data-dir", store_dir_};
+  std::vector<std::string> a;
+  if (store_url_.empty()) a = {"--data-dir", store_dir_};
   if (!config_path_.empty()) {
     a.push_back("--config");
     a.push_back(config_path_);
@@ -485,13 +493,9 @@ void KeywardProcess::Start() {
   std::string why;
   for (int attempt = 0; attempt < 3; ++attempt) {
     port_ = PickFreePort();
-    std::vector<std::string> argv = {KEYWARD_BINARY, "serve", "--listen", "127.0.0.1:" + std::to_string(port_),
-                                     "--data-dir", store_dir_};
-    if (!config_path_.empty()) {
-      argv.push_back("--config");
-      argv.push_back(config_path_);
-    }
-    std::vector<std::string> env = ChildEnvironment();
+    std::vector<std::string> argv = {KEYWARD_BINARY, "serve", "--listen", "127.0.0.1:" + std::to_string(port_)};
+    for (auto& a : StoreArgs()) argv.push_back(a);
+    std::vector<std::string> env = Environment();
     auto cargv = CStrings(argv);
     auto cenv = CStrings(env);
     std::string log = log_path();
@@ -616,7 +620,7 @@ int KeywardProcess::Restart() {
 CliResult KeywardProcess::RunCli(const std::vector<std::string>& args) const {
   std::vector<std::string> argv = {KEYWARD_BINARY};
   for (const auto& a : args) argv.push_back(a);
-  std::vector<std::string> env = ChildEnvironment();
+  std::vector<std::string> env = Environment();
   auto cargv = CStrings(argv);
   auto cenv = CStrings(env);
   int out[2], err[2];

@@ -132,7 +132,9 @@ struct KeywardOptions {
 // (kept when the environment has KEYWARD_IT_KEEP=1).
 class KeywardProcess {
  public:
-  explicit KeywardProcess(KeywardOptions options = {});
+  // With `store_url` set, the store is that URL (given as KEYWARD_STORE_URL to the server and the
+  // CLI) instead of --data-dir DIR: e.g. a postgres:// URL shared by several KeywardProcesses.
+  explicit KeywardProcess(KeywardOptions options = {}, std::string store_url = {});
   ~KeywardProcess();
   KeywardProcess(const KeywardProcess&) = delete;
   KeywardProcess& operator=(const KeywardProcess&) = delete;
@@ -156,7 +158,8 @@ class KeywardProcess {
 
   // Runs `KEYWARD_BINARY args...` to completion (≤ 60 s) and captures stdout, stderr and status.
   CliResult RunCli(const std::vector<std::string>& args) const;
-  // {"--data-dir", DIR} plus {"--config", FILE} when a config was given.
+  // {"--data-dir", DIR} (unless a store_url was given) plus {"--config", FILE} when a config was
+  // given.
   std::vector<std::string> StoreArgs() const;
 
   HttpClient Client() const { return HttpClient(port_); }
@@ -172,9 +175,12 @@ class KeywardProcess {
   bool WaitReady(std::chrono::steady_clock::time_point deadline, std::string* why);
   int WaitExit(std::chrono::milliseconds deadline);
 
+  std::vector<std::string> Environment() const;  // ChildEnvironment() + KEYWARD_STORE_URL
+
   std::string dir_;
   std::string store_dir_;  // dir_ unless KeywardOptions::store_dir
   std::string config_path_;
+  std::string store_url_;
   std::string admin_key_;
   uint16_t port_ = 0;
   pid_t pid_ = -1;

@@ -1,0 +1,173 @@
+// Several keyward nodes on one PostgreSQL (store.url = postgres://…): what one node writes, the
+// others read and verify; a node killed right after acknowledging writes loses none of them;
+// PostgreSQL going away gives 503 UNAVAILABLE (and /readyz says why) until it comes back.
+// The PostgreSQL server is started by the test (tests/support/postgres_server.h), one per test
+// process, with a fresh database (owned by an unprivileged role) per test.
+#include <thread>
+
+#include "harness.h"
+#include "postgres_server.h"
+
+namespace keyward_it {
+namespace {
+
+using keyward_test::PostgresServer;
+using keyward_test::SharedPostgresServer;
+namespace json = boost::json;
+
+constexpr auto kDeadline = std::chrono::seconds(15);
+
+class PostgresNodesTest : public ::testing::Test {
+ protected:
+  void SetUp() override { db_ = SharedPostgresServer().CreateDatabase(); }
+
+  // A node on this test's database. The first one creates the admin key (through the CLI, on
+  // PostgreSQL); later ones share it.
+  std::unique_ptr<KeywardProcess> StartNode(bool create_admin_key) {
+    KeywardOptions options;
+    options.create_admin_key = create_admin_key;
+    return std::make_unique<KeywardProcess>(options, db_.url);
+  }
+
+  // True once `key` verifies as valid on `c` (the other node may still remember it as unknown
+  // for the short negative-cache time).
+  static bool VerifiesOn(HttpClient& c, const std::string& key) {
+    return PollUntil(
+        [&] {
+          Response r = Verify(c, key);
+          return r.status == 200 && r.object().at("valid") == true;
+        },
+        kDeadline);
+  }
+
+  PostgresServer::Database db_;
+};
+
+TEST_F(PostgresNodesTest, AKeyCreatedOnOneNodeVerifiesOnTheOtherAndReadsBackTheSame) {
+  auto a = StartNode(true);
+  auto b = StartNode(false);
+  HttpClient ca = a->Client();
+  HttpClient cb = b->Client();
+  const std::string admin = a->admin_key();
+
+  const std::string account = CreateAccount(ca, admin);
+  CreatedKey key = CreateKey(ca, AdminFor(admin, account));
+  const std::string token_path = "/v1/tokens/" + key.id;
+  const std::string account_path = "/v1/accounts/" + account;
+
+  // The account and the token objects read back identically from both nodes.
+  Response acc_a = ca.Get(account_path, Admin(admin));
+  Response acc_b = cb.Get(account_path, Admin(admin));
+  ASSERT_TRUE(IsOk(acc_a));
+  ASSERT_TRUE(IsOk(acc_b));
+  EXPECT_EQ(acc_a.object(), acc_b.object());
+  Response tok_a = ca.Get(token_path, AdminFor(admin, account));
+  Response tok_b = cb.Get(token_path, AdminFor(admin, account));
+  ASSERT_TRUE(IsOk(tok_a));
+  ASSERT_TRUE(IsOk(tok_b));
+  EXPECT_EQ(tok_a.object(), tok_b.object());
+
+  EXPECT_TRUE(VerifiesOn(cb, key.key)) << Describe(Verify(cb, key.key));
+  Response auth = Auth(cb, key.key);
+  EXPECT_EQ(auth.status, 200) << Describe(auth);
+
+  // A key created on B works on A too, and B's admin writes land in the same store.
+  CreatedKey from_b = CreateKey(cb, AdminFor(admin, account));
+  EXPECT_TRUE(VerifiesOn(ca, from_b.key));
+  Response list = ca.Get("/v1/tokens", AdminFor(admin, account));
+  ASSERT_TRUE(IsOk(list));
+  EXPECT_EQ(list.object().at("data").as_array().size(), 2u) << Describe(list);
+}
+
+TEST_F(PostgresNodesTest, AnIdempotencyKeyUsedOnTwoNodesRunsOnce) {
+  auto a = StartNode(true);
+  auto b = StartNode(false);
+  HttpClient ca = a->Client();
+  HttpClient cb = b->Client();
+  const std::string admin = a->admin_key();
+  const std::string account = CreateAccount(ca, admin);
+  Headers h = Join(AdminFor(admin, account), {{"Idempotency-Key", "create-once-" + account}});
+  json::object body{{"name", "once"}};
+  Response first = ca.Post("/v1/tokens", body, h);
+  ASSERT_TRUE(IsOk(first));
+  Response replay = cb.Post("/v1/tokens", body, h);
+  ASSERT_TRUE(IsOk(replay));
+  EXPECT_EQ(first.object().at("id"), replay.object().at("id"));
+  Response list = cb.Get("/v1/tokens", AdminFor(admin, account));
+  ASSERT_TRUE(IsOk(list));
+  EXPECT_EQ(list.object().at("data").as_array().size(), 1u) << Describe(list);
+}
+
+TEST_F(PostgresNodesTest, KillingANodeRightAfterAcknowledgedWritesLosesNone) {
+  auto a = StartNode(true);
+  auto b = StartNode(false);
+  const std::string admin = a->admin_key();
+  std::string account;
+  std::vector<CreatedKey> keys;
+  {
+    HttpClient ca = a->Client();
+    account = CreateAccount(ca, admin);
+    for (int i = 0; i < 12; ++i) keys.push_back(CreateKey(ca, AdminFor(admin, account)));
+    for (int i = 0; i < 4; ++i) RevokeKey(ca, AdminFor(admin, account), keys[i].id);
+  }
+  a->Kill();  // SIGKILL straight after the last acknowledged revoke
+
+  auto check = [&](HttpClient& c, const char* where) {
+    for (size_t i = 0; i < keys.size(); ++i) {
+      Response r = c.Get("/v1/tokens/" + keys[i].id, AdminFor(admin, account));
+      ASSERT_TRUE(IsOk(r)) << where << ": " << Describe(r);
+      EXPECT_EQ(r.object().at("status"), i < 4 ? "revoked" : "active") << where << " " << i;
+    }
+    for (size_t i = 4; i < keys.size(); ++i) EXPECT_TRUE(VerifiesOn(c, keys[i].key)) << where;
+  };
+  HttpClient cb = b->Client();
+  check(cb, "node B");
+
+  a->Start();  // the killed node, restarted, loads the same state
+  HttpClient ca = a->Client();
+  check(ca, "node A after restart");
+  for (int i = 0; i < 4; ++i) {
+    Response r = Verify(ca, keys[i].key);
+    ASSERT_EQ(r.status, 200) << Describe(r);
+    EXPECT_EQ(r.object().at("valid"), false) << Describe(r);
+  }
+}
+
+TEST_F(PostgresNodesTest, PostgresDownGives503WithTheReasonAndRecoversWhenItReturns) {
+  auto a = StartNode(true);
+  HttpClient c = a->Client();
+  const std::string admin = a->admin_key();
+  const std::string account = CreateAccount(c, admin);
+  ASSERT_EQ(c.Get("/readyz").status, 200);
+
+  PostgresServer& pg = SharedPostgresServer();
+  pg.Stop();
+  struct Restart {
+    PostgresServer& s;
+    ~Restart() {
+      if (!s.running()) s.Start();
+    }
+  } restart{pg};
+
+  Response create = c.Post("/v1/accounts", json::object{{"email", UniqueEmail()}}, Admin(admin));
+  EXPECT_TRUE(IsError(create, 503, "UNAVAILABLE")) << Describe(create);
+  Response add =
+      c.Post("/v1/accounts/" + account + "/credits", json::object{{"amount", 5}}, Admin(admin));
+  EXPECT_TRUE(IsError(add, 503, "UNAVAILABLE")) << Describe(add);
+  Response ready = c.Get("/readyz");
+  ASSERT_TRUE(IsError(ready, 503, "UNAVAILABLE")) << Describe(ready);
+  const std::string why = AsString(ready.object().at("error").at("message"));
+  EXPECT_NE(why.find("PostgreSQL is unreachable"), std::string::npos) << why;
+  EXPECT_EQ(why.find(db_.password), std::string::npos) << why;
+  EXPECT_EQ(c.Get("/healthz").status, 200);  // the process itself is fine
+
+  pg.Start();  // same port, same data directory
+  EXPECT_TRUE(PollUntil([&] { return c.Get("/readyz").status == 200; }, kDeadline));
+  Response again = c.Post("/v1/accounts", json::object{{"email", UniqueEmail()}}, Admin(admin));
+  EXPECT_TRUE(IsOk(again)) << Describe(again);
+  Response got = c.Get("/v1/accounts/" + account, Admin(admin));
+  EXPECT_TRUE(IsOk(got)) << Describe(got);
+}
+
+}  // namespace
+}  // namespace keyward_it
