@@ -81,7 +81,50 @@ CREATE TABLE idempotency_keys (
 CREATE INDEX idempotency_keys_created ON idempotency_keys (created);
 )sql";
 
-constexpr std::array<std::string_view, 3> kMigrations = {kV1, kV2, kV3};
+// Version 4: dashboard sessions and agent sign-in requests (API.md 8), both kept by the SHA-256
+// of their secret only. An agent request's account_id is NULL until someone decides it.
+constexpr std::string_view kV4 = R"sql(
+CREATE TABLE sessions (
+  secret_hash bytea  PRIMARY KEY CHECK (length(secret_hash) = 32),
+  account_id  text   NOT NULL REFERENCES accounts(id),
+  created     bigint NOT NULL,
+  expires_at  bigint NOT NULL
+);
+CREATE INDEX sessions_expires ON sessions (expires_at);
+CREATE TABLE agent_auth_requests (
+  token_hash  bytea  PRIMARY KEY CHECK (length(token_hash) = 32),
+  status      text   NOT NULL CHECK (status IN ('pending', 'approved', 'denied', 'consumed')),
+  account_id  text   REFERENCES accounts(id),
+  client_name text   NOT NULL DEFAULT '',
+  token_id    text   NOT NULL DEFAULT '',
+  created     bigint NOT NULL,
+  decided_at  bigint
+);
+CREATE INDEX agent_auth_requests_created ON agent_auth_requests (created);
+)sql";
+
+// Version 5: a change sequence on tokens (Store::ForEachTokenChangedAfter), set by a trigger on
+// every insert and every change of revoked_at or expires_at (not last_used_at). The trigger takes
+// a transaction-level advisory lock before drawing the next number, so token-changing
+// transactions commit in the order of their numbers: a reader never sees a change numbered below
+// one it has already seen.
+constexpr std::string_view kV5 = R"sql(
+CREATE SEQUENCE token_changes;
+ALTER TABLE tokens ADD COLUMN change_seq bigint NOT NULL DEFAULT 0;
+UPDATE tokens SET change_seq = seq;
+SELECT setval('token_changes', GREATEST((SELECT COALESCE(MAX(change_seq), 0) FROM tokens), 1));
+CREATE INDEX tokens_change_seq ON tokens (change_seq);
+CREATE FUNCTION keyward_token_change() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  PERFORM pg_advisory_xact_lock(4242000005);
+  NEW.change_seq := nextval('token_changes');
+  RETURN NEW;
+END $$;
+CREATE TRIGGER tokens_change_seq BEFORE INSERT OR UPDATE OF revoked_at, expires_at ON tokens
+  FOR EACH ROW EXECUTE FUNCTION keyward_token_change();
+)sql";
+
+constexpr std::array<std::string_view, 5> kMigrations = {kV1, kV2, kV3, kV4, kV5};
 
 const std::string kLock = "SELECT pg_advisory_xact_lock($1)";
 const std::string kCreateVersionTable =

@@ -85,6 +85,21 @@ class PostgresStore final : public Store {
   Status ReleaseIdempotencyKey(std::string_view scope, std::string_view key) override;
   Result<int64_t> PurgeIdempotencyKeys(int64_t cutoff_unix) override;
 
+  Result<int64_t> TokenChangeCursor() override;
+  Result<int64_t> ForEachTokenChangedAfter(int64_t after, size_t limit,
+                                           const std::function<void(TokenRow&&)>& fn) override;
+
+  Status InsertSession(const SessionRow& session) override;
+  Result<std::optional<SessionRow>> FindSession(const Digest& secret_hash) override;
+  Status DeleteSession(const Digest& secret_hash) override;
+  Result<int64_t> PurgeSessions(int64_t cutoff_unix) override;
+  Result<AgentAuthRow> EnsureAgentAuth(const AgentAuthRow& pending) override;
+  Result<std::optional<AgentAuthRow>> FindAgentAuth(const Digest& token_hash) override;
+  Result<bool> DecideAgentAuth(const AgentAuthRow& decided, int64_t created_after) override;
+  Result<std::optional<AgentAuthRow>> ConsumeAgentAuth(const Digest& token_hash,
+                                                       int64_t created_after) override;
+  Result<int64_t> PurgeAgentAuth(int64_t cutoff_unix) override;
+
   Status InsertAdminKey(const AdminKeyRow& key) override;
   Result<std::optional<AdminKeyRow>> FindAdminKeyByHash(const Digest& key_hash) override;
   Result<int64_t> CountAdminKeys() override;

@@ -11,6 +11,7 @@
 
 #include "postgres_server.h"
 #include "store/postgres/connection.h"
+#include "store/postgres/migrations.h"
 #include "store/store_test_util.h"
 
 namespace keyward {
@@ -51,8 +52,10 @@ TEST_F(PostgresStoreTest, NodesStartingAtOnceOnAnEmptyDatabaseMigrateItOnce) {
   }
   for (std::thread& t : threads) t.join();
   for (auto& s : stores) ASSERT_NE(s, nullptr);
-  EXPECT_EQ(QueryInt(db_.url, "SELECT COUNT(*) FROM schema_migrations"), 3);
-  EXPECT_EQ(QueryInt(db_.url, "SELECT MAX(version) FROM schema_migrations"), 3);
+  EXPECT_EQ(QueryInt(db_.url, "SELECT COUNT(*) FROM schema_migrations"),
+            static_cast<int64_t>(pg::Migrations().size()));
+  EXPECT_EQ(QueryInt(db_.url, "SELECT MAX(version) FROM schema_migrations"),
+            static_cast<int64_t>(pg::Migrations().size()));
   ASSERT_TRUE(stores[0]->CreateAccount(MakeAccount("acct_1")).ok());
   Result<std::optional<AccountRow>> seen = stores[3]->GetAccount("acct_1");
   ASSERT_TRUE(seen.ok() && seen->has_value());
@@ -69,7 +72,8 @@ TEST_F(PostgresStoreTest, ReopeningAMigratedDatabaseKeepsItsData) {
   Result<std::optional<AccountRow>> a = again->GetAccountByEmail("A@EXAMPLE.COM");
   ASSERT_TRUE(a.ok() && a->has_value());
   EXPECT_EQ((*a)->id, "acct_1");
-  EXPECT_EQ(QueryInt(db_.url, "SELECT COUNT(*) FROM schema_migrations"), 3);
+  EXPECT_EQ(QueryInt(db_.url, "SELECT COUNT(*) FROM schema_migrations"),
+            static_cast<int64_t>(pg::Migrations().size()));
 }
 
 TEST_F(PostgresStoreTest, ADatabaseFromANewerVersionIsRefused) {

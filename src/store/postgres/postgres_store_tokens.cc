@@ -231,3 +231,42 @@ Status PostgresStore::RecordUsage(const std::vector<TokenUsage>& usage) {
 }
 
 }  // namespace keyward
+
+namespace keyward {
+namespace {
+
+const std::string kChangeCursor = "SELECT COALESCE(MAX(change_seq), 0) FROM tokens";
+const std::string kChangedAfter = "SELECT " KEYWARD_PG_TOKEN_COLUMNS
+                                  ", change_seq FROM tokens WHERE change_seq > $1"
+                                  " ORDER BY change_seq LIMIT $2";
+
+}  // namespace
+
+// change_seq is drawn by a trigger under an advisory lock (migration 5), so sequences become
+// visible in increasing order and a cursor never skips a committed change.
+Result<int64_t> PostgresStore::TokenChangeCursor() {
+  return With([&](pg::Connection& conn) -> Result<int64_t> {
+    Result<pg::Rows> rows = conn.Exec(kChangeCursor, pg::Params());
+    if (!rows.ok()) return rows.error();
+    return rows->Int(0, 0);
+  });
+}
+
+Result<int64_t> PostgresStore::ForEachTokenChangedAfter(
+    int64_t after, size_t limit, const std::function<void(TokenRow&&)>& fn) {
+  return With([&](pg::Connection& conn) -> Result<int64_t> {
+    Result<pg::Rows> rows =
+        conn.Exec(kChangedAfter, pg::Params().Add(after).Add(static_cast<int64_t>(limit)));
+    if (!rows.ok()) return rows.error();
+    int64_t last = after;
+    for (int r = 0; r < rows->size(); ++r) {
+      TokenRow token;
+      if (Status s = pg::ReadToken(*rows, r, &token); !s.ok()) return s.error();
+      last = rows->Int(r, 13);
+      fn(std::move(token));
+    }
+    return last;
+  });
+}
+
+}  // namespace keyward
