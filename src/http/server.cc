@@ -651,7 +651,7 @@ std::string Server::FuzzServeConnection(Api& api, const ServerSettings& settings
     ServerSettings s = settings;
     s.threads = 1;
     s.blocking_threads = 1;
-    return new Impl(api, s);
+    return new Impl(api, s, nullptr);
   }();
   return impl->FuzzServe(input);
 }
