@@ -11,6 +11,7 @@
 #include <mutex>
 #include <optional>
 #include <thread>
+#include <type_traits>
 #include <vector>
 
 #include <boost/asio.hpp>
@@ -484,12 +485,16 @@ class Server::Impl {
                              : settings_.max_body_bytes);
       conn->deadline = w.now + read;
       auto [rec, n] = co_await http::async_read_header(stream, buffer, head, kTuple);
-      if (!rec && proxy_ && proxy_->Handles(head.get().target().substr(
-                                0, head.get().target().find('?')))) {
-        ProxyContext ctx{w.index, &conn->deadline, &w.now, read, peer, peer_text,
-                         tls,     stopping_.load(), settings_.access_log};
-        if (!co_await ServeProxied(*proxy_, stream, buffer, head, ctx)) break;
-        continue;
+      // Proxy mode serves the real listeners' streams (the fuzz build's in-memory one has none).
+      if constexpr (std::is_same_v<Stream, tcp::socket> ||
+                    std::is_same_v<Stream, ssl::stream<tcp::socket>>) {
+        if (!rec && proxy_ &&
+            proxy_->Handles(head.get().target().substr(0, head.get().target().find('?')))) {
+          ProxyContext ctx{w.index, &conn->deadline, &w.now, read, peer, peer_text,
+                           tls,     stopping_.load(), settings_.access_log};
+          if (!co_await ServeProxied(*proxy_, stream, buffer, head, ctx)) break;
+          continue;
+        }
       }
       if (!rec && head.content_length() && *head.content_length() > settings_.max_body_bytes) {
         rec = http::error::body_limit;
