@@ -256,9 +256,11 @@ Status RedisSubscriber::Connect() {
 Result<std::optional<std::string>> RedisSubscriber::Poll(std::chrono::milliseconds wait) {
   auto* c = static_cast<redisContext*>(ctx_);
   if (c == nullptr) return Unavailable("not connected");
+  // `why` may point into the context (errstr): copy it before Close() frees the context.
   auto fail = [&](std::string_view why) -> Result<std::optional<std::string>> {
+    std::string reason(why);
     Close();
-    return Unavailable(why);
+    return Unavailable(reason);
   };
   void* raw = nullptr;
   // A reply already buffered is returned without touching the socket.
