@@ -53,6 +53,13 @@ class BucketName {
   size_t len_ = 0;
 };
 
+// QUOTA_EXCEEDED for a request costing `cost`: the one refusal every charging path gives.
+void DenyForQuota(Verdict& verdict, int64_t cost) {
+  verdict.error = ErrorCode::kQuotaExceeded;
+  verdict.message =
+      "The account's credit balance is below this request's cost of " + std::to_string(cost) + ".";
+}
+
 Error Unauthorized(std::string_view message) {
   return Error(ErrorCode::kUnauthorized, std::string(message));
 }
@@ -257,9 +264,7 @@ bool Verifier::ChargeDeferred(Verdict& verdict) {
   }
   verdict.balance = charge.balance;
   if (!charge.allowed) {
-    verdict.error = ErrorCode::kQuotaExceeded;
-    verdict.message = "The account's credit balance is below this request's cost of " +
-                      std::to_string(cost) + ".";
+    DenyForQuota(verdict, cost);
     return false;
   }
   verdict.charged = cost;
@@ -345,17 +350,13 @@ Verdict Verifier::Admit(Verdict verdict, const RouteRule* rule, std::string_view
   verdict.balance = charge.balance;
   if (deferred) {
     if (charge.balance && *charge.balance < cost) {
-      verdict.error = ErrorCode::kQuotaExceeded;
-      verdict.message = "The account's credit balance is below this request's cost of " +
-                        std::to_string(cost) + ".";
+      DenyForQuota(verdict, cost);
       return verdict;
     }
     verdict.cost_due = cost;
   } else if (charged) {
     if (!charge.allowed) {
-      verdict.error = ErrorCode::kQuotaExceeded;
-      verdict.message = "The account's credit balance is below this request's cost of " +
-                        std::to_string(cost) + ".";
+      DenyForQuota(verdict, cost);
       return verdict;
     }
     verdict.charged = cost;
