@@ -1,7 +1,7 @@
 -- wrk script for `make soak` (bench/soak): GET /v1/auth with keys of one class, rotating through
 -- the keys in the file $SOAK_KEYS (one per line), checking every status against the class's
--- expected set ($SOAK_EXPECT, e.g. "200" or "401,429"), and pacing each connection with
--- $SOAK_DELAY_MS between requests so that the total rate stays near a target.
+-- expected set ($SOAK_EXPECT, e.g. "200" or "401,429"), and pacing its requests at $SOAK_RATE
+-- per second (run it with -t1).
 -- At the end it prints machine-readable lines that bench/soak parses (latencies in µs).
 
 local keys = {}
@@ -10,7 +10,6 @@ for line in io.lines(os.getenv("SOAK_KEYS")) do
 end
 local expect = {}
 for s in string.gmatch(os.getenv("SOAK_EXPECT"), "%d+") do expect[tonumber(s)] = true end
-local delay_ms = tonumber(os.getenv("SOAK_DELAY_MS") or "0")
 -- A client address for the trusted loopback proxy to report (only a header; no traffic goes there),
 -- so that failing classes meet the failed-authentication throttle like remote clients would.
 local xff = os.getenv("SOAK_XFF")
@@ -35,9 +34,31 @@ function request()
   return wrk.format("GET", "/v1/auth", h)
 end
 
-if delay_ms > 0 then
+-- Pacing: $SOAK_RATE requests per second for this wrk thread, on a fixed schedule (request k is
+-- due at start + k / rate), so that response times do not lower the rate: delay() is asked once
+-- per request and waits until that request's slot. A client that fell far behind (the server
+-- stalled) drops the missed slots instead of bursting to catch up.
+local rate = tonumber(os.getenv("SOAK_RATE") or "0")
+if rate > 0 then
+  local ffi = require("ffi")
+  ffi.cdef [[
+    typedef struct { long tv_sec; long tv_nsec; } soak_timespec;
+    int clock_gettime(int clock_id, soak_timespec *tp);
+  ]]
+  local ts = ffi.new("soak_timespec")
+  local function now_ms()
+    ffi.C.clock_gettime(1, ts) -- CLOCK_MONOTONIC
+    return tonumber(ts.tv_sec) * 1000 + tonumber(ts.tv_nsec) / 1e6
+  end
+  local period_ms = 1000 / rate
+  local next_slot = nil
   function delay()
-    return delay_ms
+    local now = now_ms()
+    if next_slot == nil or next_slot < now - 250 then next_slot = now end
+    next_slot = next_slot + period_ms
+    local wait = next_slot - now
+    if wait <= 0 then return 0 end
+    return math.floor(wait)
   end
 end
 
