@@ -7,7 +7,7 @@ FUZZ_SECONDS ?= 60
 FUZZ_SMOKE_SECONDS ?= 4
 SOAK_SECONDS ?= 300
 
-.PHONY: all deps build run test test-asan unit integration bench format clean fuzz fuzz-build fuzz-smoke soak
+.PHONY: all deps build run test asan-build test-asan unit integration bench format clean fuzz fuzz-build fuzz-smoke soak
 
 all: build
 
@@ -23,22 +23,23 @@ run: build
 	$(BUILD)/keyward serve --listen $(LISTEN) --data-dir data
 
 # Every test in Release, then again under AddressSanitizer + UndefinedBehaviorSanitizer, then a
-# short smoke run of every fuzz target.
+# short smoke run of every fuzz target (built by the same sanitizer build: one compile, not two).
 test: build
 	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS) --timeout 600
 	@$(MAKE) --no-print-directory test-asan
-	@$(MAKE) --no-print-directory fuzz-smoke
+	@scripts/run-fuzzers $(FUZZ_SMOKE_SECONDS)
 
-test-asan: deps
+# The asan preset (clang): the tests and the libFuzzer targets.
+asan-build: deps
 	@cmake --preset asan >/dev/null
 	@cmake --build build/asan -j $(JOBS)
+
+test-asan: asan-build
 	@cd build/asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  ctest --output-on-failure -j $(JOBS) --timeout 900
 
-# libFuzzer targets (clang, ASan + UBSan): fuzz/; each runs FUZZ_SECONDS.
-fuzz-build: deps
-	@cmake --preset fuzz >/dev/null
-	@cmake --build build/fuzz -j $(JOBS) --target fuzzers
+# libFuzzer targets (fuzz/, clang, ASan + UBSan): each runs FUZZ_SECONDS.
+fuzz-build: asan-build
 
 fuzz: fuzz-build
 	@scripts/run-fuzzers $(FUZZ_SECONDS)
