@@ -1,4 +1,5 @@
 #include "core/auth_failure_throttle.h"
+#include "core/test_util.h"
 
 #include <gtest/gtest.h>
 
@@ -7,11 +8,6 @@
 namespace keyward {
 namespace {
 
-constexpr int64_t kSec = 1'000'000'000;
-
-IpAddress Ip(std::string_view text) {
-  return ParseIp(text).value();
-}
 
 TEST(AuthFailureThrottle, ABudgetOfFailuresThenThrottled) {
   AuthFailureThrottle t(10);

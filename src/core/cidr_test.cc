@@ -1,4 +1,5 @@
 #include "core/cidr.h"
+#include "core/test_util.h"
 
 #include <gtest/gtest.h>
 
@@ -6,12 +7,6 @@
 
 namespace keyward {
 namespace {
-
-IpAddress Ip(std::string_view text) {
-  const std::optional<IpAddress> ip = ParseIp(text);
-  EXPECT_TRUE(ip.has_value()) << text;
-  return ip.value_or(IpAddress{});
-}
 
 bool In(std::string_view range, std::string_view ip) {
   const std::optional<Cidr> c = Cidr::Parse(range);

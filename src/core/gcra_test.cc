@@ -1,11 +1,11 @@
 #include "core/gcra.h"
+#include "core/test_util.h"
 
 #include <gtest/gtest.h>
 
 namespace keyward {
 namespace {
 
-constexpr int64_t kSec = 1'000'000'000;
 constexpr int64_t kNow = 1'700'000'000 * kSec;
 const RateSpec k30PerMin{.limit = 30, .window_seconds = 60};  // T = 2 s
 constexpr int64_t kT = 2 * kSec;

@@ -1,4 +1,5 @@
 #include "core/https_policy.h"
+#include "core/test_util.h"
 
 #include <gtest/gtest.h>
 
@@ -6,12 +7,6 @@
 
 namespace keyward {
 namespace {
-
-IpAddress Ip(std::string_view text) {
-  const std::optional<IpAddress> ip = ParseIp(text);
-  EXPECT_TRUE(ip.has_value()) << text;
-  return ip.value_or(IpAddress{});
-}
 
 std::vector<Cidr> Ranges(std::initializer_list<std::string_view> texts) {
   std::vector<Cidr> out;

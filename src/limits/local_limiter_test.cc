@@ -1,4 +1,5 @@
 #include "limits/local_limiter.h"
+#include "core/test_util.h"
 
 #include <gtest/gtest.h>
 
@@ -14,7 +15,6 @@
 namespace keyward {
 namespace {
 
-constexpr int64_t kSec = 1'000'000'000;
 constexpr int64_t kNow = 1'700'000'000 * kSec;
 const RateSpec k30PerMin{.limit = 30, .window_seconds = 60};  // one request back every 2 s
 const RateSpec k5PerSec{.limit = 5, .window_seconds = 1};

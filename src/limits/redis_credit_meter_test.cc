@@ -1,6 +1,7 @@
 // RedisCreditMeter against a real redis-server: exact charges across threads, never below zero,
 // usage taken exactly once, top-ups applied once, seeding from the store after Redis lost data.
 #include "limits/redis_credit_meter.h"
+#include "limits/redis_test_util.h"
 
 #include <gtest/gtest.h>
 
@@ -13,15 +14,6 @@
 
 namespace keyward {
 namespace {
-
-RedisOptions OptionsFor(const keyward_test::RedisServer& server) {
-  RedisOptions o;
-  o.url = *ParseRedisUrl(server.url());
-  o.timeout_ms = 1000;
-  o.pool_size = 4;
-  o.retry_ms = 20;
-  return o;
-}
 
 class RedisCreditMeterTest : public ::testing::Test {
  protected:

@@ -1,6 +1,8 @@
 // RedisLimiter against a real redis-server: the same decisions as the LocalLimiter, atomic across
 // buckets and threads, NOSCRIPT handled, unavailable while Redis is down, back when it returns.
 #include "limits/redis_limiter.h"
+#include "core/test_util.h"
+#include "limits/redis_test_util.h"
 
 #include <gtest/gtest.h>
 
@@ -13,17 +15,7 @@
 namespace keyward {
 namespace {
 
-constexpr int64_t kSec = 1'000'000'000;
 constexpr int64_t kT0 = 1'800'000'000 * kSec;
-
-RedisOptions OptionsFor(const keyward_test::RedisServer& server) {
-  RedisOptions o;
-  o.url = *ParseRedisUrl(server.url());
-  o.timeout_ms = 1000;
-  o.pool_size = 4;
-  o.retry_ms = 20;
-  return o;
-}
 
 class RedisLimiterTest : public ::testing::Test {
  protected:

@@ -7,15 +7,8 @@
 namespace keyward {
 namespace {
 
+using testing::Restricted;
 using testing::TestServices;
-
-CreateTokenParams Restricted(std::vector<std::string> perms) {
-  CreateTokenParams p;
-  p.name = "restricted";
-  p.type = "restricted";
-  p.permissions = std::move(perms);
-  return p;
-}
 
 TEST(AccessTokens, MintedTokenCarriesItsParentsIdentity) {
   TestServices t;

@@ -9,7 +9,7 @@ namespace {
 
 using testing::TestServices;
 
-constexpr std::string_view kIp = "192.0.2.7";
+constexpr std::string_view kAgentIp = "192.0.2.7";
 const std::string kToken(64, 'a');
 
 class AgentAuthTest : public ::testing::Test {
@@ -25,7 +25,7 @@ class AgentAuthTest : public ::testing::Test {
   // Polls after moving the clock past the per-token limit.
   AgentPoll PollLater(const std::string& token = kToken) {
     sv.clock.AdvanceSeconds(1);
-    auto r = agent().Poll(token, kIp, nullptr);
+    auto r = agent().Poll(token, kAgentIp, nullptr);
     EXPECT_TRUE(r.ok()) << r.error().message();
     return r.ok() ? *r : AgentPoll{};
   }
@@ -51,7 +51,7 @@ TEST_F(AgentAuthTest, TokenMustBe32To128Hex) {
     ASSERT_FALSE(st.ok()) << bad;
     EXPECT_EQ(st.error().param(), "token");
   }
-  auto poll = agent().Poll("nothex", kIp, nullptr);
+  auto poll = agent().Poll("nothex", kAgentIp, nullptr);
   ASSERT_FALSE(poll.ok());
   EXPECT_EQ(poll.error().code(), ErrorCode::kInvalidRequest);
 }
@@ -118,18 +118,18 @@ TEST_F(AgentAuthTest, AnApprovalNotCollectedInTimeExpiresAndItsKeyIsRevoked) {
 }
 
 TEST_F(AgentAuthTest, PollingFasterThanOncePerSecondIsRateLimited) {
-  ASSERT_TRUE(agent().Poll(kToken, kIp, nullptr).ok());
+  ASSERT_TRUE(agent().Poll(kToken, kAgentIp, nullptr).ok());
   int64_t retry = 0;
-  auto fast = agent().Poll(kToken, kIp, &retry);
+  auto fast = agent().Poll(kToken, kAgentIp, &retry);
   ASSERT_FALSE(fast.ok());
   EXPECT_EQ(fast.error().code(), ErrorCode::kRateLimited);
   EXPECT_GE(retry, 1);
   sv.clock.AdvanceNanos(999'000'000);
-  EXPECT_FALSE(agent().Poll(kToken, kIp, nullptr).ok());
+  EXPECT_FALSE(agent().Poll(kToken, kAgentIp, nullptr).ok());
   sv.clock.AdvanceNanos(1'000'000);
-  EXPECT_TRUE(agent().Poll(kToken, kIp, nullptr).ok());
+  EXPECT_TRUE(agent().Poll(kToken, kAgentIp, nullptr).ok());
   // Another token is limited on its own.
-  EXPECT_TRUE(agent().Poll(std::string(64, 'b'), kIp, nullptr).ok());
+  EXPECT_TRUE(agent().Poll(std::string(64, 'b'), kAgentIp, nullptr).ok());
 }
 
 TEST_F(AgentAuthTest, ALostPlaintextIsReplacedByARolledKey) {
@@ -165,7 +165,7 @@ TEST_F(AgentAuthTest, TokenCaseDoesNotMatterAndClientNameIsChecked) {
 }
 
 TEST_F(AgentAuthTest, PurgeDropsDayOldRequests) {
-  ASSERT_TRUE(agent().Poll(kToken, kIp, nullptr).ok());
+  ASSERT_TRUE(agent().Poll(kToken, kAgentIp, nullptr).ok());
   sv.clock.AdvanceSeconds(AgentAuthService::kRetentionSeconds);
   auto purged = agent().Purge();
   ASSERT_TRUE(purged.ok());

@@ -9,6 +9,15 @@
 
 namespace keyward::testing {
 
+// Parameters of a restricted key with `perms`.
+inline CreateTokenParams Restricted(std::vector<std::string> perms) {
+  CreateTokenParams p;
+  p.name = "restricted";
+  p.type = "restricted";
+  p.permissions = std::move(perms);
+  return p;
+}
+
 struct TestServices {
   explicit TestServices(ServiceSettings settings = {}) {
     auto store = std::make_unique<MemoryStore>();

@@ -10,15 +10,8 @@
 namespace keyward {
 namespace {
 
+using testing::Restricted;
 using testing::TestServices;
-
-CreateTokenParams Restricted(std::vector<std::string> perms) {
-  CreateTokenParams p;
-  p.name = "restricted";
-  p.type = "restricted";
-  p.permissions = std::move(perms);
-  return p;
-}
 
 TEST(TokenService, CreateReturnsTheKeyOnceAndStoresOnlyItsHash) {
   TestServices t;

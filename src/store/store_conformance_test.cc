@@ -28,6 +28,7 @@ using testing_util::HashOf;
 using testing_util::MakeAccount;
 using testing_util::MakeAdminKey;
 using testing_util::MakeToken;
+using testing_util::kNow;
 using testing_util::ScratchDir;
 using V = std::vector<std::string>;
 
@@ -97,7 +98,6 @@ ListOptions Options(int limit, std::string starting_after = {}) {
   return o;
 }
 
-constexpr int64_t kNow = 1'800'000'000;
 
 class StoreConformanceTest : public ::testing::TestWithParam<StoreBackend> {
  protected:

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cstdint>
 #include <filesystem>
 #include <random>
 #include <string>
@@ -12,6 +13,8 @@
 #include "store/records.h"
 
 namespace keyward::testing_util {
+
+inline constexpr int64_t kNow = 1'800'000'000;  // the tests' "now", Unix seconds
 
 // A fresh, empty directory under the system temp dir; removed (with its contents) on destruction.
 class ScratchDir {

@@ -149,6 +149,24 @@ std::string Describe(const Response& r) {
   return os.str();
 }
 
+int64_t IntHeader(const Response& r, std::string_view name) {
+  auto v = r.header(name);
+  if (!v) throw std::runtime_error("missing header " + std::string(name) + ": " + Describe(r));
+  size_t pos = 0;
+  int64_t n = std::stoll(*v, &pos);
+  if (pos != v->size()) {
+    throw std::runtime_error("header " + std::string(name) + " is not an integer: " + *v);
+  }
+  return n;
+}
+
+void ExpectEachRateLimitHeaderOnce(const Response& r) {
+  for (const char* h : {"X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset",
+                        "RateLimit-Policy", "RateLimit"}) {
+    EXPECT_EQ(r.header_values(h).size(), 1u) << h << " in " << Describe(r);
+  }
+}
+
 // ---------------------------------------------------------------------------------------------
 // HttpClient
 // ---------------------------------------------------------------------------------------------

@@ -53,6 +53,10 @@ struct Response {
 
 // "status 400, body {...}" for failure messages.
 std::string Describe(const Response& r);
+// The integer value of header `name`; throws when it is missing or not an integer.
+int64_t IntHeader(const Response& r, std::string_view name);
+// Each of the rate-limit headers (X-RateLimit-*, RateLimit-Policy, RateLimit) appears exactly once.
+void ExpectEachRateLimitHeaderOnce(const Response& r);
 
 // One HTTP/1.1 connection to 127.0.0.1:port with keep-alive. Request() reuses the connection and
 // reconnects (once, transparently) only when a reused idle connection turns out closed before any

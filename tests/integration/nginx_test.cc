@@ -71,13 +71,6 @@ std::unique_ptr<KeywardProcess> NginxGatewayTest::keyward_;
 std::unique_ptr<NginxProcess> NginxGatewayTest::nginx_;
 std::string NginxGatewayTest::start_error_;
 
-void ExpectRateLimitHeaders(const Response& r) {
-  for (const char* h : {"X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset",
-                        "RateLimit-Policy", "RateLimit"}) {
-    EXPECT_EQ(r.header_values(h).size(), 1u) << h << " in " << Describe(r);
-  }
-}
-
 TEST_F(NginxGatewayTest, ValidKeyReachesTheUpstreamWithItsIdentityAndWithoutTheKey) {
   auto [account, key] = NewKey();
   Response r = gateway_->Get("/v1/things?x=1",
@@ -92,7 +85,7 @@ TEST_F(NginxGatewayTest, ValidKeyReachesTheUpstreamWithItsIdentityAndWithoutTheK
   EXPECT_FALSE(h.contains("x-api-key")) << boost::json::serialize(h);
   EXPECT_EQ(r.header("X-RateLimit-Limit"), "150");
   EXPECT_EQ(r.header("X-RateLimit-Remaining"), "149");
-  ExpectRateLimitHeaders(r);
+  ExpectEachRateLimitHeaderOnce(r);
 
   Response b = gateway_->Get("/v1/things", Bearer(key.key));
   ASSERT_EQ(b.status, 200) << Describe(b);
@@ -118,7 +111,7 @@ TEST_F(NginxGatewayTest, LimitedKeyGets429WithRetryAfterAndTheRateLimitHeaders) 
   for (int i = 0; i < 2; ++i) {
     Response ok = gateway_->Get("/v1/limited", ApiKey(key.key));
     ASSERT_EQ(ok.status, 200) << Describe(ok);
-    ExpectRateLimitHeaders(ok);
+    ExpectEachRateLimitHeaderOnce(ok);
   }
   const int before = upstream_->hits("/v1/limited");
   Response r = gateway_->Get("/v1/limited", ApiKey(key.key));
@@ -127,7 +120,7 @@ TEST_F(NginxGatewayTest, LimitedKeyGets429WithRetryAfterAndTheRateLimitHeaders) 
   EXPECT_GE(std::stoll(*r.header("Retry-After")), 1);
   EXPECT_EQ(r.header("X-RateLimit-Limit"), "2");
   EXPECT_EQ(r.header("X-RateLimit-Remaining"), "0");
-  ExpectRateLimitHeaders(r);
+  ExpectEachRateLimitHeaderOnce(r);
   EXPECT_EQ(upstream_->hits("/v1/limited"), before);
 }
 
@@ -136,7 +129,7 @@ TEST_F(NginxGatewayTest, ForbiddenKeepsKeywardsStatusAndBody) {
       "default", {{"type", "restricted"}, {"permissions", boost::json::array{"orders:read"}}});
   Response r = gateway_->PostRaw("/v1/orders", "{}", ApiKey(key.key));
   EXPECT_TRUE(IsError(r, 403, "FORBIDDEN"));
-  ExpectRateLimitHeaders(r);
+  ExpectEachRateLimitHeaderOnce(r);
   EXPECT_EQ(upstream_->hits("/v1/orders"), 0);
 }
 
@@ -161,7 +154,7 @@ TEST_F(NginxGatewayTest, AuthSendsItsErrorInAHeaderAndNoBodyWhenAskedForMinimal)
   EXPECT_EQ(ok.status, 200);
   EXPECT_EQ(ok.body, "");
   EXPECT_EQ(ok.header("X-Keyward-Account"), account);
-  ExpectRateLimitHeaders(ok);
+  ExpectEachRateLimitHeaderOnce(ok);
   Response full = direct_->Get("/v1/auth", ApiKey(key.key));
   EXPECT_EQ(full.body, R"({"valid":true})");
   EXPECT_FALSE(full.has_header("X-Keyward-Error"));

@@ -95,13 +95,6 @@ std::unique_ptr<KeywardProcess> ProxyModeTest::keyward_;
 std::string ProxyModeTest::start_error_;
 std::string ProxyModeTest::sandbox_file_;
 
-void ExpectRateLimitHeaders(const Response& r) {
-  for (const char* h : {"X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset",
-                        "RateLimit-Policy", "RateLimit"}) {
-    EXPECT_EQ(r.header_values(h).size(), 1u) << h << " in " << Describe(r);
-  }
-}
-
 TEST_F(ProxyModeTest, ValidKeyReachesTheUpstreamWithItsIdentityAndWithoutTheKey) {
   auto [account, key] = NewKey();
   Response r =
@@ -131,7 +124,7 @@ TEST_F(ProxyModeTest, ValidKeyReachesTheUpstreamWithItsIdentityAndWithoutTheKey)
   EXPECT_EQ(r.header("X-Upstream"), "test");
   EXPECT_EQ(r.header("X-RateLimit-Limit"), "150");
   EXPECT_EQ(r.header("X-RateLimit-Remaining"), "149");
-  ExpectRateLimitHeaders(r);
+  ExpectEachRateLimitHeaderOnce(r);
 
   Response b = client_->Get("/v1/things", Bearer(key.key));
   ASSERT_EQ(b.status, 200) << Describe(b);
@@ -153,14 +146,14 @@ TEST_F(ProxyModeTest, LimitedKeyGets429WithRetryAfterAndTheRateLimitHeaders) {
   for (int i = 0; i < 2; ++i) {
     Response ok = client_->Get("/v1/limited", ApiKey(key.key));
     ASSERT_EQ(ok.status, 200) << Describe(ok);
-    ExpectRateLimitHeaders(ok);
+    ExpectEachRateLimitHeaderOnce(ok);
   }
   const int before = upstream_->hits("/v1/limited");
   Response r = client_->Get("/v1/limited", ApiKey(key.key));
   EXPECT_TRUE(IsError(r, 429, "RATE_LIMITED"));
   ASSERT_TRUE(r.has_header("Retry-After"));
   EXPECT_EQ(r.header("X-RateLimit-Remaining"), "0");
-  ExpectRateLimitHeaders(r);
+  ExpectEachRateLimitHeaderOnce(r);
   EXPECT_EQ(upstream_->hits("/v1/limited"), before);
 }
 
@@ -263,7 +256,7 @@ TEST_F(ProxyModeTest, StreamsA50MiBDownloadWithFlatMemory) {
   for (size_t i = 0; i < kSize; i += 4093) wrong += r.body[i] != PatternByte(i);
   EXPECT_EQ(wrong, 0u);
   EXPECT_EQ(r.header("Content-Length"), std::to_string(kSize));
-  ExpectRateLimitHeaders(r);
+  ExpectEachRateLimitHeaderOnce(r);
   const int64_t after = VmRssKiB(keyward_->pid());
   std::printf("50 MiB through the proxy: keyward VmRSS %lld KiB before, %lld KiB after\n",
               static_cast<long long>(before), static_cast<long long>(after));
@@ -292,7 +285,7 @@ TEST_F(ProxyModeTest, ASlowUpstreamGets504) {
   auto [account, key] = NewKey();
   Response r = client_->Get("/slow?ms=6000", ApiKey(key.key));
   EXPECT_TRUE(IsError(r, 504, "GATEWAY_TIMEOUT"));
-  ExpectRateLimitHeaders(r);
+  ExpectEachRateLimitHeaderOnce(r);
   // The connection is still good for the next request.
   EXPECT_EQ(client_->Get("/v1/after-timeout", ApiKey(key.key)).status, 200);
 }
@@ -310,7 +303,7 @@ TEST_F(ProxyModeTest, AnIdempotentPostRetriedThreeTimesReachesTheUpstreamOnce) {
     EXPECT_EQ(again.body, first.body);
     EXPECT_EQ(again.header("Idempotent-Replayed"), "true");
     EXPECT_EQ(again.header("Content-Type"), "application/json");
-    ExpectRateLimitHeaders(again);
+    ExpectEachRateLimitHeaderOnce(again);
   }
   EXPECT_EQ(upstream_->hits("/v1/orders"), before + 1);
   EXPECT_EQ(Balance(account), 9);  // charged once
@@ -333,7 +326,7 @@ TEST_F(ProxyModeTest, SandboxGetsTheRouteFileOrTheUpstream) {
   Response file = client_->Get("/v1/extractions", ApiKey("sandbox-with-json-responses"));
   ASSERT_EQ(file.status, 200) << Describe(file);
   EXPECT_EQ(file.body, R"({"object":"extraction","sandbox":true})");
-  ExpectRateLimitHeaders(file);
+  ExpectEachRateLimitHeaderOnce(file);
   EXPECT_EQ(upstream_->hits("/v1/extractions"), before);
 
   // No file for this route and no sandbox_upstream: the test upstream gets it.
@@ -369,7 +362,7 @@ TEST(ProxyModeUnreachable, AnUnreachableUpstreamGets502AndIsNotCharged) {
   for (int i = 0; i < 2; ++i) {
     Response r = c.PostRaw("/v1/orders", "{}", ApiKey(key.key));
     EXPECT_TRUE(IsError(r, 502, "BAD_GATEWAY"));
-    ExpectRateLimitHeaders(r);
+    ExpectEachRateLimitHeaderOnce(r);
   }
   Response credits = c.Get("/v1/credits", AdminFor(keyward.admin_key(), account));
   ASSERT_EQ(credits.status, 200) << Describe(credits);

@@ -24,15 +24,6 @@ path = "/v1/public/*"
 publishable = true
 )toml";
 
-int64_t IntHeader(const Response& r, std::string_view name) {
-  auto v = r.header(name);
-  if (!v) throw std::runtime_error("missing header " + std::string(name) + ": " + Describe(r));
-  size_t pos = 0;
-  int64_t n = std::stoll(*v, &pos);
-  if (pos != v->size()) throw std::runtime_error("header " + std::string(name) + " is not an integer: " + *v);
-  return n;
-}
-
 // Parses `"name";k1=v1;k2=v2` (an RFC 8941 item with integer parameters).
 struct Item {
   std::string name;

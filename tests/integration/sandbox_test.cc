@@ -36,15 +36,6 @@ std::string FreshIp() {
 
 Headers From(const std::string& ip) { return {{"X-Forwarded-For", ip}}; }
 
-int64_t IntHeader(const Response& r, std::string_view name) {
-  auto v = r.header(name);
-  if (!v) throw std::runtime_error("missing header " + std::string(name) + ": " + Describe(r));
-  size_t pos = 0;
-  int64_t n = std::stoll(*v, &pos);
-  if (pos != v->size()) throw std::runtime_error("header " + std::string(name) + " is not an integer: " + *v);
-  return n;
-}
-
 // A 429 RATE_LIMITED answer with Retry-After (whole seconds, 1..window).
 ::testing::AssertionResult IsRateLimited(const Response& r, int64_t window_s) {
   auto e = IsError(r, 429, "RATE_LIMITED");

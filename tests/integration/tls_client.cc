@@ -27,7 +27,7 @@ std::string OpenSslError(std::string_view what) {
   return out;
 }
 
-std::string Lower(std::string s) {
+std::string AsciiLower(std::string s) {
   for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return s;
 }
@@ -118,7 +118,7 @@ Response TlsClient::Request(std::string_view method, std::string_view target,
     if (colon == std::string::npos) continue;
     std::string name = line.substr(0, colon), value = line.substr(colon + 1);
     while (!value.empty() && value.front() == ' ') value.erase(0, 1);
-    if (Lower(name) == "content-length") length = std::stoul(value);
+    if (AsciiLower(name) == "content-length") length = std::stoul(value);
     r.headers.emplace_back(name, value);
   }
   while (buf_.size() < length) {

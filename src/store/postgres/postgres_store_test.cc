@@ -22,7 +22,7 @@ using keyward_test::SharedPostgresServer;
 using testing_util::MakeAccount;
 using testing_util::MakeToken;
 
-std::unique_ptr<PostgresStore> OpenOrDie(const std::string& url, PostgresOptions options = {}) {
+std::unique_ptr<PostgresStore> OpenPostgresOrDie(const std::string& url, PostgresOptions options = {}) {
   Result<std::unique_ptr<PostgresStore>> store = PostgresStore::Open(url, options);
   EXPECT_TRUE(store.ok()) << store.error().message();
   return store.ok() ? std::move(store).value() : nullptr;
@@ -48,7 +48,7 @@ TEST_F(PostgresStoreTest, NodesStartingAtOnceOnAnEmptyDatabaseMigrateItOnce) {
   std::vector<std::unique_ptr<PostgresStore>> stores(kNodes);
   std::vector<std::thread> threads;
   for (int i = 0; i < kNodes; ++i) {
-    threads.emplace_back([&, i] { stores[i] = OpenOrDie(db_.url); });
+    threads.emplace_back([&, i] { stores[i] = OpenPostgresOrDie(db_.url); });
   }
   for (std::thread& t : threads) t.join();
   for (auto& s : stores) ASSERT_NE(s, nullptr);
@@ -63,11 +63,11 @@ TEST_F(PostgresStoreTest, NodesStartingAtOnceOnAnEmptyDatabaseMigrateItOnce) {
 
 TEST_F(PostgresStoreTest, ReopeningAMigratedDatabaseKeepsItsData) {
   {
-    auto store = OpenOrDie(db_.url);
+    auto store = OpenPostgresOrDie(db_.url);
     ASSERT_NE(store, nullptr);
     ASSERT_TRUE(store->CreateAccount(MakeAccount("acct_1", "a@example.com")).ok());
   }
-  auto again = OpenOrDie(db_.url);
+  auto again = OpenPostgresOrDie(db_.url);
   ASSERT_NE(again, nullptr);
   Result<std::optional<AccountRow>> a = again->GetAccountByEmail("A@EXAMPLE.COM");
   ASSERT_TRUE(a.ok() && a->has_value());
@@ -77,7 +77,7 @@ TEST_F(PostgresStoreTest, ReopeningAMigratedDatabaseKeepsItsData) {
 }
 
 TEST_F(PostgresStoreTest, ADatabaseFromANewerVersionIsRefused) {
-  ASSERT_NE(OpenOrDie(db_.url), nullptr);
+  ASSERT_NE(OpenPostgresOrDie(db_.url), nullptr);
   SharedPostgresServer().Exec("INSERT INTO schema_migrations (version, applied_at) VALUES (99, 0)",
                               db_.name);
   Result<std::unique_ptr<PostgresStore>> store = PostgresStore::Open(db_.url);
@@ -87,7 +87,7 @@ TEST_F(PostgresStoreTest, ADatabaseFromANewerVersionIsRefused) {
 }
 
 TEST_F(PostgresStoreTest, TheRoleNeedsNoPrivilegesBeyondOwningItsDatabase) {
-  ASSERT_NE(OpenOrDie(db_.url), nullptr);
+  ASSERT_NE(OpenPostgresOrDie(db_.url), nullptr);
   EXPECT_EQ(QueryInt(db_.url,
                      "SELECT COUNT(*) FROM pg_roles WHERE rolname = current_user AND NOT rolsuper"
                      " AND NOT rolcreatedb AND NOT rolcreaterole"),
@@ -95,8 +95,8 @@ TEST_F(PostgresStoreTest, TheRoleNeedsNoPrivilegesBeyondOwningItsDatabase) {
 }
 
 TEST_F(PostgresStoreTest, TwoNodesClaimingTheSameIdempotencyKeyExactlyOneWins) {
-  auto a = OpenOrDie(db_.url);
-  auto b = OpenOrDie(db_.url);
+  auto a = OpenPostgresOrDie(db_.url);
+  auto b = OpenPostgresOrDie(db_.url);
   ASSERT_NE(a, nullptr);
   ASSERT_NE(b, nullptr);
   constexpr int kRounds = 20;
@@ -128,8 +128,8 @@ TEST_F(PostgresStoreTest, TwoNodesClaimingTheSameIdempotencyKeyExactlyOneWins) {
 }
 
 TEST_F(PostgresStoreTest, CreditTopUpsFromTwoNodesAllLandAndNeverGoBelowZero) {
-  auto a = OpenOrDie(db_.url);
-  auto b = OpenOrDie(db_.url);
+  auto a = OpenPostgresOrDie(db_.url);
+  auto b = OpenPostgresOrDie(db_.url);
   ASSERT_NE(a, nullptr);
   ASSERT_NE(b, nullptr);
   AccountRow account = MakeAccount("acct_1");
@@ -158,7 +158,7 @@ TEST_F(PostgresStoreTest, CreditTopUpsFromTwoNodesAllLandAndNeverGoBelowZero) {
 }
 
 TEST_F(PostgresStoreTest, AServerRestartGivesUnavailableThenTheStoreReconnectsByItself) {
-  auto store = OpenOrDie(db_.url);
+  auto store = OpenPostgresOrDie(db_.url);
   ASSERT_NE(store, nullptr);
   ASSERT_TRUE(store->CreateAccount(MakeAccount("acct_1")).ok());
   ASSERT_TRUE(store->Ping().ok());
@@ -214,7 +214,7 @@ TEST_F(PostgresStoreTest, WrongPasswordIsUnavailableAndSaysSo) {
 }
 
 TEST_F(PostgresStoreTest, TextWithANulCharacterIsInvalidRequestAndWritesNothing) {
-  auto store = OpenOrDie(db_.url);
+  auto store = OpenPostgresOrDie(db_.url);
   ASSERT_NE(store, nullptr);
   AccountRow a = MakeAccount("acct_1");
   a.name = std::string("bad\0name", 8);
@@ -229,7 +229,7 @@ TEST_F(PostgresStoreTest, TextWithANulCharacterIsInvalidRequestAndWritesNothing)
 TEST_F(PostgresStoreTest, ForEachMayUseTheStoreWithTheSmallestPool) {
   PostgresOptions options;
   options.pool_size = 2;
-  auto store = OpenOrDie(db_.url, options);
+  auto store = OpenPostgresOrDie(db_.url, options);
   ASSERT_NE(store, nullptr);
   ASSERT_TRUE(store->CreateAccount(MakeAccount("acct_1")).ok());
   std::vector<TokenRow> tokens;

@@ -23,11 +23,11 @@ using testing_util::HashOf;
 using testing_util::MakeAccount;
 using testing_util::MakeAdminKey;
 using testing_util::MakeToken;
+using testing_util::kNow;
 using testing_util::ScratchDir;
 
-constexpr int64_t kNow = 1'800'000'000;
 
-std::unique_ptr<SqliteStore> OpenOrDie(const std::string& path, SqliteOptions options = {}) {
+std::unique_ptr<SqliteStore> OpenSqliteOrDie(const std::string& path, SqliteOptions options = {}) {
   Result<std::unique_ptr<SqliteStore>> store = SqliteStore::Open(path, options);
   EXPECT_TRUE(store.ok()) << (store.ok() ? "" : store.error().message());
   return store.ok() ? std::move(store).value() : nullptr;
@@ -78,7 +78,7 @@ class SqliteStoreTest : public ::testing::Test {
 
 TEST_F(SqliteStoreTest, DataPersistsAcrossCloseAndReopen) {
   {
-    std::unique_ptr<SqliteStore> store = OpenOrDie(DbPath());
+    std::unique_ptr<SqliteStore> store = OpenSqliteOrDie(DbPath());
     ASSERT_NE(store, nullptr);
     ASSERT_TRUE(store->CreateAccount(MakeAccount("acct_1", "a@example.com")).ok());
     ASSERT_TRUE(store->InsertToken(MakeToken("tok_1", "acct_1", 1)).ok());
@@ -88,7 +88,7 @@ TEST_F(SqliteStoreTest, DataPersistsAcrossCloseAndReopen) {
     ASSERT_TRUE(store->AddCredits("acct_1", -40).ok());
     ASSERT_TRUE(store->InsertAdminKey(MakeAdminKey("adm_1", 9)).ok());
   }
-  std::unique_ptr<SqliteStore> store = OpenOrDie(DbPath());
+  std::unique_ptr<SqliteStore> store = OpenSqliteOrDie(DbPath());
   ASSERT_NE(store, nullptr);
   Result<std::optional<AccountRow>> account = store->GetAccountByEmail("A@example.com");
   ASSERT_TRUE(account.ok() && account->has_value());
@@ -105,7 +105,7 @@ TEST_F(SqliteStoreTest, DataPersistsAcrossCloseAndReopen) {
 }
 
 TEST_F(SqliteStoreTest, MigrationsAreRecordedAndNotRerunOnReopen) {
-  ASSERT_NE(OpenOrDie(DbPath()), nullptr);
+  ASSERT_NE(OpenSqliteOrDie(DbPath()), nullptr);
   RawDb raw(DbPath());
   std::vector<std::vector<std::string>> first =
       raw.Query("SELECT version, applied_at FROM schema_migrations ORDER BY version");
@@ -113,13 +113,13 @@ TEST_F(SqliteStoreTest, MigrationsAreRecordedAndNotRerunOnReopen) {
   for (size_t i = 0; i < first.size(); ++i) EXPECT_EQ(first[i][0], std::to_string(i + 1));
 
   // Reopening twice more applies nothing (re-running migration 1 would fail: its tables exist).
-  ASSERT_NE(OpenOrDie(DbPath()), nullptr);
-  ASSERT_NE(OpenOrDie(DbPath()), nullptr);
+  ASSERT_NE(OpenSqliteOrDie(DbPath()), nullptr);
+  ASSERT_NE(OpenSqliteOrDie(DbPath()), nullptr);
   EXPECT_EQ(raw.Query("SELECT version, applied_at FROM schema_migrations ORDER BY version"), first);
 }
 
 TEST_F(SqliteStoreTest, SchemaHasTheDocumentedTablesAndIndex) {
-  ASSERT_NE(OpenOrDie(DbPath()), nullptr);
+  ASSERT_NE(OpenSqliteOrDie(DbPath()), nullptr);
   RawDb raw(DbPath());
   std::vector<std::vector<std::string>> names =
       raw.Query("SELECT name FROM sqlite_schema WHERE name NOT LIKE 'sqlite_%' ORDER BY name");
@@ -140,7 +140,7 @@ TEST_F(SqliteStoreTest, SchemaHasTheDocumentedTablesAndIndex) {
 }
 
 TEST_F(SqliteStoreTest, RefusesADatabaseFromANewerVersion) {
-  ASSERT_NE(OpenOrDie(DbPath()), nullptr);
+  ASSERT_NE(OpenSqliteOrDie(DbPath()), nullptr);
   {
     RawDb raw(DbPath());
     raw.Exec("INSERT INTO schema_migrations (version, applied_at) VALUES (999, 0)");
@@ -152,14 +152,14 @@ TEST_F(SqliteStoreTest, RefusesADatabaseFromANewerVersion) {
 }
 
 TEST_F(SqliteStoreTest, JournalModeIsWal) {
-  std::unique_ptr<SqliteStore> store = OpenOrDie(DbPath());
+  std::unique_ptr<SqliteStore> store = OpenSqliteOrDie(DbPath());
   ASSERT_NE(store, nullptr);
   RawDb raw(DbPath());
   EXPECT_EQ(raw.Query("PRAGMA journal_mode"), (std::vector<std::vector<std::string>>{{"wal"}}));
 }
 
 TEST_F(SqliteStoreTest, EmptyEmailIsStoredAsNull) {
-  std::unique_ptr<SqliteStore> store = OpenOrDie(DbPath());
+  std::unique_ptr<SqliteStore> store = OpenSqliteOrDie(DbPath());
   ASSERT_NE(store, nullptr);
   ASSERT_TRUE(store->CreateAccount(MakeAccount("acct_1")).ok());
   RawDb raw(DbPath());
@@ -168,8 +168,8 @@ TEST_F(SqliteStoreTest, EmptyEmailIsStoredAsNull) {
 }
 
 TEST_F(SqliteStoreTest, TwoInstancesOnOneFileSeeEachOthersWrites) {
-  std::unique_ptr<SqliteStore> server = OpenOrDie(DbPath());
-  std::unique_ptr<SqliteStore> cli = OpenOrDie(DbPath());
+  std::unique_ptr<SqliteStore> server = OpenSqliteOrDie(DbPath());
+  std::unique_ptr<SqliteStore> cli = OpenSqliteOrDie(DbPath());
   ASSERT_NE(server, nullptr);
   ASSERT_NE(cli, nullptr);
 
@@ -208,7 +208,7 @@ TEST_F(SqliteStoreTest, TwoInstancesOnOneFileSeeEachOthersWrites) {
 TEST_F(SqliteStoreTest, EightConcurrentWritersAllLand) {
   constexpr int kThreads = 8;
   constexpr int kPerThread = 200;
-  std::unique_ptr<SqliteStore> store = OpenOrDie(DbPath());
+  std::unique_ptr<SqliteStore> store = OpenSqliteOrDie(DbPath());
   ASSERT_NE(store, nullptr);
   for (int t = 0; t < kThreads; ++t) {
     ASSERT_TRUE(store->CreateAccount(MakeAccount("acct_" + std::to_string(t))).ok());
@@ -247,7 +247,7 @@ TEST_F(SqliteStoreTest, EightConcurrentWritersAllLand) {
 
 TEST_F(SqliteStoreTest, ReadersRunDuringWrites) {
   constexpr int kPreloaded = 100;
-  std::unique_ptr<SqliteStore> store = OpenOrDie(DbPath());
+  std::unique_ptr<SqliteStore> store = OpenSqliteOrDie(DbPath());
   ASSERT_NE(store, nullptr);
   ASSERT_TRUE(store->CreateAccount(MakeAccount("acct_1")).ok());
   for (int i = 0; i < kPreloaded; ++i) {
@@ -290,7 +290,7 @@ TEST_F(SqliteStoreTest, ReadersRunDuringWrites) {
 TEST_F(SqliteStoreTest, WriterBusyBeyondTimeoutIsUnavailableWhileReadsContinue) {
   SqliteOptions options;
   options.busy_timeout_ms = 100;
-  std::unique_ptr<SqliteStore> store = OpenOrDie(DbPath(), options);
+  std::unique_ptr<SqliteStore> store = OpenSqliteOrDie(DbPath(), options);
   ASSERT_NE(store, nullptr);
   ASSERT_TRUE(store->CreateAccount(MakeAccount("acct_1")).ok());
   ASSERT_TRUE(store->InsertToken(MakeToken("tok_1", "acct_1", 1)).ok());
@@ -333,7 +333,7 @@ TEST_F(SqliteStoreTest, FileThatIsNotADatabaseIsInternalError) {
 
 TEST_F(SqliteStoreTest, ForEachUnrevokedTokenStreamsManyRows) {
   constexpr int kTokens = 100'000;
-  ASSERT_NE(OpenOrDie(DbPath()), nullptr);
+  ASSERT_NE(OpenSqliteOrDie(DbPath()), nullptr);
   {
     RawDb raw(DbPath());
     raw.Exec("INSERT INTO accounts (id, plan, created) VALUES ('acct_1', 'default', 0)");
@@ -346,7 +346,7 @@ TEST_F(SqliteStoreTest, ForEachUnrevokedTokenStreamsManyRows) {
         " 'a:b,c:*', 1, i,"
         " CASE WHEN i % 10 = 0 THEN 5 END FROM n");
   }
-  std::unique_ptr<SqliteStore> store = OpenOrDie(DbPath());
+  std::unique_ptr<SqliteStore> store = OpenSqliteOrDie(DbPath());
   ASSERT_NE(store, nullptr);
   int count = 0;
   bool permissions_ok = true;
