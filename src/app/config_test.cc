@@ -254,7 +254,6 @@ TEST_F(ConfigTest, AuthFailureBudget) {
   EXPECT_FALSE(LoadConfig(Write("[server]\nauth_failures_per_minute = -1\n"), nullptr).ok());
 }
 
-}  // namespace
 TEST_F(ConfigTest, PostgresStoreUrlAndPoolSize) {
   auto c = LoadConfig(
       Write("[store]\nurl = \"postgres://kw:pw@db:5432/keyward\"\npool_size = 16\n"), nullptr);
@@ -273,4 +272,5 @@ TEST_F(ConfigTest, PostgresStoreUrlAndPoolSize) {
   EXPECT_EQ(scheme.error().message().find("pw@"), std::string::npos);
 }
 
+}  // namespace
 }  // namespace keyward

@@ -74,6 +74,22 @@ TEST(JsonBody, ReportsTheFieldAtFault) {
   EXPECT_EQ(b->RequiredString("nul").error().param(), "nul");
 }
 
+TEST(JsonBody, StringsWithControlCharactersAreRefusedNamingTheField) {
+  auto b = JsonBody::Parse(R"({"nul":"a\u0000b","nl":"a\nb","del":"a\u007fb","tab":"\t",)"
+                           R"("arr":["ok","x\u001fy"],"fine":"caf\u00e9 \u2603","empty":""})");
+  ASSERT_TRUE(b.ok());
+  for (const char* name : {"nul", "nl", "del", "tab"}) {
+    auto f = b->String(name);
+    ASSERT_FALSE(f.ok()) << name;
+    EXPECT_EQ(f.error().param(), name);
+    EXPECT_EQ(f.error().code(), ErrorCode::kInvalidRequest);
+    EXPECT_FALSE(b->RequiredString(name).ok()) << name;
+  }
+  EXPECT_EQ(b->StringArray("arr").error().param(), "arr");
+  EXPECT_EQ(*b->String("fine")->value, "caf\u00e9 \u2603");
+  EXPECT_EQ(*b->String("empty")->value, "");
+}
+
 // Found by fuzz_json_body: 1e400 parses as inf, whose conversion to int64 was undefined.
 TEST(JsonBody, HugeAndFractionalNumbersAreNotIntegers) {
   auto b = JsonBody::Parse(R"({"inf":1e400,"ninf":-1e400,"big":1e19,"ok":2e3,"neg":-5.0})");

@@ -8,6 +8,21 @@ Error WrongType(std::string_view name, std::string_view what) {
                         std::string(name));
 }
 
+// Every string field keyward reads is a one-line identifier, name or secret: control characters
+// (U+0000..U+001F, U+007F) are refused for every store alike (PostgreSQL cannot hold a NUL).
+bool HasControlCharacter(std::string_view s) {
+  for (char c : s) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u < 0x20 || u == 0x7f) return true;
+  }
+  return false;
+}
+
+Error ControlCharacter(std::string_view name) {
+  return InvalidRequest(std::string(name) + " must not contain control characters.",
+                        std::string(name));
+}
+
 }  // namespace
 
 Result<JsonBody> JsonBody::Parse(std::string_view text, bool empty_ok) {
@@ -43,6 +58,7 @@ Result<Field<std::string>> JsonBody::String(std::string_view name) const {
   f.present = true;
   if (it->value().is_null()) return f;
   if (!it->value().is_string()) return WrongType(name, "a string");
+  if (HasControlCharacter(it->value().as_string())) return ControlCharacter(name);
   f.value = std::string(it->value().as_string());
   return f;
 }
@@ -92,6 +108,7 @@ Result<Field<std::vector<std::string>>> JsonBody::StringArray(std::string_view n
   std::vector<std::string> out;
   for (const auto& e : it->value().as_array()) {
     if (!e.is_string()) return WrongType(name, "an array of strings");
+    if (HasControlCharacter(e.as_string())) return ControlCharacter(name);
     out.emplace_back(e.as_string());
   }
   f.value = std::move(out);

@@ -1,5 +1,6 @@
 // Strict reading of JSON request bodies: malformed JSON, a non-object, an unknown field, a wrong
-// type or a missing required field each become 400 INVALID_REQUEST naming the field (`param`).
+// type, a missing required field or a string with a control character (U+0000..U+001F, U+007F)
+// each become 400 INVALID_REQUEST naming the field (`param`).
 // Not thread-safe (per request).
 #pragma once
 

@@ -121,6 +121,28 @@ TEST_F(ErrorsTest, NameMustBe1To100Characters) {
   EXPECT_EQ(AsString(ok.object().at("name")), std::string(100, 'n'));
 }
 
+// The same answer on every store: PostgreSQL cannot hold a NUL, so no store is given one.
+TEST_F(ErrorsTest, ControlCharactersInStringFieldsAre400AndWriteNothing) {
+  Headers auth = NewAccount();
+  const std::string before = NewestAccountId();
+  for (const char* body : {R"({"name":"a\u0000b"})", R"({"name":"line\nbreak"})",
+                           R"({"name":"x","permissions":["files:read\u007f"],"type":"restricted"})"}) {
+    Response r = client().PostRaw("/v1/tokens", body, auth);
+    EXPECT_TRUE(IsError(r, 400, "INVALID_REQUEST")) << body << ": " << Describe(r);
+  }
+  EXPECT_EQ(CountTokens(auth), 0);
+  Response acc = client().PostRaw("/v1/accounts", R"({"email":"nul\u0000@example.com"})", Admin(admin()));
+  EXPECT_TRUE(IsError(acc, 400, "INVALID_REQUEST", "email")) << Describe(acc);
+  Response named = client().PostRaw("/v1/accounts", R"({"email":"ok@example.com","name":"tab\there"})",
+                                    Admin(admin()));
+  EXPECT_TRUE(IsError(named, 400, "INVALID_REQUEST", "name")) << Describe(named);
+  EXPECT_EQ(NewestAccountId(), before);
+  // Printable Unicode is fine.
+  Response ok = client().PostRaw("/v1/tokens", R"({"name":"caf\u00e9 \u2603"})", auth);
+  ASSERT_TRUE(IsOk(ok)) << Describe(ok);
+  EXPECT_EQ(AsString(ok.object().at("name")), "caf\u00e9 \u2603");
+}
+
 TEST_F(ErrorsTest, ListLimitOutOfRangeIs400) {
   Headers auth = NewAccount();
   EXPECT_TRUE(IsError(client().Get("/v1/tokens?limit=0", auth), 400, "INVALID_REQUEST", "limit"));
