@@ -70,14 +70,15 @@ int ServeCommand(const ServeOptions& opts, char** envp) {
                  env->config.server.tls_cert_file);
   }
 
+  // Only one of several nodes starting together on an empty store makes (and prints) the key.
   auto admin_count = sv.store().CountAdminKeys();
   if (admin_count.ok() && *admin_count == 0) {
-    auto key = sv.admin_keys().Create("first admin key");
+    auto key = sv.admin_keys().CreateFirst("first admin key");
     if (!key.ok()) {
       std::cerr << "keyward: cannot create the first admin key: " << key.error().message() << "\n";
       return 1;
     }
-    PrintFirstStart(*key, host, server.port());
+    if (*key) PrintFirstStart(**key, host, server.port());
   }
 
   server.Run(/*handle_signals=*/true);

@@ -10,8 +10,7 @@ AdminKeys::AdminKeys(Store& store, const KeyFormat& format, const Clock& clock,
                      size_t display_prefix)
     : store_(store), format_(format), clock_(clock), display_prefix_(display_prefix) {}
 
-Result<std::string> AdminKeys::Create(std::string name) {
-  std::string key = format_.GenerateAdminKey();
+AdminKeyRow AdminKeys::NewRow(const std::string& key, std::string name) const {
   AdminKeyRow row;
   row.id = NewId(kAdminKeyIdPrefix);
   row.name = std::move(name);
@@ -19,10 +18,27 @@ Result<std::string> AdminKeys::Create(std::string name) {
   row.key_prefix = DisplayPrefix(key, display_prefix_);
   row.last4 = Last4(key);
   row.created = clock_.NowUnix();
+  return row;
+}
+
+Result<std::string> AdminKeys::Create(std::string name) {
+  std::string key = format_.GenerateAdminKey();
+  const AdminKeyRow row = NewRow(key, std::move(name));
   if (Status st = store_.InsertAdminKey(row); !st.ok()) return st.error();
   std::unique_lock lock(mu_);
   known_[row.key_hash] = true;
   return key;
+}
+
+Result<std::optional<std::string>> AdminKeys::CreateFirst(std::string name) {
+  std::string key = format_.GenerateAdminKey();
+  const AdminKeyRow row = NewRow(key, std::move(name));
+  Result<bool> inserted = store_.InsertFirstAdminKey(row);
+  if (!inserted.ok()) return inserted.error();
+  if (!*inserted) return std::optional<std::string>();
+  std::unique_lock lock(mu_);
+  known_[row.key_hash] = true;
+  return std::optional<std::string>(std::move(key));
 }
 
 Status AdminKeys::Authenticate(std::string_view credential) {

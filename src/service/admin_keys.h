@@ -22,10 +22,15 @@ class AdminKeys {
 
   // Creates and stores a new admin key; returns the plaintext (shown once).
   Result<std::string> Create(std::string name);
+  // The same, only when the store has no admin key yet (nullopt otherwise): of several nodes
+  // starting together on an empty store, exactly one makes the first key.
+  Result<std::optional<std::string>> CreateFirst(std::string name);
   // OK when `credential` is a live admin key; kUnauthorized otherwise, kUnavailable on store error.
   Status Authenticate(std::string_view credential);
 
  private:
+  AdminKeyRow NewRow(const std::string& key, std::string name) const;
+
   Store& store_;
   const KeyFormat& format_;
   const Clock& clock_;

@@ -365,8 +365,19 @@ Result<int64_t> MemoryStore::PurgeIdempotencyKeys(int64_t cutoff_unix) {
       idempotency_, [cutoff_unix](const auto& kv) { return kv.second.created <= cutoff_unix; }));
 }
 
+Result<bool> MemoryStore::InsertFirstAdminKey(const AdminKeyRow& key) {
+  std::lock_guard lock(mu_);
+  if (!admin_keys_.empty()) return false;
+  if (Status st = InsertAdminKeyLocked(key); !st.ok()) return st.error();
+  return true;
+}
+
 Status MemoryStore::InsertAdminKey(const AdminKeyRow& key) {
   std::lock_guard lock(mu_);
+  return InsertAdminKeyLocked(key);
+}
+
+Status MemoryStore::InsertAdminKeyLocked(const AdminKeyRow& key) {
   if (admin_id_seq_.contains(key.id)) return Duplicate("admin key id");
   if (admin_hash_seq_.contains(key.key_hash)) return Duplicate("admin key hash");
   const int64_t seq = next_seq_++;

@@ -60,6 +60,7 @@ class MemoryStore final : public Store {
   Status ReleaseIdempotencyKey(std::string_view scope, std::string_view key) override;
   Result<int64_t> PurgeIdempotencyKeys(int64_t cutoff_unix) override;
   Status InsertAdminKey(const AdminKeyRow& key) override;
+  Result<bool> InsertFirstAdminKey(const AdminKeyRow& key) override;
   Result<std::optional<AdminKeyRow>> FindAdminKeyByHash(const Digest& key_hash) override;
   Result<int64_t> CountAdminKeys() override;
 
@@ -79,6 +80,7 @@ class MemoryStore final : public Store {
  private:
   TokenRow* FindToken(std::string_view account_id, std::string_view id);  // requires mu_
   Status InsertTokenLocked(const TokenRow& token);                        // requires mu_
+  Status InsertAdminKeyLocked(const AdminKeyRow& key);                     // requires mu_
   void TouchLocked(int64_t token_seq);  // requires mu_: gives the token the next change sequence
 
   std::mutex mu_;

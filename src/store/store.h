@@ -119,6 +119,9 @@ class Store {
 
   // --- admin keys ---
   virtual Status InsertAdminKey(const AdminKeyRow& key) = 0;
+  // Inserts `key` only when the store holds no admin key at all; true when it did. Atomic across
+  // every process sharing the store (two nodes starting on an empty store make one first key).
+  virtual Result<bool> InsertFirstAdminKey(const AdminKeyRow& key) = 0;
   virtual Result<std::optional<AdminKeyRow>> FindAdminKeyByHash(const Digest& key_hash) = 0;
   virtual Result<int64_t> CountAdminKeys() = 0;
 

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <atomic>
 #include <functional>
+#include <latch>
 #include <memory>
 #include <set>
 #include <string>
@@ -883,6 +884,42 @@ TEST_P(StoreConformanceTest, DuplicateAdminKeyIsInternalError) {
   Result<int64_t> count = store().CountAdminKeys();
   ASSERT_TRUE(count.ok());
   EXPECT_EQ(*count, 1);
+}
+
+TEST_P(StoreConformanceTest, FirstAdminKeyIsInsertedOnlyIntoAStoreWithoutAny) {
+  Result<bool> first = store().InsertFirstAdminKey(MakeAdminKey("adm_1", 1));
+  ASSERT_TRUE(first.ok()) << first.error().message();
+  EXPECT_TRUE(*first);
+  Result<bool> second = store().InsertFirstAdminKey(MakeAdminKey("adm_2", 2));
+  ASSERT_TRUE(second.ok());
+  EXPECT_FALSE(*second);
+  EXPECT_FALSE(store().FindAdminKeyByHash(HashOf(2))->has_value());
+  EXPECT_TRUE(store().FindAdminKeyByHash(HashOf(1))->has_value());
+  EXPECT_EQ(*store().CountAdminKeys(), 1);
+}
+
+TEST_P(StoreConformanceTest, OfManyConcurrentFirstAdminKeysExactlyOneIsInserted) {
+  constexpr int kThreads = 8;
+  std::atomic<int> inserted{0};
+  std::atomic<int> failed{0};
+  std::latch connected(kThreads);  // all at once (and on warm connections): the inserts overlap
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kThreads; ++i) {
+    threads.emplace_back([&, i] {
+      EXPECT_TRUE(store().Ping().ok());
+      connected.arrive_and_wait();
+      Result<bool> r = store().InsertFirstAdminKey(MakeAdminKey("adm_" + std::to_string(i), i));
+      if (!r.ok()) {
+        ++failed;
+      } else if (*r) {
+        ++inserted;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(failed.load(), 0);
+  EXPECT_EQ(inserted.load(), 1);
+  EXPECT_EQ(*store().CountAdminKeys(), 1);
 }
 
 TEST_P(StoreConformanceTest, Ping) {

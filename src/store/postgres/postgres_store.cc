@@ -15,6 +15,12 @@ using pg::Rows;
 
 const std::string kInsertAdminKey =
     "INSERT INTO admin_keys (" KEYWARD_PG_ADMIN_KEY_COLUMNS ") VALUES ($1, $2, $3, $4, $5, $6, $7)";
+// Serialises first-admin-key creation between nodes; the check runs after the lock is held, in a
+// statement of its own (READ COMMITTED: it sees every commit made before it started).
+const std::string kLockFirstAdminKey = "SELECT pg_advisory_xact_lock(4242000100)";
+const std::string kInsertFirstAdminKey =
+    "INSERT INTO admin_keys (" KEYWARD_PG_ADMIN_KEY_COLUMNS ") SELECT $1, $2, $3, $4, $5, $6, $7 "
+    "WHERE NOT EXISTS (SELECT 1 FROM admin_keys)";
 const std::string kSelectAdminKeyByHash =
     "SELECT " KEYWARD_PG_ADMIN_KEY_COLUMNS " FROM admin_keys WHERE key_hash = $1";
 const std::string kCountAdminKeys = "SELECT COUNT(*) FROM admin_keys";
@@ -60,6 +66,27 @@ Status PostgresStore::InsertAdminKey(const AdminKeyRow& key) {
   Result<int64_t> n = Change(kInsertAdminKey, p);
   if (!n.ok()) return n.error();
   return Status::Ok();
+}
+
+Result<bool> PostgresStore::InsertFirstAdminKey(const AdminKeyRow& key) {
+  Params p;
+  p.Add(key.id)
+      .Add(key.name)
+      .Add(key.key_hash)
+      .Add(key.key_prefix)
+      .Add(key.last4)
+      .Add(key.created)
+      .Add(key.revoked_at);
+  bool inserted = false;
+  Status st = InTransaction([&](Connection& conn) -> Status {
+    if (Result<Rows> lock = conn.Exec(kLockFirstAdminKey); !lock.ok()) return lock.error();
+    Result<Rows> rows = conn.Exec(kInsertFirstAdminKey, p);
+    if (!rows.ok()) return rows.error();
+    inserted = rows->affected() > 0;
+    return Status::Ok();
+  });
+  if (!st.ok()) return st.error();
+  return inserted;
 }
 
 Result<std::optional<AdminKeyRow>> PostgresStore::FindAdminKeyByHash(const Digest& key_hash) {

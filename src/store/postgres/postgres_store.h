@@ -101,6 +101,7 @@ class PostgresStore final : public Store {
   Result<int64_t> PurgeAgentAuth(int64_t cutoff_unix) override;
 
   Status InsertAdminKey(const AdminKeyRow& key) override;
+  Result<bool> InsertFirstAdminKey(const AdminKeyRow& key) override;
   Result<std::optional<AdminKeyRow>> FindAdminKeyByHash(const Digest& key_hash) override;
   Result<int64_t> CountAdminKeys() override;
 

@@ -15,6 +15,11 @@ using sqlite::Stmt;
 
 constexpr char kInsertAdminKey[] =
     "INSERT INTO admin_keys (" KEYWARD_ADMIN_KEY_COLUMNS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
+// One statement on the single writer connection: atomic, also against other processes (SQLite's
+// write lock).
+constexpr char kInsertFirstAdminKey[] =
+    "INSERT INTO admin_keys (" KEYWARD_ADMIN_KEY_COLUMNS ") SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7 "
+    "WHERE NOT EXISTS (SELECT 1 FROM admin_keys)";
 constexpr char kSelectAdminKeyByHash[] =
     "SELECT " KEYWARD_ADMIN_KEY_COLUMNS " FROM admin_keys WHERE key_hash = ?1";
 constexpr char kCountAdminKeys[] = "SELECT COUNT(*) FROM admin_keys";
@@ -52,6 +57,26 @@ Status SqliteStore::InsertAdminKey(const AdminKeyRow& key) {
         .Bind(7, key.revoked_at);
     return stmt->Run();
   });
+}
+
+Result<bool> SqliteStore::InsertFirstAdminKey(const AdminKeyRow& key) {
+  bool inserted = false;
+  Status st = writes_.Run([&](Connection& conn) -> Status {
+    Result<Stmt> stmt = conn.Prepare(kInsertFirstAdminKey);
+    if (!stmt.ok()) return stmt.error();
+    stmt->Bind(1, key.id)
+        .Bind(2, key.name)
+        .Bind(3, key.key_hash)
+        .Bind(4, key.key_prefix)
+        .Bind(5, key.last4)
+        .Bind(6, key.created)
+        .Bind(7, key.revoked_at);
+    if (Status run = stmt->Run(); !run.ok()) return run;
+    inserted = sqlite3_changes64(conn.raw()) > 0;
+    return Status::Ok();
+  });
+  if (!st.ok()) return st.error();
+  return inserted;
 }
 
 Result<std::optional<AdminKeyRow>> SqliteStore::FindAdminKeyByHash(const Digest& key_hash) {

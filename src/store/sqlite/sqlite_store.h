@@ -76,6 +76,7 @@ class SqliteStore final : public Store {
   Status ReleaseIdempotencyKey(std::string_view scope, std::string_view key) override;
   Result<int64_t> PurgeIdempotencyKeys(int64_t cutoff_unix) override;
   Status InsertAdminKey(const AdminKeyRow& key) override;
+  Result<bool> InsertFirstAdminKey(const AdminKeyRow& key) override;
   Result<std::optional<AdminKeyRow>> FindAdminKeyByHash(const Digest& key_hash) override;
   Result<int64_t> CountAdminKeys() override;
 
