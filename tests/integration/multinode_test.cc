@@ -22,6 +22,13 @@ using std::chrono::steady_clock;
 
 enum class Backend { kSqlite, kPostgres };
 
+const char* BackendName(Backend b) {
+  return b == Backend::kSqlite ? "Sqlite" : "Postgres";
+}
+void PrintTo(Backend b, std::ostream* os) {
+  *os << BackendName(b);
+}  // in gtest's messages
+
 std::string NodeConfig(const keyward_test::RedisServer& redis, std::string extra = {},
                        std::string_view on_unavailable = "closed") {
   return "[redis]\nurl = \"" + redis.url() + "\"\non_unavailable = \"" +
@@ -393,9 +400,7 @@ TEST_P(MultiNodeTest, RedisDownFailsOpenForKeysTheNodeHolds) {
 
 INSTANTIATE_TEST_SUITE_P(Stores, MultiNodeTest,
                          ::testing::Values(Backend::kSqlite, Backend::kPostgres),
-                         [](const auto& info) {
-                           return info.param == Backend::kSqlite ? "Sqlite" : "Postgres";
-                         });
+                         [](const auto& info) { return std::string(BackendName(info.param)); });
 
 }  // namespace
 }  // namespace keyward_it
