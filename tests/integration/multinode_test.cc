@@ -25,9 +25,10 @@ enum class Backend { kSqlite, kPostgres };
 const char* BackendName(Backend b) {
   return b == Backend::kSqlite ? "Sqlite" : "Postgres";
 }
+// How gtest prints the parameter.
 void PrintTo(Backend b, std::ostream* os) {
   *os << BackendName(b);
-}  // in gtest's messages
+}
 
 std::string NodeConfig(const keyward_test::RedisServer& redis, std::string extra = {},
                        std::string_view on_unavailable = "closed") {
@@ -57,8 +58,6 @@ class SharedStore {
   explicit SharedStore(Backend backend) : backend_(backend) {
     if (backend_ == Backend::kPostgres) db_ = SharedPostgresServer().CreateDatabase();
   }
-  Backend backend() const { return backend_; }
-
   // A node on the shared store. The first one creates the store (SQLite: in its data dir) and the
   // admin key; later ones share them.
   std::unique_ptr<KeywardProcess> NewNode(const std::string& config) {
@@ -99,8 +98,10 @@ class SharedStore {
   }
 
   const Backend backend_;
-  PostgresServer::Database db_;            // kPostgres
-  const KeywardProcess* first_ = nullptr;  // the first node made (the nodes outlive this)
+  PostgresServer::Database db_;  // kPostgres
+  // The first node made (SQLite: its data dir holds the file). Owned by the test, which uses the
+  // store only while the node lives.
+  const KeywardProcess* first_ = nullptr;
 };
 
 // A cluster of `n` nodes on `store`, all ready.
