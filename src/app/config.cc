@@ -162,6 +162,12 @@ const std::map<std::string, KeySpec>& Keys() {
          if (e.empty()) c.store_pool_size = static_cast<int>(x);
          return e;
        }}},
+      {"store.resync_seconds", {Kind::kInt, [](Config& c, const Value& v) {
+         int64_t x;
+         auto e = IntRange(v, 1, 3600, &x);
+         if (e.empty()) c.service.store.resync_seconds = static_cast<int>(x);
+         return e;
+       }}},
       {"keys.display_prefix_length", {Kind::kInt, [](Config& c, const Value& v) {
          int64_t x;
          auto e = IntRange(v, 4, 20, &x);

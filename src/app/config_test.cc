@@ -156,6 +156,22 @@ TEST_F(ConfigTest, RedisSectionIsReadAndChecked) {
   }
 }
 
+TEST_F(ConfigTest, StoreResyncSecondsIsReadAndChecked) {
+  auto defaults = LoadConfig("", nullptr);
+  ASSERT_TRUE(defaults.ok());
+  EXPECT_EQ(defaults->service.store.resync_seconds, 30);
+  auto c = LoadConfig(Write("[store]\nresync_seconds = 2\n"), nullptr);
+  ASSERT_TRUE(c.ok()) << c.error().message();
+  EXPECT_EQ(c->service.store.resync_seconds, 2);
+  for (const char* bad : {"resync_seconds = 0", "resync_seconds = 3601"}) {
+    auto r = LoadConfig(Write(std::string("[store]\n") + bad + "\n"), nullptr);
+    EXPECT_FALSE(r.ok()) << bad;
+    if (!r.ok()) {
+      EXPECT_NE(r.error().message().find("store.resync_seconds"), std::string::npos) << bad;
+    }
+  }
+}
+
 TEST_F(ConfigTest, ProxySettingsAreRead) {
   auto c = LoadConfig(Write("[proxy]\nupstream = \"http://127.0.0.1:9000\"\n"
                             "sandbox_upstream = \"http://127.0.0.1:9001/\"\n"

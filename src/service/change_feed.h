@@ -2,11 +2,12 @@
 // changes who may do what commits, the writer announces it; every node's IndexSync receives the
 // announcement, re-reads the token from the store and updates its KeyIndex.
 //
-// ChangeFeed is the transport, kept small so that PostgreSQL LISTEN/NOTIFY can be another one:
-// Redis pub/sub now (RedisChangeFeed). Announcements carry only the token's key hash — never a
-// secret, and a receiver always takes the state from the store, so a message can be lost,
-// duplicated or reordered without harm (IndexSync also resyncs from the store periodically).
-// Thread-safety: Announce() may be called from any thread; Receive() from one thread at a time.
+// ChangeFeed is the transport: Redis pub/sub (RedisChangeFeed) when Redis is configured,
+// PostgreSQL LISTEN/NOTIFY (PostgresChangeFeed) on a PostgreSQL store without Redis. Announcements
+// carry only the token's key hash — never a secret, and a receiver always takes the state from the
+// store, so a message can be lost, duplicated or reordered without harm (IndexSync also resyncs
+// from the store periodically). Thread-safety: Announce() may be called from any thread; Receive()
+// from one thread at a time.
 #pragma once
 
 #include <chrono>

@@ -11,8 +11,10 @@
 // caught_up() is what /readyz reports: true once the feed is subscribed and a resync after that
 // succeeded; false (with the reason) while the feed is down.
 //
-// It is also the writers' ChangeNotifier: CheckWritable() runs `writable` (a Redis ping), and
-// TokenChanged() announces on the feed.
+// It is also the writers' ChangeNotifier: CheckWritable() returns what `writable` returns (a
+// Redis or store health check whose error says why writes are refused), and TokenChanged()
+// announces on the feed. The feed is Redis pub/sub (RedisChangeFeed) or, on PostgreSQL without
+// Redis, LISTEN/NOTIFY (PostgresChangeFeed).
 // Thread-safety: all public calls are thread-safe; one background thread runs the loop.
 #pragma once
 

@@ -6,6 +6,7 @@
 #include "limits/local_limiter.h"
 #include "limits/redis_credit_meter.h"
 #include "limits/redis_limiter.h"
+#include "service/postgres_change_feed.h"
 #include "service/redis_change_feed.h"
 
 namespace keyward {
@@ -60,12 +61,30 @@ Services::Services(std::unique_ptr<Store> store, ServiceSettings settings, const
       idempotency_(*store_, clock_),
       sessions_(*store_, accounts_, *limiter_, settings_, clock_),
       agent_auth_(*store_, tokens_, accounts_, *limiter_, clock_) {
+  // Change propagation between nodes: over Redis when it is configured, else over the store
+  // itself when that is PostgreSQL (LISTEN/NOTIFY); a SQLite or in-memory store without Redis is
+  // one node, nothing to propagate.
   if (redis_) {
     feed_ = std::make_unique<RedisChangeFeed>(*redis_, redis_->options(),
                                               settings_.redis.key_prefix + "changes");
     sync_ = std::make_unique<IndexSync>(
-        *store_, index_, directory_, verifier_, *feed_, [this] { return redis_->Ping(); },
+        *store_, index_, directory_, verifier_, *feed_,
+        [this]() -> Status {
+          if (!redis_->Ping().ok()) {
+            return Error(ErrorCode::kUnavailable,
+                         "Redis is unavailable; management writes are refused until it answers.");
+          }
+          return Status::Ok();
+        },
         std::chrono::seconds(settings_.redis.resync_seconds));
+  } else if (auto* postgres = dynamic_cast<PostgresStore*>(store_.get())) {
+    feed_ = std::make_unique<PostgresChangeFeed>(*postgres);
+    // The store's own errors say why (and carry no URL).
+    sync_ = std::make_unique<IndexSync>(
+        *store_, index_, directory_, verifier_, *feed_, [this] { return store_->Ping(); },
+        std::chrono::seconds(settings_.store.resync_seconds));
+  }
+  if (sync_) {
     tokens_.set_notifier(sync_.get());
     accounts_.set_notifier(sync_.get());
   }
@@ -119,10 +138,10 @@ Status Services::Readiness() {
     if (Status st = redis_->Ping(); !st.ok()) {
       return Error(ErrorCode::kUnavailable, "Redis does not answer.");
     }
-    if (!sync_->caught_up()) {
-      return Error(ErrorCode::kUnavailable,
-                   "The change feed has not caught up yet (" + sync_->why_not_caught_up() + ").");
-    }
+  }
+  if (sync_ && !sync_->caught_up()) {
+    return Error(ErrorCode::kUnavailable,
+                 "The change feed has not caught up yet (" + sync_->why_not_caught_up() + ").");
   }
   return Status::Ok();
 }

@@ -5,9 +5,9 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <memory>
 #include <mutex>
 #include <thread>
-#include <memory>
 
 #include "core/clock.h"
 #include "core/key_format.h"
@@ -38,7 +38,7 @@ class Services {
   ~Services();
 
   // Loads every unrevoked key into the in-memory index; the service is ready afterwards (with
-  // Redis: once the change feed has subscribed and caught up, see Readiness()).
+  // Redis or on PostgreSQL: once the change feed has subscribed and caught up, see Readiness()).
   Status LoadIndex();
   bool ready() const { return ready_.load(std::memory_order_acquire); }
   // What /readyz says: OK, or kUnavailable with the reason (index loading, store or Redis down,
@@ -71,8 +71,9 @@ class Services {
   Limiter& limiter_for_tests() { return *limiter_; }
   CreditMeter& credits() { return *credits_; }
   const ServiceSettings& settings() const { return settings_; }
-  RedisPool* redis() { return redis_.get(); }      // nullptr without [redis]
-  IndexSync* index_sync() { return sync_.get(); }  // nullptr without [redis]
+  RedisPool* redis() { return redis_.get(); }  // nullptr without [redis]
+  // nullptr on one node (no [redis], and a store other than PostgreSQL)
+  IndexSync* index_sync() { return sync_.get(); }
   const KeyFormat& format() const { return format_; }
   const Clock& clock() const { return clock_; }
 
@@ -94,8 +95,8 @@ class Services {
   IdempotencyService idempotency_;
   SessionService sessions_;
   AgentAuthService agent_auth_;
-  std::unique_ptr<ChangeFeed> feed_;  // with [redis]
-  std::unique_ptr<IndexSync> sync_;   // with [redis]
+  std::unique_ptr<ChangeFeed> feed_;  // with [redis], or on PostgreSQL
+  std::unique_ptr<IndexSync> sync_;   // with feed_
   std::atomic<bool> ready_{false};
 
   void RunMaintenance();

@@ -37,6 +37,13 @@ struct RedisSettings {
   bool enabled() const { return !url.empty(); }
 };
 
+// [store] (API.md 9), as far as the service uses it.
+struct StoreSettings {
+  // PostgreSQL without Redis: periodic catch-up from the store behind LISTEN/NOTIFY (every second
+  // while the listener is down). With Redis, redis.resync_seconds applies instead.
+  int resync_seconds = 30;
+};
+
 struct ServiceSettings {
   KeyPrefixes prefixes;
   size_t display_prefix_length = 12;
@@ -48,6 +55,7 @@ struct ServiceSettings {
   int64_t usage_flush_interval_ms = 500;
   DashboardSettings dashboard;
   RedisSettings redis;
+  StoreSettings store;
 
   // The per-key limit of `plan`, falling back to the default plan.
   const RateSpec& PlanLimit(const std::string& plan) const {

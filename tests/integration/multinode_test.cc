@@ -1,19 +1,34 @@
-// Several keyward nodes sharing one store (one SQLite file in WAL mode) and one Redis (issue 8):
-// changes propagate between nodes, limits and credits are exact across them, a killed node loses
-// no acknowledged write, and Redis going away gives the configured behaviour until it returns.
+// Several keyward nodes sharing one store and one Redis (issue 8): changes propagate between
+// nodes, limits and credits are exact across them, a killed node loses no acknowledged write, and
+// Redis going away gives the configured behaviour until it returns. Every scenario runs on both
+// shared stores: one SQLite file in WAL mode (nodes on one host), and one PostgreSQL database
+// (the shared test server, a fresh database per test).
 // Deadlines are generous bounds ("eventually"); measured delays are printed, never asserted tight.
 #include <atomic>
 #include <cstdio>
 #include <thread>
 
 #include "harness.h"
+#include "postgres_server.h"
 #include "redis_server.h"
 
 namespace keyward_it {
 namespace {
 
+using keyward_test::PostgresServer;
+using keyward_test::SharedPostgresServer;
 using std::chrono::milliseconds;
 using std::chrono::steady_clock;
+
+enum class Backend { kSqlite, kPostgres };
+
+const char* BackendName(Backend b) {
+  return b == Backend::kSqlite ? "Sqlite" : "Postgres";
+}
+// How gtest prints the parameter.
+void PrintTo(Backend b, std::ostream* os) {
+  *os << BackendName(b);
+}
 
 std::string NodeConfig(const keyward_test::RedisServer& redis, std::string extra = {},
                        std::string_view on_unavailable = "closed") {
@@ -37,34 +52,74 @@ void WaitReady(const KeywardProcess& node) {
   }
 }
 
-// A cluster: node 0 makes the store and the admin key; the others share its data dir.
-struct Cluster {
-  Cluster(const keyward_test::RedisServer& redis, int n, const std::string& config) {
-    nodes.push_back(std::make_unique<KeywardProcess>(KeywardOptions{.config_toml = config}));
-    for (int i = 1; i < n; ++i) {
-      nodes.push_back(std::make_unique<KeywardProcess>(KeywardOptions{
-          .config_toml = config, .create_admin_key = false, .store_dir = nodes[0]->data_dir()}));
+// The store the nodes of one test share.
+class SharedStore {
+ public:
+  explicit SharedStore(Backend backend) : backend_(backend) {
+    if (backend_ == Backend::kPostgres) db_ = SharedPostgresServer().CreateDatabase();
+  }
+  // A node on the shared store. The first one creates the store (SQLite: in its data dir) and the
+  // admin key; later ones share them.
+  std::unique_ptr<KeywardProcess> NewNode(const std::string& config) {
+    const bool first = !first_;
+    std::unique_ptr<KeywardProcess> node;
+    if (backend_ == Backend::kPostgres) {
+      node = std::make_unique<KeywardProcess>(
+          KeywardOptions{.config_toml = config, .create_admin_key = first}, db_.url);
+    } else if (first) {
+      node = std::make_unique<KeywardProcess>(KeywardOptions{.config_toml = config});
+    } else {
+      node = std::make_unique<KeywardProcess>(KeywardOptions{
+          .config_toml = config, .create_admin_key = false, .store_dir = first_->data_dir()});
     }
+    if (first) first_ = node.get();
+    return node;
+  }
+
+  // The query's rows as the sqlite3 shell prints them, read from outside keyward: `sql` when
+  // both engines take it, else `sqlite_sql` / `postgres_sql`.
+  std::string Query(const std::string& sqlite_sql, const std::string& postgres_sql) const {
+    if (backend_ == Backend::kPostgres) return SharedPostgresServer().Query(postgres_sql, db_.name);
+    return SqliteQuery(sqlite_sql);
+  }
+  std::string Query(const std::string& sql) const { return Query(sql, sql); }
+
+ private:
+  std::string SqliteQuery(const std::string& sql) const {
+    const std::string cmd = "sqlite3 '" + first_->data_dir() + "/keyward.db' \"" + sql + "\" 2>&1";
+    FILE* p = ::popen(cmd.c_str(), "r");
+    if (!p) throw std::runtime_error("popen sqlite3 failed");
+    std::string out;
+    char buf[256];
+    while (size_t n = std::fread(buf, 1, sizeof buf, p)) out.append(buf, n);
+    ::pclose(p);
+    while (!out.empty() && (out.back() == '\n' || out.back() == '\r')) out.pop_back();
+    return out;
+  }
+
+  const Backend backend_;
+  PostgresServer::Database db_;  // kPostgres
+  // The first node made (SQLite: its data dir holds the file). Owned by the test, which uses the
+  // store only while the node lives.
+  const KeywardProcess* first_ = nullptr;
+};
+
+// A cluster of `n` nodes on `store`, all ready.
+struct Cluster {
+  Cluster(SharedStore& store, int n, const std::string& config) {
+    for (int i = 0; i < n; ++i) nodes.push_back(store.NewNode(config));
     for (auto& node : nodes) WaitReady(*node);
-    (void)redis;
   }
   KeywardProcess& operator[](size_t i) { return *nodes[i]; }
   const std::string& admin() const { return nodes[0]->admin_key(); }
   std::vector<std::unique_ptr<KeywardProcess>> nodes;
 };
 
-// sqlite3's output of `sql` run against the shared store (read from outside keyward).
-std::string StoreQuery(const KeywardProcess& node, const std::string& sql) {
-  const std::string cmd = "sqlite3 '" + node.data_dir() + "/keyward.db' \"" + sql + "\" 2>&1";
-  FILE* p = ::popen(cmd.c_str(), "r");
-  if (!p) throw std::runtime_error("popen sqlite3 failed");
-  std::string out;
-  char buf[256];
-  while (size_t n = std::fread(buf, 1, sizeof buf, p)) out.append(buf, n);
-  ::pclose(p);
-  while (!out.empty() && (out.back() == '\n' || out.back() == '\r')) out.pop_back();
-  return out;
-}
+class MultiNodeTest : public ::testing::TestWithParam<Backend> {
+ protected:
+  // Declared first: destroyed after the clusters the tests build on it.
+  SharedStore store_{GetParam()};
+};
 
 // Milliseconds from `start` until `probe` holds (polling every ~20 ms), or -1 after `limit`.
 int64_t MillisUntil(steady_clock::time_point start, const std::function<bool()>& probe,
@@ -101,9 +156,9 @@ std::map<int, int> BurstOver(Cluster& cluster, const std::string& key, int n) {
   return counts;
 }
 
-TEST(MultiNodeTest, KeyCreatedOnAVerifiesOnBAndRevokedOnBIsRefusedOnA) {
+TEST_P(MultiNodeTest, KeyCreatedOnAVerifiesOnBAndRevokedOnBIsRefusedOnA) {
   keyward_test::RedisServer redis;
-  Cluster cluster(redis, 2, NodeConfig(redis));
+  Cluster cluster(store_, 2, NodeConfig(redis));
   HttpClient a = cluster[0].Client();
   HttpClient b = cluster[1].Client();
   std::string account = CreateAccount(a, cluster.admin());
@@ -126,9 +181,9 @@ TEST(MultiNodeTest, KeyCreatedOnAVerifiesOnBAndRevokedOnBIsRefusedOnA) {
   EXPECT_TRUE(IsError(refused, 401, "UNAUTHORIZED")) << Describe(refused);
 }
 
-TEST(MultiNodeTest, RollAndItsGracePeriodReachTheOtherNode) {
+TEST_P(MultiNodeTest, RollAndItsGracePeriodReachTheOtherNode) {
   keyward_test::RedisServer redis;
-  Cluster cluster(redis, 2, NodeConfig(redis));
+  Cluster cluster(store_, 2, NodeConfig(redis));
   HttpClient a = cluster[0].Client();
   HttpClient b = cluster[1].Client();
   std::string account = CreateAccount(a, cluster.admin());
@@ -140,9 +195,9 @@ TEST(MultiNodeTest, RollAndItsGracePeriodReachTheOtherNode) {
   EXPECT_EQ(Auth(b, fresh.key).status, 200);
 }
 
-TEST(MultiNodeTest, AChangeWhoseMessageWasLostHealsByResync) {
+TEST_P(MultiNodeTest, AChangeWhoseMessageWasLostHealsByResync) {
   keyward_test::RedisServer redis;
-  Cluster cluster(redis, 2, NodeConfig(redis));
+  Cluster cluster(store_, 2, NodeConfig(redis));
   HttpClient a = cluster[0].Client();
   HttpClient b = cluster[1].Client();
   std::string account = CreateAccount(a, cluster.admin());
@@ -150,10 +205,13 @@ TEST(MultiNodeTest, AChangeWhoseMessageWasLostHealsByResync) {
   ASSERT_EQ(Auth(a, key.key).status, 200);
   ASSERT_EQ(Auth(b, key.key).status, 200);
   // Revoked behind keyward's back: no announcement at all, only the change sequence moves.
-  StoreQuery(cluster[0],
-             "UPDATE tokens SET revoked_at = strftime('%s','now'), change_seq = "
-             "(SELECT MAX(change_seq) + 1 FROM tokens) WHERE id = '" +
-                 key.id + "'");
+  // (PostgreSQL's trigger moves change_seq itself; SQLite's schema leaves that to the writer.)
+  store_.Query(
+      "UPDATE tokens SET revoked_at = strftime('%s','now'), change_seq = "
+      "(SELECT MAX(change_seq) + 1 FROM tokens) WHERE id = '" +
+          key.id + "'",
+      "UPDATE tokens SET revoked_at = extract(epoch from now())::bigint WHERE id = '" + key.id +
+          "'");
   const auto start = steady_clock::now();
   const int64_t ms = MillisUntil(
       start, [&] { return Auth(a, key.key).status == 401 && Auth(b, key.key).status == 401; },
@@ -163,9 +221,9 @@ TEST(MultiNodeTest, AChangeWhoseMessageWasLostHealsByResync) {
   EXPECT_GE(ms, 0);
 }
 
-TEST(MultiNodeTest, HundredParallelRequestsOverThreeNodesAgainstA30LimitAllowExactly30) {
+TEST_P(MultiNodeTest, HundredParallelRequestsOverThreeNodesAgainstA30LimitAllowExactly30) {
   keyward_test::RedisServer redis;
-  Cluster cluster(redis, 3, NodeConfig(redis, "[plans.default]\nrate_limit = \"30/min\"\n"));
+  Cluster cluster(store_, 3, NodeConfig(redis, "[plans.default]\nrate_limit = \"30/min\"\n"));
   HttpClient a = cluster[0].Client();
   std::string account = CreateAccount(a, cluster.admin());
   CreatedKey key = CreateKey(a, AdminFor(cluster.admin(), account));
@@ -175,9 +233,9 @@ TEST(MultiNodeTest, HundredParallelRequestsOverThreeNodesAgainstA30LimitAllowExa
   EXPECT_EQ(counts.size(), 2u);
 }
 
-TEST(MultiNodeTest, FiftyCreditsOverTwoNodesChargeExactlyFiftyAndReachTheStore) {
+TEST_P(MultiNodeTest, FiftyCreditsOverTwoNodesChargeExactlyFiftyAndReachTheStore) {
   keyward_test::RedisServer redis;
-  Cluster cluster(redis, 2,
+  Cluster cluster(store_, 2,
                   NodeConfig(redis,
                              "[credits]\ndefault_cost = 1\n"
                              "[plans.default]\nrate_limit = \"100000/min\"\n"));
@@ -192,10 +250,10 @@ TEST(MultiNodeTest, FiftyCreditsOverTwoNodesChargeExactlyFiftyAndReachTheStore) 
       "SELECT credits || ',' || credits_used FROM accounts WHERE id = '" + account + "'";
   const auto start = steady_clock::now();
   const int64_t ms = MillisUntil(
-      start, [&] { return StoreQuery(cluster[0], sql) == "0,50"; }, std::chrono::seconds(10));
+      start, [&] { return store_.Query(sql) == "0,50"; }, std::chrono::seconds(10));
   std::printf("[ measured ] usage in the store %lld ms after the burst\n",
               static_cast<long long>(ms));
-  EXPECT_GE(ms, 0) << "store says " << StoreQuery(cluster[0], sql);
+  EXPECT_GE(ms, 0) << "store says " << store_.Query(sql);
   // Both nodes agree on the live figures, and nothing is counted twice later.
   for (size_t i = 0; i < 2; ++i) {
     HttpClient c = cluster[i].Client();
@@ -205,12 +263,12 @@ TEST(MultiNodeTest, FiftyCreditsOverTwoNodesChargeExactlyFiftyAndReachTheStore) 
     EXPECT_EQ(r.object().at("used"), boost::json::value(50));
   }
   std::this_thread::sleep_for(milliseconds(1200));  // two more flush intervals: no double count
-  EXPECT_EQ(StoreQuery(cluster[0], sql), "0,50");
+  EXPECT_EQ(store_.Query(sql), "0,50");
 }
 
-TEST(MultiNodeTest, TopUpOnOneNodeIsSpendableOnTheOther) {
+TEST_P(MultiNodeTest, TopUpOnOneNodeIsSpendableOnTheOther) {
   keyward_test::RedisServer redis;
-  Cluster cluster(redis, 2, NodeConfig(redis, "[credits]\ndefault_cost = 1\n"));
+  Cluster cluster(store_, 2, NodeConfig(redis, "[credits]\ndefault_cost = 1\n"));
   HttpClient a = cluster[0].Client();
   HttpClient b = cluster[1].Client();
   std::string account = CreateAccount(a, cluster.admin(), {{"credits", 1}});
@@ -225,9 +283,9 @@ TEST(MultiNodeTest, TopUpOnOneNodeIsSpendableOnTheOther) {
   EXPECT_EQ(Auth(b, key.key).status, 403);
 }
 
-TEST(MultiNodeTest, KillingANodeLosesNoAcknowledgedWrite) {
+TEST_P(MultiNodeTest, KillingANodeLosesNoAcknowledgedWrite) {
   keyward_test::RedisServer redis;
-  Cluster cluster(redis, 2, NodeConfig(redis));
+  Cluster cluster(store_, 2, NodeConfig(redis));
   HttpClient a = cluster[0].Client();
   std::string account = CreateAccount(a, cluster.admin());
   std::vector<CreatedKey> keys;
@@ -247,26 +305,24 @@ TEST(MultiNodeTest, KillingANodeLosesNoAcknowledgedWrite) {
   for (int i = 0; i < 10; ++i) EXPECT_EQ(Auth(again, keys[i].key).status, i < 5 ? 401 : 200);
 }
 
-TEST(MultiNodeTest, ALateNodeCatchesUpBeforeItIsReady) {
+TEST_P(MultiNodeTest, ALateNodeCatchesUpBeforeItIsReady) {
   keyward_test::RedisServer redis;
-  Cluster cluster(redis, 1, NodeConfig(redis));
+  Cluster cluster(store_, 1, NodeConfig(redis));
   HttpClient a = cluster[0].Client();
   std::string account = CreateAccount(a, cluster.admin());
   CreatedKey live = CreateKey(a, AdminFor(cluster.admin(), account));
   CreatedKey dead = CreateKey(a, AdminFor(cluster.admin(), account));
   RevokeKey(a, AdminFor(cluster.admin(), account), dead.id);
-  KeywardProcess late({.config_toml = NodeConfig(redis),
-                       .create_admin_key = false,
-                       .store_dir = cluster[0].data_dir()});
-  WaitReady(late);
-  HttpClient c = late.Client();
+  std::unique_ptr<KeywardProcess> late = store_.NewNode(NodeConfig(redis));
+  WaitReady(*late);
+  HttpClient c = late->Client();
   EXPECT_EQ(Auth(c, live.key).status, 200);
   EXPECT_EQ(Auth(c, dead.key).status, 401);
 }
 
-TEST(MultiNodeTest, RedisDownFailsClosedThenRecovers) {
+TEST_P(MultiNodeTest, RedisDownFailsClosedThenRecovers) {
   keyward_test::RedisServer redis;
-  Cluster cluster(redis, 2, NodeConfig(redis));
+  Cluster cluster(store_, 2, NodeConfig(redis));
   HttpClient a = cluster[0].Client();
   std::string account = CreateAccount(a, cluster.admin());
   CreatedKey key = CreateKey(a, AdminFor(cluster.admin(), account));
@@ -307,9 +363,10 @@ TEST(MultiNodeTest, RedisDownFailsClosedThenRecovers) {
   EXPECT_TRUE(PollUntil([&] { return Auth(b, key.key).status == 401; }, std::chrono::seconds(10)));
 }
 
-TEST(MultiNodeTest, RedisDownFailsOpenForKeysTheNodeHolds) {
+TEST_P(MultiNodeTest, RedisDownFailsOpenForKeysTheNodeHolds) {
   keyward_test::RedisServer redis;
-  Cluster cluster(redis, 2, NodeConfig(redis, "[plans.default]\nrate_limit = \"2/min\"\n", "open"));
+  Cluster cluster(store_, 2,
+                  NodeConfig(redis, "[plans.default]\nrate_limit = \"2/min\"\n", "open"));
   HttpClient a = cluster[0].Client();
   std::string account = CreateAccount(a, cluster.admin());
   CreatedKey key = CreateKey(a, AdminFor(cluster.admin(), account));
@@ -341,6 +398,10 @@ TEST(MultiNodeTest, RedisDownFailsOpenForKeysTheNodeHolds) {
   EXPECT_EQ(ok, 2);
   EXPECT_EQ(limited, 2);
 }
+
+INSTANTIATE_TEST_SUITE_P(Stores, MultiNodeTest,
+                         ::testing::Values(Backend::kSqlite, Backend::kPostgres),
+                         [](const auto& info) { return std::string(BackendName(info.param)); });
 
 }  // namespace
 }  // namespace keyward_it

@@ -259,8 +259,12 @@ std::string PostgresServer::Url(const std::string& db, const std::string& user,
   return url + "@127.0.0.1:" + std::to_string(port_) + "/" + db;
 }
 
-void PostgresServer::Exec(const std::string& sql, const std::string& db) const {
-  const std::string conninfo = "host=" + dir_ + " port=" + std::to_string(port_) +
+namespace {
+
+// Runs `sql` as the superuser over the unix socket; returns the rows as Query() describes.
+std::string RunSql(const std::string& dir, uint16_t port, const std::string& sql,
+                   const std::string& db) {
+  const std::string conninfo = "host=" + dir + " port=" + std::to_string(port) +
                                " user=" + kSuperuser + " dbname=" + db + " connect_timeout=10";
   PGconn* conn = PQconnectdb(conninfo.c_str());
   if (PQstatus(conn) != CONNECTION_OK) {
@@ -271,9 +275,30 @@ void PostgresServer::Exec(const std::string& sql, const std::string& db) const {
   PGresult* r = PQexec(conn, sql.c_str());
   const ExecStatusType st = PQresultStatus(r);
   std::string error = st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK ? "" : PQerrorMessage(conn);
+  std::string out;
+  if (error.empty() && st == PGRES_TUPLES_OK) {
+    for (int row = 0; row < PQntuples(r); ++row) {
+      if (row > 0) out += '\n';
+      for (int col = 0; col < PQnfields(r); ++col) {
+        if (col > 0) out += '|';
+        if (!PQgetisnull(r, row, col)) out += PQgetvalue(r, row, col);
+      }
+    }
+  }
   PQclear(r);
   PQfinish(conn);
   if (!error.empty()) throw std::runtime_error("test PostgreSQL refused `" + sql + "`: " + error);
+  return out;
+}
+
+}  // namespace
+
+void PostgresServer::Exec(const std::string& sql, const std::string& db) const {
+  (void)RunSql(dir_, port_, sql, db);
+}
+
+std::string PostgresServer::Query(const std::string& sql, const std::string& db) const {
+  return RunSql(dir_, port_, sql, db);
 }
 
 PostgresServer::Database PostgresServer::CreateDatabase() {

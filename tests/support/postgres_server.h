@@ -59,6 +59,10 @@ class PostgresServer {
 
   // Runs `sql` (one or more statements, no parameters) as the superuser in database `db`.
   void Exec(const std::string& sql, const std::string& db = "postgres") const;
+  // Runs `sql` (one query, no parameters) as the superuser in database `db` and returns its rows
+  // as the sqlite3 shell prints them: cells joined by '|', rows by '\n', no trailing newline; NULL
+  // is an empty cell. Throws when the query fails.
+  std::string Query(const std::string& sql, const std::string& db) const;
 
   std::string LogTail(size_t bytes = 3000) const;
 

@@ -41,7 +41,7 @@ Result<std::unique_ptr<PostgresStore>> PostgresStore::Open(const std::string& ur
     if (!lease.ok()) return lease.error();
     if (Status s = pg::Migrate(**lease); !s.ok()) return s.error();
   }
-  return std::unique_ptr<PostgresStore>(new PostgresStore(std::move(pool)));
+  return std::unique_ptr<PostgresStore>(new PostgresStore(url, std::move(pool)));
 }
 
 PostgresStore::~PostgresStore() = default;
@@ -117,6 +117,10 @@ Status PostgresStore::Notify(std::string_view channel, std::string_view payload)
   Result<int64_t> n = Change(kNotify, Params().Add(channel).Add(payload));
   if (!n.ok()) return n.error();
   return Status::Ok();
+}
+
+Result<std::unique_ptr<PostgresListener>> PostgresStore::Listen(const std::string& channel) const {
+  return PostgresListener::Open(url_, channel);
 }
 
 }  // namespace keyward

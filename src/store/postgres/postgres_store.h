@@ -30,6 +30,7 @@
 #include <memory>
 #include <string>
 
+#include "store/postgres/listener.h"
 #include "store/postgres/pool.h"
 #include "store/store.h"
 
@@ -110,9 +111,13 @@ class PostgresStore final : public Store {
   // Not part of Store: NOTIFY `channel` with `payload` (pg_notify, parameters only) for a
   // PostgresListener (listener.h). Delivered to listeners connected at that moment.
   Status Notify(std::string_view channel, std::string_view payload);
+  // Not part of Store: a PostgresListener on `channel` with its own connection to this store's
+  // database (see PostgresListener::Open). Thread-safe.
+  Result<std::unique_ptr<PostgresListener>> Listen(const std::string& channel) const;
 
  private:
-  explicit PostgresStore(std::unique_ptr<pg::Pool> pool) : pool_(std::move(pool)) {}
+  PostgresStore(std::string url, std::unique_ptr<pg::Pool> pool)
+      : url_(std::move(url)), pool_(std::move(pool)) {}
 
   // Runs fn(Connection&) on a pooled connection.
   template <class F>
@@ -134,6 +139,7 @@ class PostgresStore final : public Store {
   // Runs one statement; returns how many rows it changed.
   Result<int64_t> Change(const std::string& sql, const pg::Params& params);
 
+  const std::string url_;  // for listeners; never logged (it may carry a password)
   std::unique_ptr<pg::Pool> pool_;
 };
 
