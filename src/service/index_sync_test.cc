@@ -15,6 +15,7 @@
 namespace keyward {
 namespace {
 
+using testing::Eventually;
 using testing::TestServices;
 
 // A feed whose announcements the test controls; "down" fails every call.
@@ -88,15 +89,6 @@ struct NodeB {
   FakeFeed feed;
   IndexSync sync;
 };
-
-bool Eventually(const std::function<bool()>& probe) {
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-  while (!probe()) {
-    if (std::chrono::steady_clock::now() > deadline) return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));  // polling
-  }
-  return true;
-}
 
 TEST(IndexSyncTest, ResyncAppliesARevocationMadeElsewhere) {
   TestServices a;

@@ -9,6 +9,7 @@
 
 #include "core/sha256.h"
 #include "postgres_server.h"
+#include "service/service_test_util.h"
 #include "service/services.h"
 
 namespace keyward {
@@ -16,16 +17,7 @@ namespace {
 
 using keyward_test::PostgresServer;
 using keyward_test::SharedPostgresServer;
-
-bool Eventually(const std::function<bool()>& probe,
-                std::chrono::milliseconds limit = std::chrono::seconds(10)) {
-  const auto deadline = std::chrono::steady_clock::now() + limit;
-  while (!probe()) {
-    if (std::chrono::steady_clock::now() > deadline) return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));  // polling
-  }
-  return true;
-}
+using testing::Eventually;
 
 std::unique_ptr<PostgresStore> OpenStore(const PostgresServer::Database& db) {
   Result<std::unique_ptr<PostgresStore>> store = PostgresStore::Open(db.url);

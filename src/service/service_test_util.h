@@ -1,13 +1,28 @@
 // A Services instance on the in-memory store with a manual clock, for the service unit tests.
 #pragma once
 
+#include <chrono>
+#include <functional>
 #include <memory>
+#include <thread>
 
 #include "core/clock.h"
 #include "service/services.h"
 #include "store/memory_store.h"
 
 namespace keyward::testing {
+
+// Polls `probe` (every 5 ms) until it holds (true) or `limit` passes (false). Not a sleep used as
+// synchronisation: the deadline is a generous bound.
+inline bool Eventually(const std::function<bool()>& probe,
+                       std::chrono::milliseconds limit = std::chrono::seconds(10)) {
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  while (!probe()) {
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));  // polling
+  }
+  return true;
+}
 
 // Parameters of a restricted key with `perms`.
 inline CreateTokenParams Restricted(std::vector<std::string> perms) {
