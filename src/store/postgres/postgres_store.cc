@@ -54,7 +54,9 @@ Result<int64_t> PostgresStore::Change(const std::string& sql, const Params& para
   });
 }
 
-Status PostgresStore::InsertAdminKey(const AdminKeyRow& key) {
+namespace {
+
+Params AdminKeyParams(const AdminKeyRow& key) {
   Params p;
   p.Add(key.id)
       .Add(key.name)
@@ -63,20 +65,19 @@ Status PostgresStore::InsertAdminKey(const AdminKeyRow& key) {
       .Add(key.last4)
       .Add(key.created)
       .Add(key.revoked_at);
-  Result<int64_t> n = Change(kInsertAdminKey, p);
+  return p;
+}
+
+}  // namespace
+
+Status PostgresStore::InsertAdminKey(const AdminKeyRow& key) {
+  Result<int64_t> n = Change(kInsertAdminKey, AdminKeyParams(key));
   if (!n.ok()) return n.error();
   return Status::Ok();
 }
 
 Result<bool> PostgresStore::InsertFirstAdminKey(const AdminKeyRow& key) {
-  Params p;
-  p.Add(key.id)
-      .Add(key.name)
-      .Add(key.key_hash)
-      .Add(key.key_prefix)
-      .Add(key.last4)
-      .Add(key.created)
-      .Add(key.revoked_at);
+  const Params p = AdminKeyParams(key);
   bool inserted = false;
   Status st = InTransaction([&](Connection& conn) -> Status {
     if (Result<Rows> lock = conn.Exec(kLockFirstAdminKey); !lock.ok()) return lock.error();

@@ -44,25 +44,10 @@ SqliteStore::SqliteStore(std::unique_ptr<Connection> writer, const std::string& 
 
 SqliteStore::~SqliteStore() = default;
 
-Status SqliteStore::InsertAdminKey(const AdminKeyRow& key) {
-  return writes_.Run([&](Connection& conn) -> Status {
-    Result<Stmt> stmt = conn.Prepare(kInsertAdminKey);
-    if (!stmt.ok()) return stmt.error();
-    stmt->Bind(1, key.id)
-        .Bind(2, key.name)
-        .Bind(3, key.key_hash)
-        .Bind(4, key.key_prefix)
-        .Bind(5, key.last4)
-        .Bind(6, key.created)
-        .Bind(7, key.revoked_at);
-    return stmt->Run();
-  });
-}
-
-Result<bool> SqliteStore::InsertFirstAdminKey(const AdminKeyRow& key) {
+Result<bool> SqliteStore::InsertAdminKeyWith(const char* sql, const AdminKeyRow& key) {
   bool inserted = false;
   Status st = writes_.Run([&](Connection& conn) -> Status {
-    Result<Stmt> stmt = conn.Prepare(kInsertFirstAdminKey);
+    Result<Stmt> stmt = conn.Prepare(sql);
     if (!stmt.ok()) return stmt.error();
     stmt->Bind(1, key.id)
         .Bind(2, key.name)
@@ -77,6 +62,16 @@ Result<bool> SqliteStore::InsertFirstAdminKey(const AdminKeyRow& key) {
   });
   if (!st.ok()) return st.error();
   return inserted;
+}
+
+Status SqliteStore::InsertAdminKey(const AdminKeyRow& key) {
+  Result<bool> inserted = InsertAdminKeyWith(kInsertAdminKey, key);
+  if (!inserted.ok()) return inserted.error();
+  return Status::Ok();
+}
+
+Result<bool> SqliteStore::InsertFirstAdminKey(const AdminKeyRow& key) {
+  return InsertAdminKeyWith(kInsertFirstAdminKey, key);
 }
 
 Result<std::optional<AdminKeyRow>> SqliteStore::FindAdminKeyByHash(const Digest& key_hash) {

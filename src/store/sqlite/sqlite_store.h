@@ -99,6 +99,8 @@ class SqliteStore final : public Store {
 
   // Runs a DELETE whose only parameter is a cutoff time; returns how many rows went.
   Result<int64_t> DeleteBefore(const char* sql, int64_t cutoff_unix);
+  // Runs an insert of one admin key (parameters ?1..?7 in column order); true when it added a row.
+  Result<bool> InsertAdminKeyWith(const char* sql, const AdminKeyRow& key);
 
   // Runs fn(Connection&) on a pooled read-only connection.
   template <class F>
