@@ -105,13 +105,7 @@ TEST_F(PostgresChangeFeedTest, AServerRestartIsReportedThenTheFeedResubscribes) 
   PostgresChangeFeed feed(*b_);
   ASSERT_TRUE(feed.Receive(std::chrono::milliseconds(10)).ok());
   PostgresServer& server = SharedPostgresServer();
-  server.Stop();
-  struct Restart {
-    PostgresServer& s;
-    ~Restart() {
-      if (!s.running()) s.Start();
-    }
-  } restart{server};
+  keyward_test::ScopedStop stopped(server);
   bool reported = false;
   for (int i = 0; i < 50 && !reported; ++i) {
     Result<FeedBatch> lost = feed.Receive(std::chrono::milliseconds(100));

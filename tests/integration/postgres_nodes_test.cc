@@ -177,13 +177,7 @@ TEST_F(PostgresNodesTest, PostgresDownGives503WithTheReasonAndRecoversWhenItRetu
   ASSERT_EQ(c.Get("/readyz").status, 200);
 
   PostgresServer& pg = SharedPostgresServer();
-  pg.Stop();
-  struct Restart {
-    PostgresServer& s;
-    ~Restart() {
-      if (!s.running()) s.Start();
-    }
-  } restart{pg};
+  keyward_test::ScopedStop stopped(pg);
 
   Response create = c.Post("/v1/accounts", json::object{{"email", UniqueEmail()}}, Admin(admin));
   EXPECT_TRUE(IsError(create, 503, "UNAVAILABLE")) << Describe(create);

@@ -77,6 +77,21 @@ class PostgresServer {
   int databases_ = 0;
 };
 
+// Stops `server` now; at the end of the scope starts it again unless the test already did (so a
+// failing test does not leave the shared server down for the next one).
+class ScopedStop {
+ public:
+  explicit ScopedStop(PostgresServer& server) : server_(server) { server_.Stop(); }
+  ~ScopedStop() {
+    if (!server_.running()) server_.Start();
+  }
+  ScopedStop(const ScopedStop&) = delete;
+  ScopedStop& operator=(const ScopedStop&) = delete;
+
+ private:
+  PostgresServer& server_;
+};
+
 // One server for the whole test process, started on first use (from the main thread) and stopped
 // at exit.
 PostgresServer& SharedPostgresServer();

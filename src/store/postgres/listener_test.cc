@@ -64,13 +64,7 @@ TEST_F(PostgresListenerTest, AfterAServerRestartTheListenerSubscribesAgain) {
   Result<std::unique_ptr<PostgresListener>> listener = PostgresListener::Open(db_.url, kChannel);
   ASSERT_TRUE(listener.ok()) << listener.error().message();
   PostgresServer& server = SharedPostgresServer();
-  server.Stop();
-  struct Restart {
-    PostgresServer& s;
-    ~Restart() {
-      if (!s.running()) s.Start();
-    }
-  } restart{server};
+  keyward_test::ScopedStop stopped(server);
   bool reported = false;  // the loss is reported once the closed socket has been read
   for (int i = 0; i < 50 && !reported; ++i) {
     Result<std::vector<Notification>> lost = (*listener)->Wait(std::chrono::milliseconds(100));

@@ -164,13 +164,7 @@ TEST_F(PostgresStoreTest, AServerRestartGivesUnavailableThenTheStoreReconnectsBy
   ASSERT_TRUE(store->Ping().ok());
 
   PostgresServer& server = SharedPostgresServer();
-  server.Stop();
-  struct Restart {
-    PostgresServer& s;
-    ~Restart() {
-      if (!s.running()) s.Start();
-    }
-  } restart{server};
+  keyward_test::ScopedStop stopped(server);
 
   Status ping = store->Ping();
   ASSERT_FALSE(ping.ok());
