@@ -128,10 +128,11 @@ TEST_F(ConfigTest, BadEnvironmentValueNamesTheVariable) {
 }
 
 TEST_F(ConfigTest, RedisSectionIsReadAndChecked) {
-  auto c = LoadConfig(Write("[redis]\nurl = \"redis://127.0.0.1:6380/2\"\non_unavailable = \"open\"\n"
-                            "timeout_ms = 100\npool_size = 4\nresync_seconds = 5\n"
-                            "key_prefix = \"kwtest:\"\n"),
-                      nullptr);
+  auto c =
+      LoadConfig(Write("[redis]\nurl = \"redis://127.0.0.1:6380/2\"\non_unavailable = \"open\"\n"
+                       "timeout_ms = 100\npool_size = 4\nresync_seconds = 5\n"
+                       "key_prefix = \"kwtest:\"\n"),
+                 nullptr);
   ASSERT_TRUE(c.ok()) << c.error().message();
   EXPECT_EQ(c->service.redis.url, "redis://127.0.0.1:6380/2");
   EXPECT_TRUE(c->service.redis.fail_open);
@@ -145,9 +146,9 @@ TEST_F(ConfigTest, RedisSectionIsReadAndChecked) {
   EXPECT_FALSE(defaults->service.redis.enabled());
   EXPECT_FALSE(defaults->service.redis.fail_open);
 
-  for (const char* bad : {"url = \"http://x\"", "url = \"redis://h:0\"", "on_unavailable = \"maybe\"",
-                          "timeout_ms = 0", "pool_size = 0", "resync_seconds = 0",
-                          "key_prefix = \"a b\""}) {
+  for (const char* bad :
+       {"url = \"http://x\"", "url = \"redis://h:0\"", "on_unavailable = \"maybe\"",
+        "timeout_ms = 0", "pool_size = 0", "resync_seconds = 0", "key_prefix = \"a b\""}) {
     auto r = LoadConfig(Write(std::string("[redis]\n") + bad + "\n"), nullptr);
     EXPECT_FALSE(r.ok()) << bad;
     if (!r.ok()) {

@@ -1,13 +1,13 @@
 #include "core/auth_failure_throttle.h"
-#include "core/test_util.h"
 
 #include <gtest/gtest.h>
 
 #include <string>
 
+#include "core/test_util.h"
+
 namespace keyward {
 namespace {
-
 
 TEST(AuthFailureThrottle, ABudgetOfFailuresThenThrottled) {
   AuthFailureThrottle t(10);

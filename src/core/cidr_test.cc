@@ -1,9 +1,10 @@
 #include "core/cidr.h"
-#include "core/test_util.h"
 
 #include <gtest/gtest.h>
 
 #include <vector>
+
+#include "core/test_util.h"
 
 namespace keyward {
 namespace {

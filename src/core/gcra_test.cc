@@ -1,7 +1,8 @@
 #include "core/gcra.h"
-#include "core/test_util.h"
 
 #include <gtest/gtest.h>
+
+#include "core/test_util.h"
 
 namespace keyward {
 namespace {

@@ -44,8 +44,7 @@ Status JsonBody::OnlyFields(std::initializer_list<std::string_view> allowed) con
     bool known = false;
     for (std::string_view a : allowed) known = known || kv.key() == a;
     if (!known) {
-      return InvalidRequest("Unknown field: " + std::string(kv.key()) + ".",
-                            std::string(kv.key()));
+      return InvalidRequest("Unknown field: " + std::string(kv.key()) + ".", std::string(kv.key()));
     }
   }
   return Status::Ok();
@@ -119,8 +118,7 @@ Result<std::string> JsonBody::RequiredString(std::string_view name) const {
   auto f = String(name);
   if (!f.ok()) return f.error();
   if (!f->present) {
-    return InvalidRequest("Missing required field: " + std::string(name) + ".",
-                          std::string(name));
+    return InvalidRequest("Missing required field: " + std::string(name) + ".", std::string(name));
   }
   if (!f->value) return WrongType(name, "a string");
   return std::move(*f->value);

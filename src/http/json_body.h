@@ -4,13 +4,12 @@
 // Not thread-safe (per request).
 #pragma once
 
+#include <boost/json.hpp>
 #include <initializer_list>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <boost/json.hpp>
 
 #include "core/status.h"
 
@@ -19,7 +18,7 @@ namespace keyward {
 // A field that may be absent, null, or a value.
 template <class T>
 struct Field {
-  bool present = false;  // the key appeared in the body
+  bool present = false;    // the key appeared in the body
   std::optional<T> value;  // empty when absent or null
   bool is_null() const { return present && !value; }
 };

@@ -1,16 +1,17 @@
 #include "limits/local_limiter.h"
-#include "core/test_util.h"
 
 #include <gtest/gtest.h>
 
 #include <array>
 #include <atomic>
 #include <latch>
-#include <string>
-#include <thread>
 #include <mutex>
 #include <set>
+#include <string>
+#include <thread>
 #include <vector>
+
+#include "core/test_util.h"
 
 namespace keyward {
 namespace {

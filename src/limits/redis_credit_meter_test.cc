@@ -1,7 +1,6 @@
 // RedisCreditMeter against a real redis-server: exact charges across threads, never below zero,
 // usage taken exactly once, top-ups applied once, seeding from the store after Redis lost data.
 #include "limits/redis_credit_meter.h"
-#include "limits/redis_test_util.h"
 
 #include <gtest/gtest.h>
 
@@ -10,6 +9,7 @@
 #include <thread>
 
 #include "limits/redis_limiter.h"
+#include "limits/redis_test_util.h"
 #include "redis_server.h"
 
 namespace keyward {

@@ -1,15 +1,15 @@
 // RedisLimiter against a real redis-server: the same decisions as the LocalLimiter, atomic across
 // buckets and threads, NOSCRIPT handled, unavailable while Redis is down, back when it returns.
 #include "limits/redis_limiter.h"
-#include "core/test_util.h"
-#include "limits/redis_test_util.h"
 
 #include <gtest/gtest.h>
 
 #include <atomic>
 #include <thread>
 
+#include "core/test_util.h"
 #include "limits/local_limiter.h"
+#include "limits/redis_test_util.h"
 #include "redis_server.h"
 
 namespace keyward {

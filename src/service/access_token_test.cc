@@ -139,7 +139,8 @@ TEST(AccessTokens, TheyAreReloadedAtStartAndPurgedLongAfterExpiry) {
 
 TEST(Sandbox, AuthenticatesAsTheBuiltInAccountInTestMode) {
   TestServices t;
-  Verdict v = t->verifier().Verify("sandbox-with-json-responses", "POST", "/v1/anything", "1.2.3.4");
+  Verdict v =
+      t->verifier().Verify("sandbox-with-json-responses", "POST", "/v1/anything", "1.2.3.4");
   ASSERT_TRUE(v.valid());
   EXPECT_TRUE(v.record->sandbox);
   EXPECT_FALSE(v.record->livemode);

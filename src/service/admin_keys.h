@@ -36,7 +36,7 @@ class AdminKeys {
   const Clock& clock_;
   size_t display_prefix_;
   std::shared_mutex mu_;
-  std::unordered_map<Digest, bool, DigestHash> known_;     // digest → live; guarded by mu_
+  std::unordered_map<Digest, bool, DigestHash> known_;  // digest → live; guarded by mu_
   std::unordered_map<Digest, int64_t, DigestHash> missing_until_;  // guarded by mu_
 };
 

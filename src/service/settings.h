@@ -19,19 +19,19 @@ struct SandboxSettings {
 
 // The web dashboard and its sessions (API.md 8).
 struct DashboardSettings {
-  bool signup = true;                         // POST /v1/signup open to anyone
-  int64_t session_seconds = 7 * 86400;        // a session's lifetime from sign-in
-  RateSpec signin_per_account{10, 60};        // sign-in attempts per email
-  RateSpec signin_per_ip{30, 60};             // sign-in and sign-up attempts per client IP
+  bool signup = true;                   // POST /v1/signup open to anyone
+  int64_t session_seconds = 7 * 86400;  // a session's lifetime from sign-in
+  RateSpec signin_per_account{10, 60};  // sign-in attempts per email
+  RateSpec signin_per_ip{30, 60};       // sign-in and sign-up attempts per client IP
 };
 
 // [redis] (API.md 9): shared limits, credits and change propagation between nodes.
 struct RedisSettings {
-  std::string url;             // empty: one node, everything in-process
-  bool fail_open = false;      // on_unavailable = "open"
-  int timeout_ms = 250;        // connect, read and write of every Redis call
-  int pool_size = 16;          // connections per node (one per server thread is enough)
-  int resync_seconds = 10;     // periodic catch-up from the store (every second while Redis is down)
+  std::string url;          // empty: one node, everything in-process
+  bool fail_open = false;   // on_unavailable = "open"
+  int timeout_ms = 250;     // connect, read and write of every Redis call
+  int pool_size = 16;       // connections per node (one per server thread is enough)
+  int resync_seconds = 10;  // periodic catch-up from the store (every second while Redis is down)
   std::string key_prefix = "kw:";  // of every Redis key and the pub/sub channel
 
   bool enabled() const { return !url.empty(); }

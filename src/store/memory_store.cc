@@ -1,9 +1,8 @@
 #include "store/memory_store.h"
 
-#include <set>
-
 #include <algorithm>
 #include <limits>
+#include <set>
 #include <utility>
 
 namespace keyward {
@@ -151,7 +150,8 @@ Status MemoryStore::InsertTokenLocked(const TokenRow& token) {
 }
 
 void MemoryStore::TouchLocked(int64_t token_seq) {
-  if (auto it = token_change_.find(token_seq); it != token_change_.end()) changes_.erase(it->second);
+  if (auto it = token_change_.find(token_seq); it != token_change_.end())
+    changes_.erase(it->second);
   const int64_t change = next_change_++;
   changes_.emplace(change, token_seq);
   token_change_[token_seq] = change;
@@ -324,8 +324,9 @@ Status MemoryStore::ForEachAccessToken(int64_t after_unix,
 
 Result<int64_t> MemoryStore::PurgeAccessTokens(int64_t cutoff_unix) {
   std::lock_guard lock(mu_);
-  return static_cast<int64_t>(std::erase_if(
-      access_tokens_, [cutoff_unix](const auto& kv) { return kv.second.expires_at <= cutoff_unix; }));
+  return static_cast<int64_t>(std::erase_if(access_tokens_, [cutoff_unix](const auto& kv) {
+    return kv.second.expires_at <= cutoff_unix;
+  }));
 }
 
 // --- idempotency ---
@@ -342,8 +343,8 @@ Result<IdempotencyClaim> MemoryStore::ClaimIdempotencyKey(const IdempotencyRecor
   return IdempotencyClaim{false, it->second};
 }
 
-Status MemoryStore::CompleteIdempotencyKey(std::string_view scope, std::string_view key,
-                                           int status, std::string_view body) {
+Status MemoryStore::CompleteIdempotencyKey(std::string_view scope, std::string_view key, int status,
+                                           std::string_view body) {
   std::lock_guard lock(mu_);
   auto it = idempotency_.find({std::string(scope), std::string(key)});
   if (it == idempotency_.end()) return Status::Ok();

@@ -80,20 +80,20 @@ class MemoryStore final : public Store {
  private:
   TokenRow* FindToken(std::string_view account_id, std::string_view id);  // requires mu_
   Status InsertTokenLocked(const TokenRow& token);                        // requires mu_
-  Status InsertAdminKeyLocked(const AdminKeyRow& key);                     // requires mu_
+  Status InsertAdminKeyLocked(const AdminKeyRow& key);                    // requires mu_
   void TouchLocked(int64_t token_seq);  // requires mu_: gives the token the next change sequence
 
   std::mutex mu_;
-  int64_t next_seq_ = 1;                                   // guarded by mu_
-  std::map<int64_t, AccountRow> accounts_;                 // guarded by mu_; by seq
-  std::unordered_map<std::string, int64_t> account_seq_;   // guarded by mu_; id → seq
-  std::unordered_map<std::string, int64_t> email_seq_;     // guarded by mu_; ASCII-lowercased
-  std::map<int64_t, TokenRow> tokens_;                     // guarded by mu_; by seq
-  std::unordered_map<std::string, int64_t> token_seq_;     // guarded by mu_; id → seq
-  std::map<Digest, int64_t> token_hash_seq_;               // guarded by mu_
-  int64_t next_change_ = 1;                                // guarded by mu_
-  std::map<int64_t, int64_t> changes_;                     // guarded by mu_; change → token seq
-  std::unordered_map<int64_t, int64_t> token_change_;      // guarded by mu_; token seq → change
+  int64_t next_seq_ = 1;                                  // guarded by mu_
+  std::map<int64_t, AccountRow> accounts_;                // guarded by mu_; by seq
+  std::unordered_map<std::string, int64_t> account_seq_;  // guarded by mu_; id → seq
+  std::unordered_map<std::string, int64_t> email_seq_;    // guarded by mu_; ASCII-lowercased
+  std::map<int64_t, TokenRow> tokens_;                    // guarded by mu_; by seq
+  std::unordered_map<std::string, int64_t> token_seq_;    // guarded by mu_; id → seq
+  std::map<Digest, int64_t> token_hash_seq_;              // guarded by mu_
+  int64_t next_change_ = 1;                               // guarded by mu_
+  std::map<int64_t, int64_t> changes_;                    // guarded by mu_; change → token seq
+  std::unordered_map<int64_t, int64_t> token_change_;     // guarded by mu_; token seq → change
   std::map<std::pair<std::string, std::string>, IdempotencyRecord> idempotency_;  // guarded by mu_
   std::map<Digest, AccessTokenRow> access_tokens_;         // guarded by mu_; by hash
   std::map<int64_t, AdminKeyRow> admin_keys_;              // guarded by mu_; by seq

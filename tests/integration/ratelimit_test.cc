@@ -1,6 +1,6 @@
-// API.md 1.3 and 4: rate-limit headers, 429 RATE_LIMITED with Retry-After, per-key and route limits.
-// The plan allows 3 requests per minute, so nothing here refills during a test (one request per
-// 20 s) unless the machine stalls for that long.
+// API.md 1.3 and 4: rate-limit headers, 429 RATE_LIMITED with Retry-After, per-key and route
+// limits. The plan allows 3 requests per minute, so nothing here refills during a test (one request
+// per 20 s) unless the machine stalls for that long.
 #include <map>
 #include <string>
 
@@ -63,7 +63,8 @@ void ExpectRateLimitHeaders(const Response& r, int64_t limit, int64_t remaining)
   EXPECT_LE(reset, now + 60 + 5) << "Unix seconds when the budget is full again";
 
   auto policy = ParseItem(r.header("RateLimit-Policy").value_or(""));
-  ASSERT_TRUE(policy.has_value()) << "RateLimit-Policy: " << r.header("RateLimit-Policy").value_or("<none>");
+  ASSERT_TRUE(policy.has_value()) << "RateLimit-Policy: "
+                                  << r.header("RateLimit-Policy").value_or("<none>");
   EXPECT_EQ(policy->name, "per-key");
   EXPECT_EQ(policy->params["q"], limit);
   EXPECT_EQ(policy->params["w"], 60);
@@ -135,7 +136,8 @@ TEST_F(RateLimitTest, LimitsArePerKey) {
   for (int i = 0; i < 3; ++i) ASSERT_EQ(Auth(client(), a.key).status, 200);
   EXPECT_EQ(Auth(client(), a.key).status, 429);
   Response rb = Auth(client(), b.key);
-  ASSERT_EQ(rb.status, 200) << "another key of the same account has its own budget: " << Describe(rb);
+  ASSERT_EQ(rb.status, 200) << "another key of the same account has its own budget: "
+                            << Describe(rb);
   ExpectRateLimitHeaders(rb, 3, 2);
 }
 

@@ -138,8 +138,12 @@ std::string TlsClient::PeerCommonName() const {
   return cn;
 }
 
-std::string TlsClient::Protocol() const { return SSL_get_version(ssl_); }
-std::string TlsClient::Cipher() const { return SSL_get_cipher_name(ssl_); }
+std::string TlsClient::Protocol() const {
+  return SSL_get_version(ssl_);
+}
+std::string TlsClient::Cipher() const {
+  return SSL_get_cipher_name(ssl_);
+}
 
 std::optional<std::string> TlsHandshakeError(uint16_t port, TlsOptions options) {
   try {
@@ -153,9 +157,10 @@ std::optional<std::string> TlsHandshakeError(uint16_t port, TlsOptions options) 
 void MakeSelfSignedCert(const std::string& cert_path, const std::string& key_path,
                         const std::string& common_name) {
   const std::string tmp_cert = cert_path + ".new", tmp_key = key_path + ".new";
-  const std::string cmd = "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 "
-                          "-nodes -days 2 -subj '/CN=" + common_name + "' -keyout '" + tmp_key +
-                          "' -out '" + tmp_cert + "' >/dev/null 2>&1";
+  const std::string cmd =
+      "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 "
+      "-nodes -days 2 -subj '/CN=" +
+      common_name + "' -keyout '" + tmp_key + "' -out '" + tmp_cert + "' >/dev/null 2>&1";
   if (std::system(cmd.c_str()) != 0) throw std::runtime_error("openssl req failed: " + cmd);
   // Replace both files by rename so that a reload never sees half a file.
   if (std::rename(tmp_key.c_str(), key_path.c_str()) != 0 ||

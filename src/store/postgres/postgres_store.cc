@@ -18,9 +18,9 @@ const std::string kInsertAdminKey =
 // Serialises first-admin-key creation between nodes; the check runs after the lock is held, in a
 // statement of its own (READ COMMITTED: it sees every commit made before it started).
 const std::string kLockFirstAdminKey = "SELECT pg_advisory_xact_lock(4242000100)";
-const std::string kInsertFirstAdminKey =
-    "INSERT INTO admin_keys (" KEYWARD_PG_ADMIN_KEY_COLUMNS ") SELECT $1, $2, $3, $4, $5, $6, $7 "
-    "WHERE NOT EXISTS (SELECT 1 FROM admin_keys)";
+const std::string kInsertFirstAdminKey = "INSERT INTO admin_keys (" KEYWARD_PG_ADMIN_KEY_COLUMNS
+                                         ") SELECT $1, $2, $3, $4, $5, $6, $7 "
+                                         "WHERE NOT EXISTS (SELECT 1 FROM admin_keys)";
 const std::string kSelectAdminKeyByHash =
     "SELECT " KEYWARD_PG_ADMIN_KEY_COLUMNS " FROM admin_keys WHERE key_hash = $1";
 const std::string kCountAdminKeys = "SELECT COUNT(*) FROM admin_keys";

@@ -22,7 +22,8 @@ using keyward_test::SharedPostgresServer;
 using testing_util::MakeAccount;
 using testing_util::MakeToken;
 
-std::unique_ptr<PostgresStore> OpenPostgresOrDie(const std::string& url, PostgresOptions options = {}) {
+std::unique_ptr<PostgresStore> OpenPostgresOrDie(const std::string& url,
+                                                 PostgresOptions options = {}) {
   Result<std::unique_ptr<PostgresStore>> store = PostgresStore::Open(url, options);
   EXPECT_TRUE(store.ok()) << store.error().message();
   return store.ok() ? std::move(store).value() : nullptr;

@@ -17,9 +17,9 @@ constexpr char kInsertAdminKey[] =
     "INSERT INTO admin_keys (" KEYWARD_ADMIN_KEY_COLUMNS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
 // One statement on the single writer connection: atomic, also against other processes (SQLite's
 // write lock).
-constexpr char kInsertFirstAdminKey[] =
-    "INSERT INTO admin_keys (" KEYWARD_ADMIN_KEY_COLUMNS ") SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7 "
-    "WHERE NOT EXISTS (SELECT 1 FROM admin_keys)";
+constexpr char kInsertFirstAdminKey[] = "INSERT INTO admin_keys (" KEYWARD_ADMIN_KEY_COLUMNS
+                                        ") SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7 "
+                                        "WHERE NOT EXISTS (SELECT 1 FROM admin_keys)";
 constexpr char kSelectAdminKeyByHash[] =
     "SELECT " KEYWARD_ADMIN_KEY_COLUMNS " FROM admin_keys WHERE key_hash = ?1";
 constexpr char kCountAdminKeys[] = "SELECT COUNT(*) FROM admin_keys";

@@ -20,12 +20,11 @@ namespace keyward {
 namespace {
 
 using testing_util::HashOf;
+using testing_util::kNow;
 using testing_util::MakeAccount;
 using testing_util::MakeAdminKey;
 using testing_util::MakeToken;
-using testing_util::kNow;
 using testing_util::ScratchDir;
-
 
 std::unique_ptr<SqliteStore> OpenSqliteOrDie(const std::string& path, SqliteOptions options = {}) {
   Result<std::unique_ptr<SqliteStore>> store = SqliteStore::Open(path, options);
