@@ -60,7 +60,7 @@ ApiTestEnv::ApiTestEnv(EnvOptions options) {
   if (::mkdtemp(tmpl.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
   dir_ = tmpl;
 
-  auto store = OpenStore("sqlite://" + dir_ + "/keyward.db");
+  auto store = OpenStore("sqlite://" + dir_ + "/keyward.db?synchronous=normal");
   if (!store.ok()) throw std::runtime_error("OpenStore: " + store.error().message());
   services_ = std::make_unique<Services>(std::move(*store), std::move(options.service), clock_);
   if (Status st = services_->LoadIndex(); !st.ok()) {

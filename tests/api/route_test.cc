@@ -43,6 +43,10 @@ Headers FieldsOf(const Answer& a) {
 
 }  // namespace
 
+std::string Str(const boost::json::value& v) {
+  return v.is_string() ? std::string(v.as_string()) : boost::json::serialize(v);
+}
+
 std::string WellFormedKey(std::string_view prefix) {
   static uint64_t n = 0x5eed;
   std::string key = std::string(prefix) + EncodeBase62Fixed(++n * 0x9E3779B97F4A7C15ull, 32);

@@ -22,6 +22,9 @@ Headers ApiKey(const std::string& key);                                      // 
 Headers Bearer(const std::string& key);                                      // Authorization
 Headers Join(Headers a, const Headers& b);
 
+// A JSON string's text; anything else serialised (so that a wrong type shows in a comparison).
+std::string Str(const boost::json::value& v);
+
 // A key that is well formed (prefix + 32 base62 + the CRC32 checksum) but was never issued.
 std::string WellFormedKey(std::string_view prefix);
 

@@ -51,7 +51,7 @@ TEST_F(Routing, ErrorRequestIdIsTheRequests) {
   ASSERT_TRUE(IsError(a, 404, "NOT_FOUND"));
   Answer b = Get("/nope");
   EXPECT_NE(a.request_id, b.request_id);
-  EXPECT_EQ(BodyOf(b).at("error").at("request_id"), b.request_id);
+  EXPECT_EQ(Str(BodyOf(b).at("error").at("request_id")), b.request_id);
 }
 
 // A small failed-authentication budget, so the throttle is cheap to reach.

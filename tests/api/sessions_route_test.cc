@@ -66,7 +66,7 @@ TEST_F(SessionsRoute, SignIn200StartsANewSession) {
   SignedUp first = SignUp("in@example.com", "the password");
   Answer a = Post("/v1/session", object{{"email", "in@example.com"}, {"password", "the password"}});
   ASSERT_TRUE(IsOk(a));
-  EXPECT_EQ(BodyOf(a).at("account"), first.account);
+  EXPECT_EQ(Str(BodyOf(a).at("account")), first.account);
   EXPECT_NE(HeaderOf(a, "Set-Cookie"), HeaderOf(first.answer, "Set-Cookie"));
 }
 
@@ -74,8 +74,8 @@ TEST_F(SessionsRoute, GetSession200WithTheCookie) {
   SignedUp s = SignUp("who@example.com");
   Answer a = Get("/v1/session", Cookie(s));
   ASSERT_TRUE(IsOk(a));
-  EXPECT_EQ(BodyOf(a).at("account"), s.account);
-  EXPECT_EQ(BodyOf(a).at("csrf_token"), s.csrf);
+  EXPECT_EQ(Str(BodyOf(a).at("account")), s.account);
+  EXPECT_EQ(Str(BodyOf(a).at("csrf_token")), s.csrf);
 }
 
 TEST_F(SessionsRoute, Tokens200ReadsNeedNoCsrfWritesDo) {

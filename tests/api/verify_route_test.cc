@@ -52,8 +52,8 @@ TEST_F(VerifyRoute, Verify200ValidHasTheExactShape) {
   EXPECT_EQ(o.at("code"), "VALID");
   const object& t = o.at("token").as_object();
   EXPECT_EQ(t.size(), 6u);
-  EXPECT_EQ(t.at("id"), owner_.id);
-  EXPECT_EQ(t.at("account"), account_);
+  EXPECT_EQ(Str(t.at("id")), owner_.id);
+  EXPECT_EQ(Str(t.at("account")), account_);
   EXPECT_EQ(t.at("type"), "secret");
   EXPECT_EQ(t.at("livemode"), true);
   EXPECT_EQ(t.at("sandbox"), false);
@@ -141,7 +141,10 @@ TEST_F(VerifyRoute, Auth200RestrictedTestModeKeyReportsItsPermissionsAndMode) {
                                      {"livemode", false}});
   Answer a = Auth(ApiKey(rk.key));
   ASSERT_EQ(a.status(), 200) << Describe(a);
-  EXPECT_EQ(HeaderOf(a, "X-Keyward-Permissions"), "reports:read,extractions:write");
+  const std::string perms = HeaderOf(a, "X-Keyward-Permissions").value_or("");
+  EXPECT_TRUE(perms == "reports:read,extractions:write" ||
+              perms == "extractions:write,reports:read")
+      << perms;
   EXPECT_EQ(HeaderOf(a, "X-Keyward-Livemode"), "false");
 }
 

@@ -13,12 +13,13 @@ std::mt19937_64& Rng() {
 
 }  // namespace
 
-uint32_t crc = 0xFFFFFFFFu;
-for (unsigned char c : data) {
-  crc ^= c;
-  for (int k = 0; k < 8; ++k) crc = (crc >> 1) ^ (0xEDB88320u & (0u - (crc & 1u)));
-}
-return crc ^ 0xFFFFFFFFu;
+uint32_t Crc32(std::string_view data) {
+  uint32_t crc = 0xFFFFFFFFu;
+  for (unsigned char c : data) {
+    crc ^= c;
+    for (int k = 0; k < 8; ++k) crc = (crc >> 1) ^ (0xEDB88320u & (0u - (crc & 1u)));
+  }
+  return crc ^ 0xFFFFFFFFu;
 }
 
 std::string EncodeBase62Fixed(uint64_t value, size_t width) {
