@@ -137,7 +137,11 @@ TEST_F(TokensRoute, Create400RestrictedWithoutPermissions) {
                       400, "INVALID_REQUEST", "permissions"));
 }
 
-TEST_F(TokensRoute, Create400PermissionsOnASecretKey) {
+TEST_F(TokensRoute, Create400PermissionsOnASecretOrPublishableKey) {
+  EXPECT_TRUE(IsError(
+      Post("/v1/tokens", object{{"name", "x"}, {"type", "publishable"}, {"permissions", {"a:b"}}},
+           AsAdmin()),
+      400, "INVALID_REQUEST", "permissions"));
   EXPECT_TRUE(
       IsError(Post("/v1/tokens", object{{"name", "x"}, {"permissions", {"a:b"}}}, AsAdmin()), 400,
               "INVALID_REQUEST", "permissions"));
@@ -319,6 +323,19 @@ TEST_F(TokensRoute, List403KeyNamingAnotherAccount) {
   std::string other = NewAccount();
   EXPECT_TRUE(IsError(Get("/v1/tokens", Join(ApiKey(owner_.key), {{"Keyward-Account", other}})),
                       403, "FORBIDDEN"));
+}
+
+TEST_F(TokensRoute, Roll403RestrictedKeyRollingASecretKey) {
+  CreatedKey rk = NewKey(AsAdmin(), {{"type", "restricted"}, {"permissions", {"tokens:write"}}});
+  EXPECT_TRUE(IsError(Post("/v1/tokens/" + owner_.id + "/roll", object{}, ApiKey(rk.key)), 403,
+                      "FORBIDDEN"));
+  EXPECT_TRUE(IsOk(Get("/v1/tokens/" + owner_.id, ApiKey(owner_.key)))) << "not rolled";
+}
+
+TEST_F(TokensRoute, Roll403TestModeKeyRollingALiveKey) {
+  CreatedKey test = NewKey(AsAdmin(), {{"livemode", false}});
+  EXPECT_TRUE(IsError(Post("/v1/tokens/" + owner_.id + "/roll", object{}, ApiKey(test.key)), 403,
+                      "FORBIDDEN"));
 }
 
 // ---- 404: unknown id and another account's id get the same answer ------------------------------
