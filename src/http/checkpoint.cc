@@ -37,6 +37,19 @@ Checkpoint::Checkpoint(Deps deps, const HandlerContext& ctx)
 
 HttpResponse Checkpoint::Run(const RouteEntry& route, const HttpRequest& req,
                              const PathParams& params) const {
+  HttpResponse res = Pass(route, req, params);
+  if (route.prefer_minimal) {
+    auto prefer = req.Header("prefer");
+    if (prefer && prefer->find("return=minimal") != std::string_view::npos) {
+      res.body.clear();  // a refusal's JSON is still in X-Keyward-Error
+      res.Add("Preference-Applied", "return=minimal");
+    }
+  }
+  return res;
+}
+
+HttpResponse Checkpoint::Pass(const RouteEntry& route, const HttpRequest& req,
+                              const PathParams& params) const {
   std::optional<std::string_view> key;
   if (route.idempotent) {
     key = req.Header("idempotency-key");

@@ -9,7 +9,8 @@
 //      own account, the management rate limit of a key (429 with Retry-After), the route's
 //      permission (403);
 //   5. runs the handler, adds the caller's rate-limit headers to whatever is answered, and records
-//      the answer under the Idempotency-Key.
+//      the answer under the Idempotency-Key;
+//   6. drops the body of any answer on routes that honour `Prefer: return=minimal`.
 // An identified caller that step 4 refuses has claimed its Idempotency-Key; the refusal is not
 // stored (API.md 1.4), and a replay answers without taking the rate limit again, as before.
 // Thread-safe: immutable after construction; the services it calls are thread-safe. Exceptions
@@ -48,6 +49,10 @@ class Checkpoint {
 
  private:
   using Identified = std::variant<Caller, HttpResponse>;  // the caller, or the refusal
+
+  // Steps 1-5.
+  HttpResponse Pass(const RouteEntry& route, const HttpRequest& req,
+                    const PathParams& params) const;
 
   Identified Identify(const RouteEntry& route, const HttpRequest& req, bool wants_scope) const;
   // An admin key, an account's key (identified, not yet admitted) or a dashboard session.

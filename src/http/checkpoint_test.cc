@@ -159,6 +159,30 @@ TEST(CheckpointVerifier, VerificationRoutesAnswer404ToOtherPeers) {
   EXPECT_EQ(valid.Find("X-Keyward-Account"), f.account());
 }
 
+TEST(CheckpointVerifier, AuthHonoursPreferReturnMinimalOnEveryAnswer) {
+  ApiFixture f;
+  TestRequest r;
+  r.target = "/v1/auth";
+  r.Header("Prefer", "return=minimal");
+  HttpResponse refused = f.Call(r);
+  EXPECT_EQ(refused.status, 401);
+  EXPECT_TRUE(refused.body.empty());
+  EXPECT_EQ(refused.Find("Preference-Applied"), "return=minimal");
+  r.From("203.0.113.9");
+  HttpResponse hidden = f.Call(r);
+  EXPECT_EQ(hidden.status, 404);
+  EXPECT_TRUE(hidden.body.empty());
+  r.From("127.0.0.1").Key(f.secret());
+  HttpResponse valid = f.Call(r);
+  EXPECT_EQ(valid.status, 200);
+  EXPECT_TRUE(valid.body.empty());
+  // Other routes ignore the preference.
+  TestRequest health;
+  health.target = "/healthz";
+  health.Header("Prefer", "return=minimal");
+  EXPECT_FALSE(f.Call(health).body.empty());
+}
+
 TEST(CheckpointSession, SessionRoutesNeedTheCookieAndWritesTheCsrfToken) {
   ApiFixture f;
   EXPECT_EQ(f.Call("GET", "/v1/session").status, 401);

@@ -50,6 +50,10 @@ struct RouteEntry {
   std::string_view subtree = {};
   // In proxy mode this path is the protected API's, forwarded upstream, not served ("/").
   bool yields_to_proxy = false;
+  // Honours `Prefer: return=minimal` (RFC 7240): every answer the route gives, refusals included,
+  // goes without its body, so that nginx can keep its connection to us alive (auth_request never
+  // reads a subrequest's body, and closes the connection when there is one). GET /v1/auth.
+  bool prefer_minimal = false;
 };
 
 }  // namespace keyward

@@ -41,6 +41,11 @@ constexpr RouteEntry NeedingPermission(std::string_view permission, RouteEntry r
   return route;
 }
 
+constexpr RouteEntry PreferringMinimal(RouteEntry route) {
+  route.prefer_minimal = true;
+  return route;
+}
+
 constexpr RouteEntry YieldingToProxy(RouteEntry route) {
   route.yields_to_proxy = true;
   return route;
@@ -78,7 +83,7 @@ constexpr std::array kRoutes = {
     InMemory("GET", "/dashboard/:id", HandleDashboardAsset, kNone, "/dashboard"),
     InMemory("GET", "/agent-auth", HandleAgentAuthPage),
     // /v1/auth and everything below it, any method: see FindRoute().
-    InMemory("*", "/v1/auth", HandleAuth, kVerifierCaller, "/v1/auth"),
+    PreferringMinimal(InMemory("*", "/v1/auth", HandleAuth, kVerifierCaller, "/v1/auth")),
 };
 
 // The declarations hold together: a subtree is a prefix of its own pattern, only POSTs honour

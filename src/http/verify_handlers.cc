@@ -102,18 +102,11 @@ HttpResponse AuthVerdict(const HandlerContext& ctx, const HttpRequest& req) {
 
 }  // namespace
 
+// The route honours `Prefer: return=minimal` (route.h prefer_minimal): the checkpoint drops the
+// body.
 HttpResponse HandleAuth(const HandlerContext& ctx, const Caller&, const HttpRequest& req,
                         const PathParams&) {
-  HttpResponse res = AuthVerdict(ctx, req);
-  // `Prefer: return=minimal` (RFC 7240): no body, so that nginx can keep its connection to us
-  // alive (auth_request never reads a subrequest's body, and closes the connection when there is
-  // one). A refusal's JSON is still in X-Keyward-Error.
-  auto prefer = req.Header("prefer");
-  if (prefer && prefer->find("return=minimal") != std::string_view::npos) {
-    res.body.clear();
-    res.Add("Preference-Applied", "return=minimal");
-  }
-  return res;
+  return AuthVerdict(ctx, req);
 }
 
 }  // namespace keyward
