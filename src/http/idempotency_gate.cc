@@ -71,6 +71,17 @@ void IdempotencyGate::Leave(std::string_view scope, std::string_view key, const 
   }
 }
 
+void IdempotencyGate::LeaveForwarded(std::string_view scope, std::string_view key, int status,
+                                     const std::optional<std::string>& stored,
+                                     std::string_view request_id) const {
+  Status st = stored && status < 500 ? service_.Complete(scope, key, status, *stored)
+                                     : service_.Release(scope, key);
+  if (!st.ok()) {
+    spdlog::warn("request {}: could not record its Idempotency-Key: {}", request_id,
+                 st.error().message());
+  }
+}
+
 void IdempotencyGate::Abandon(std::string_view scope, std::string_view key) const {
   (void)service_.Finish(scope, key, 500, {});
 }

@@ -7,6 +7,8 @@
 // Thread-safe (the IdempotencyService is); failures to record are logged, never thrown.
 #pragma once
 
+#include <optional>
+#include <string>
 #include <string_view>
 
 #include "core/sha256.h"
@@ -39,6 +41,11 @@ class IdempotencyGate {
              std::string_view request_id) const;
   // The claimed request failed without an answer (an exception): releases the claim.
   void Abandon(std::string_view scope, std::string_view key) const;
+  // After a forwarded request (proxy mode): stores `stored` — the upstream's response in the
+  // proxy's stored form, whatever its status below 500 — for replays, or releases the claim when
+  // there is nothing to store (a 5xx, a response too large to keep, a broken exchange).
+  void LeaveForwarded(std::string_view scope, std::string_view key, int status,
+                      const std::optional<std::string>& stored, std::string_view request_id) const;
 
  private:
   IdempotencyService& service_;
