@@ -4,16 +4,12 @@
 #include "http/handlers.h"
 #include "http/json_body.h"
 #include "http/render.h"
-#include "http/request_auth.h"
-#include "http/session_auth.h"
 
 namespace keyward {
 
-HttpResponse HandleAgentAuthApprove(Api& api, const HttpRequest& req, const PathParams&) {
-  auto who = AuthenticateSession(api, req, /*need_csrf=*/true);
-  if (auto* refused = std::get_if<HttpResponse>(&who)) return std::move(*refused);
-  const SessionCaller& caller = std::get<SessionCaller>(who);
-
+// The checkpoint found the session and checked its X-CSRF-Token.
+HttpResponse HandleAgentAuthApprove(const HandlerContext& ctx, const Caller& caller,
+                                    const HttpRequest& req, const PathParams&) {
   auto body = JsonBody::Parse(req.body, /*empty_ok=*/false);
   if (!body.ok()) return ErrorResponse(body.error(), req.request_id);
   if (Status st = body->OnlyFields({"token", "decision", "client_name"}); !st.ok()) {
@@ -30,8 +26,8 @@ HttpResponse HandleAgentAuthApprove(Api& api, const HttpRequest& req, const Path
   auto client_name = body->String("client_name");
   if (!client_name.ok()) return ErrorResponse(client_name.error(), req.request_id);
   const bool approve = *decision == "approve";
-  Status st = api.services().agent_auth().Decide(caller.info.account_id, *token, approve,
-                                                 client_name->value.value_or("Agent"));
+  Status st = ctx.agent_auth.Decide(caller.principal.account_id, *token, approve,
+                                    client_name->value.value_or("Agent"));
   if (!st.ok()) return ErrorResponse(st.error(), req.request_id);
   boost::json::object o;
   o["object"] = "agent_auth";
@@ -39,14 +35,14 @@ HttpResponse HandleAgentAuthApprove(Api& api, const HttpRequest& req, const Path
   return JsonResponse(ToJson(o));
 }
 
-HttpResponse HandleAgentAuthPoll(Api& api, const HttpRequest& req, const PathParams& p) {
+HttpResponse HandleAgentAuthPoll(const HandlerContext& ctx, const Caller&, const HttpRequest& req,
+                                 const PathParams& p) {
   int64_t retry_after = 0;
-  auto poll = api.services().agent_auth().Poll(p.id, ClientIp(req, api.settings().trusted_proxies),
-                                               &retry_after);
+  auto poll = ctx.agent_auth.Poll(p.id, ClientIp(req, ctx.settings.trusted_proxies), &retry_after);
   if (!poll.ok()) {
     HttpResponse res = ErrorResponse(poll.error(), req.request_id);
     if (poll.error().code() == ErrorCode::kRateLimited) {
-      res.Add("Retry-After", std::to_string(std::max<int64_t>(1, retry_after)));
+      AddRetryAfter(res, std::max<int64_t>(1, retry_after));
     }
     return res;
   }

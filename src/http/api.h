@@ -1,44 +1,28 @@
-// keyward's HTTP API: the registry of its own routes and the one checkpoint every request passes
-// (routing, 404/405, caller checks) before a handler runs. Handlers are pure functions from a
-// request to a response; the server owns all I/O.
-// Thread-safe: immutable after construction; handlers use the thread-safe Services.
+// keyward's HTTP API: routes a request through the registry (route_registry.h: 404, 405 with
+// Allow), passes it through the one admission checkpoint (checkpoint.h), which runs its handler,
+// and throttles failed authentications per client address. Handlers are pure functions from a
+// request to a response over a narrow HandlerContext; the server owns all I/O.
+//
+// Construction: `Api api(services, settings);` over the composition root, which must outlive it.
+// Tests use the same constructor over Services on a temporary SQLite file and a ManualClock
+// (src/http/api_test_fixture.h) and call Handle() directly, without sockets.
+//
+// Thread-safe: immutable after construction apart from the failed-authentication throttle (which
+// is thread-safe); handlers use thread-safe services.
 #pragma once
 
 #include <memory>
 #include <span>
-#include <string>
-#include <string_view>
-#include <vector>
 
 #include "core/auth_failure_throttle.h"
-#include "core/cidr.h"
+#include "http/api_settings.h"
+#include "http/checkpoint.h"
+#include "http/handler_context.h"
 #include "http/http_types.h"
+#include "http/route.h"
 #include "service/services.h"
 
 namespace keyward {
-
-struct ApiSettings {
-  std::vector<Cidr> verifier_allow_from;  // who may call /v1/auth and /v1/keys/verify
-  std::vector<Cidr> trusted_proxies;      // whose X-Forwarded-For / X-Real-IP we believe
-  // Failed authentications (401) allowed per client address per minute before its further failing
-  // requests get 429 RATE_LIMITED instead (AuthFailureThrottle); 0 = no throttle. Loopback client
-  // addresses (a process on this host) are not throttled.
-  int64_t auth_failures_per_minute = 600;
-};
-
-struct PathParams {
-  std::string_view id;
-};
-
-class Api;
-using Handler = HttpResponse (*)(Api& api, const HttpRequest& req, const PathParams& params);
-
-struct RouteEntry {
-  std::string_view method;
-  std::string_view pattern;  // segments; ":id" captures one
-  Handler handler;
-  bool blocking;             // touches the store for writes: run off the I/O threads
-};
 
 class Api {
  public:
@@ -50,20 +34,24 @@ class Api {
   // True when `req` should run on the blocking pool (it may write to the store).
   bool IsBlocking(const HttpRequest& req) const;
 
-  Services& services() { return services_; }
   const ApiSettings& settings() const { return settings_; }
+  // What the handlers see; the proxy's admission uses the same.
+  const HandlerContext& context() const { return ctx_; }
+  // The composition root, for the proxy's exchange (idempotency records, deferred charges) until
+  // it takes a context of its own. Handlers never reach it.
+  Services& services() { return services_; }
+  // The route registry (route_registry.h), in matching order.
   static std::span<const RouteEntry> Routes();
 
  private:
   HttpResponse Route(const HttpRequest& req);
   // Records a 401 for the client address; turns it into 429 when the address is throttled.
   void ThrottleFailedAuth(const HttpRequest& req, HttpResponse& res);
-  // Runs a POST under its Idempotency-Key (API.md 1.4).
-  HttpResponse HandleIdempotent(const RouteEntry& entry, const HttpRequest& req,
-                                const PathParams& params, std::string_view key);
 
   Services& services_;
-  ApiSettings settings_;
+  const ApiSettings settings_;
+  const HandlerContext ctx_;
+  const Checkpoint checkpoint_;
   std::unique_ptr<AuthFailureThrottle> auth_throttle_;
 };
 

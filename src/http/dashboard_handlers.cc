@@ -59,23 +59,28 @@ const WebAsset* FindWebAsset(std::string_view name) {
 // In proxy mode "/" is not one of keyward's own paths (API.md 5): the proxy dispatch, which runs
 // before this registry, forwards it upstream, so this redirect is reached only without
 // proxy.upstream.
-HttpResponse HandleRoot(Api&, const HttpRequest&, const PathParams&) {
+HttpResponse HandleRoot(const HandlerContext&, const Caller&, const HttpRequest&,
+                        const PathParams&) {
   return Redirect(302, "/dashboard/");
 }
 
-HttpResponse HandleDashboardRedirect(Api&, const HttpRequest&, const PathParams&) {
+HttpResponse HandleDashboardRedirect(const HandlerContext&, const Caller&, const HttpRequest&,
+                                     const PathParams&) {
   return Redirect(301, "/dashboard/");
 }
 
-HttpResponse HandleDashboardIndex(Api&, const HttpRequest& req, const PathParams&) {
+HttpResponse HandleDashboardIndex(const HandlerContext&, const Caller&, const HttpRequest& req,
+                                  const PathParams&) {
   return Serve(req, "index.html");
 }
 
-HttpResponse HandleDashboardAsset(Api&, const HttpRequest& req, const PathParams& p) {
+HttpResponse HandleDashboardAsset(const HandlerContext&, const Caller&, const HttpRequest& req,
+                                  const PathParams& p) {
   return Serve(req, p.id);
 }
 
-HttpResponse HandleAgentAuthPage(Api&, const HttpRequest& req, const PathParams&) {
+HttpResponse HandleAgentAuthPage(const HandlerContext&, const Caller&, const HttpRequest& req,
+                                 const PathParams&) {
   return Serve(req, "agent-auth.html");
 }
 

@@ -1,45 +1,79 @@
-// One handler per endpoint, grouped by resource in *_handlers.cc. Each parses and validates its
-// input, calls the service, and renders the outcome.
+// One handler per endpoint, grouped by resource in *_handlers.cc, each with the signature of
+// route.h's Handler. The checkpoint (checkpoint.h) has already admitted the caller as the route
+// declares (route_registry.cc); a handler parses and validates its input, calls the service and
+// renders the outcome, and the checkpoint adds the caller's rate-limit headers to whatever it
+// answers. Pure apart from the services; thread-safe.
 #pragma once
 
-#include "http/api.h"
+#include "http/handler_context.h"
+#include "http/http_types.h"
+#include "http/request_auth.h"
+#include "http/route.h"
 
 namespace keyward {
 
-HttpResponse HandleHealthz(Api& api, const HttpRequest& req, const PathParams& p);
-HttpResponse HandleReadyz(Api& api, const HttpRequest& req, const PathParams& p);
-HttpResponse HandleMetrics(Api& api, const HttpRequest& req, const PathParams& p);
+HttpResponse HandleHealthz(const HandlerContext& ctx, const Caller& caller, const HttpRequest& req,
+                           const PathParams& p);
+HttpResponse HandleReadyz(const HandlerContext& ctx, const Caller& caller, const HttpRequest& req,
+                          const PathParams& p);
+HttpResponse HandleMetrics(const HandlerContext& ctx, const Caller& caller, const HttpRequest& req,
+                           const PathParams& p);
 
-HttpResponse HandleCreateAccount(Api& api, const HttpRequest& req, const PathParams& p);
-HttpResponse HandleListAccounts(Api& api, const HttpRequest& req, const PathParams& p);
-HttpResponse HandleGetAccount(Api& api, const HttpRequest& req, const PathParams& p);
-HttpResponse HandleAddCredits(Api& api, const HttpRequest& req, const PathParams& p);
+HttpResponse HandleCreateAccount(const HandlerContext& ctx, const Caller& caller,
+                                 const HttpRequest& req, const PathParams& p);
+HttpResponse HandleListAccounts(const HandlerContext& ctx, const Caller& caller,
+                                const HttpRequest& req, const PathParams& p);
+HttpResponse HandleGetAccount(const HandlerContext& ctx, const Caller& caller,
+                              const HttpRequest& req, const PathParams& p);
+HttpResponse HandleAddCredits(const HandlerContext& ctx, const Caller& caller,
+                              const HttpRequest& req, const PathParams& p);
 
-HttpResponse HandleCreateToken(Api& api, const HttpRequest& req, const PathParams& p);
-HttpResponse HandleListTokens(Api& api, const HttpRequest& req, const PathParams& p);
-HttpResponse HandleGetToken(Api& api, const HttpRequest& req, const PathParams& p);
-HttpResponse HandleRevokeToken(Api& api, const HttpRequest& req, const PathParams& p);
-HttpResponse HandleRollToken(Api& api, const HttpRequest& req, const PathParams& p);
+HttpResponse HandleCreateToken(const HandlerContext& ctx, const Caller& caller,
+                               const HttpRequest& req, const PathParams& p);
+HttpResponse HandleListTokens(const HandlerContext& ctx, const Caller& caller,
+                              const HttpRequest& req, const PathParams& p);
+HttpResponse HandleGetToken(const HandlerContext& ctx, const Caller& caller, const HttpRequest& req,
+                            const PathParams& p);
+HttpResponse HandleRevokeToken(const HandlerContext& ctx, const Caller& caller,
+                               const HttpRequest& req, const PathParams& p);
+HttpResponse HandleRollToken(const HandlerContext& ctx, const Caller& caller,
+                             const HttpRequest& req, const PathParams& p);
 
-HttpResponse HandleMintAccessToken(Api& api, const HttpRequest& req, const PathParams& p);
-HttpResponse HandleCheckAccessToken(Api& api, const HttpRequest& req, const PathParams& p);
+HttpResponse HandleMintAccessToken(const HandlerContext& ctx, const Caller& caller,
+                                   const HttpRequest& req, const PathParams& p);
+HttpResponse HandleCheckAccessToken(const HandlerContext& ctx, const Caller& caller,
+                                    const HttpRequest& req, const PathParams& p);
 
-HttpResponse HandleGetCredits(Api& api, const HttpRequest& req, const PathParams& p);
+HttpResponse HandleGetCredits(const HandlerContext& ctx, const Caller& caller,
+                              const HttpRequest& req, const PathParams& p);
 
-HttpResponse HandleSignUp(Api& api, const HttpRequest& req, const PathParams& p);
-HttpResponse HandleCreateSession(Api& api, const HttpRequest& req, const PathParams& p);
-HttpResponse HandleGetSession(Api& api, const HttpRequest& req, const PathParams& p);
-HttpResponse HandleDeleteSession(Api& api, const HttpRequest& req, const PathParams& p);
-HttpResponse HandleAgentAuthApprove(Api& api, const HttpRequest& req, const PathParams& p);
-HttpResponse HandleAgentAuthPoll(Api& api, const HttpRequest& req, const PathParams& p);
+HttpResponse HandleSignUp(const HandlerContext& ctx, const Caller& caller, const HttpRequest& req,
+                          const PathParams& p);
+HttpResponse HandleCreateSession(const HandlerContext& ctx, const Caller& caller,
+                                 const HttpRequest& req, const PathParams& p);
+HttpResponse HandleGetSession(const HandlerContext& ctx, const Caller& caller,
+                              const HttpRequest& req, const PathParams& p);
+HttpResponse HandleDeleteSession(const HandlerContext& ctx, const Caller& caller,
+                                 const HttpRequest& req, const PathParams& p);
+HttpResponse HandleAgentAuthApprove(const HandlerContext& ctx, const Caller& caller,
+                                    const HttpRequest& req, const PathParams& p);
+HttpResponse HandleAgentAuthPoll(const HandlerContext& ctx, const Caller& caller,
+                                 const HttpRequest& req, const PathParams& p);
 
-HttpResponse HandleRoot(Api& api, const HttpRequest& req, const PathParams& p);
-HttpResponse HandleDashboardRedirect(Api& api, const HttpRequest& req, const PathParams& p);
-HttpResponse HandleDashboardIndex(Api& api, const HttpRequest& req, const PathParams& p);
-HttpResponse HandleDashboardAsset(Api& api, const HttpRequest& req, const PathParams& p);
-HttpResponse HandleAgentAuthPage(Api& api, const HttpRequest& req, const PathParams& p);
+HttpResponse HandleRoot(const HandlerContext& ctx, const Caller& caller, const HttpRequest& req,
+                        const PathParams& p);
+HttpResponse HandleDashboardRedirect(const HandlerContext& ctx, const Caller& caller,
+                                     const HttpRequest& req, const PathParams& p);
+HttpResponse HandleDashboardIndex(const HandlerContext& ctx, const Caller& caller,
+                                  const HttpRequest& req, const PathParams& p);
+HttpResponse HandleDashboardAsset(const HandlerContext& ctx, const Caller& caller,
+                                  const HttpRequest& req, const PathParams& p);
+HttpResponse HandleAgentAuthPage(const HandlerContext& ctx, const Caller& caller,
+                                 const HttpRequest& req, const PathParams& p);
 
-HttpResponse HandleVerifyKey(Api& api, const HttpRequest& req, const PathParams& p);
-HttpResponse HandleAuth(Api& api, const HttpRequest& req, const PathParams& p);
+HttpResponse HandleVerifyKey(const HandlerContext& ctx, const Caller& caller,
+                             const HttpRequest& req, const PathParams& p);
+HttpResponse HandleAuth(const HandlerContext& ctx, const Caller& caller, const HttpRequest& req,
+                        const PathParams& p);
 
 }  // namespace keyward

@@ -1,16 +1,17 @@
 // /healthz and /readyz (API.md 7).
 #include "http/errors.h"
 #include "http/handlers.h"
-#include "http/request_auth.h"
 
 namespace keyward {
 
-HttpResponse HandleHealthz(Api&, const HttpRequest&, const PathParams&) {
+HttpResponse HandleHealthz(const HandlerContext&, const Caller&, const HttpRequest&,
+                           const PathParams&) {
   return JsonResponse("{\"status\":\"ok\"}");
 }
 
-HttpResponse HandleReadyz(Api& api, const HttpRequest& req, const PathParams&) {
-  if (Status st = api.services().Readiness(); !st.ok()) {
+HttpResponse HandleReadyz(const HandlerContext& ctx, const Caller&, const HttpRequest& req,
+                          const PathParams&) {
+  if (Status st = ctx.readiness.Check(); !st.ok()) {
     return ErrorResponse(st.error(), req.request_id);
   }
   return JsonResponse("{\"status\":\"ok\"}");

@@ -1,11 +1,9 @@
 // GET /metrics: Prometheus text exposition (format 0.0.4) of keyward's counters and gauges.
 // Answers the same callers as the verification endpoints (verifier.allow_from, or an admin key
-// in Keyward-Admin-Key); anyone else gets 404, as there.
+// in Keyward-Admin-Key; the route declares it and the checkpoint answers 404 to anyone else).
 #include <string>
 
-#include "http/errors.h"
 #include "http/handlers.h"
-#include "http/request_auth.h"
 
 namespace keyward {
 namespace {
@@ -17,18 +15,15 @@ void Metric(std::string& out, std::string_view name, std::string_view type, std:
 
 }  // namespace
 
-HttpResponse HandleMetrics(Api& api, const HttpRequest& req, const PathParams&) {
-  if (!IsVerifierCaller(api, req)) {
-    return ErrorResponse(Error(ErrorCode::kNotFound, "No such path."), req.request_id);
-  }
-  Services& sv = api.services();
+HttpResponse HandleMetrics(const HandlerContext& ctx, const Caller&, const HttpRequest&,
+                           const PathParams&) {
   std::string out;
   out.reserve(2048);
 
   Metric(out, "keyward_verifications_total", "counter",
          "Verification decisions (GET /v1/auth, POST /v1/keys/verify, proxied requests) by "
          "outcome: VALID or the error code.");
-  const OutcomeCounters& outcomes = sv.verifier().outcomes();
+  const OutcomeCounters& outcomes = ctx.verifier.outcomes();
   for (size_t slot = 0; slot < OutcomeCounters::kSlots; ++slot) {
     out.append("keyward_verifications_total{outcome=\"")
         .append(OutcomeCounters::Name(slot))
@@ -39,10 +34,10 @@ HttpResponse HandleMetrics(Api& api, const HttpRequest& req, const PathParams&) 
 
   Metric(out, "keyward_index_credentials", "gauge",
          "Credentials (API keys and access tokens) held in the in-memory index.");
-  out.append("keyward_index_credentials ").append(std::to_string(sv.index().size())).append("\n");
+  out.append("keyward_index_credentials ").append(std::to_string(ctx.index.size())).append("\n");
 
   Metric(out, "keyward_ready", "gauge", "1 once the index is loaded, else 0.");
-  out.append("keyward_ready ").append(sv.ready() ? "1" : "0").append("\n");
+  out.append("keyward_ready ").append(ctx.readiness.ready() ? "1" : "0").append("\n");
 
   HttpResponse res;
   res.content_type = "text/plain; version=0.0.4; charset=utf-8";

@@ -43,11 +43,6 @@ std::string_view Trim(std::string_view s) {
   return s;
 }
 
-// `path` is `base` or below it ("/v1/tokens", "/v1/tokens/x"), not "/v1/tokensx".
-bool AtOrBelow(std::string_view path, std::string_view base) {
-  return path == base || (path.starts_with(base) && path[base.size()] == '/');
-}
-
 // RFC 9110 7.6.1 and the usual companions.
 bool IsHopByHop(std::string_view name) {
   static constexpr std::string_view kNames[] = {"connection",
@@ -103,14 +98,6 @@ Result<Upstream> Resolve(std::string_view setting, const std::string& url) {
 }
 
 }  // namespace
-
-bool IsKeywardPath(std::string_view path) {
-  return AtOrBelow(path, "/v1/tokens") || path == "/v1/token" || path == "/v1/token/verify" ||
-         path == "/v1/credits" || AtOrBelow(path, "/v1/accounts") || path == "/v1/keys/verify" ||
-         AtOrBelow(path, "/v1/auth") || path == "/v1/signup" || path == "/v1/session" ||
-         AtOrBelow(path, "/v1/agent-auth") || path == "/healthz" || path == "/readyz" ||
-         path == "/metrics" || AtOrBelow(path, "/dashboard") || path == "/agent-auth";
-}
 
 bool ParseUpstreamUrl(std::string_view url, std::string* host, uint16_t* port) {
   constexpr std::string_view kScheme = "http://";
@@ -198,31 +185,24 @@ void Proxy::PrepareWorkers(size_t count) {
   }
 }
 
+// The same decisions as GET /v1/auth, through the same functions (request_auth.h).
 Admission Admit(Proxy::State& state, const HttpRequest& req) {
   Admission a;
-  Services& sv = state.api.services();
+  const HandlerContext& ctx = state.api.context();
   PresentedCredential cred =
       ExtractCredential(req.Header("x-api-key"), req.Header("authorization"));
   if (cred.presence != CredentialPresence::kPresent) {
-    const bool missing = cred.presence == CredentialPresence::kMissing;
-    Error e(ErrorCode::kUnauthorized, missing ? "No API key was provided."
-                                      : cred.presence == CredentialPresence::kConflict
-                                          ? "x-api-key and Authorization name different keys."
-                                          : "The API key is malformed.");
-    a.refusal = ErrorResponse(e, req.request_id, missing);
+    a.refusal = RefusalFor(cred.presence, req.request_id);
     return a;
   }
   std::string ip;
-  if (cred.value == sv.settings().sandbox.key) {
-    ip = ClientIp(req, state.api.settings().trusted_proxies);  // only the sandbox is per IP
+  if (cred.value == ctx.sandbox_key) {
+    ip = ClientIp(req, ctx.settings.trusted_proxies);  // only the sandbox is per IP
   }
-  Verdict v = sv.verifier().Verify(cred.value, req.method, req.path, ip, Consume::kDeferCharge);
+  Verdict v = ctx.verifier.Verify(cred.value, req.method, req.path, ip, Consume::kDeferCharge);
   if (!v.valid()) {
     HttpResponse res = ErrorResponse(Error(*v.error, v.message), req.request_id);
-    if (*v.error == ErrorCode::kRateLimited && v.ratelimit) {
-      res.Add("Retry-After", std::to_string(v.ratelimit->retry_after_s));
-    }
-    if (v.ratelimit) AddRateLimitHeaders(res, *v.ratelimit);
+    AddRefusalHeaders(res, v);
     a.refusal = std::move(res);
     return a;
   }
@@ -231,9 +211,10 @@ Admission Admit(Proxy::State& state, const HttpRequest& req) {
   a.credential = std::string(cred.value);
   const auto& ups = state.upstreams;
   if (rec.sandbox) {
-    const RouteRule* rule = sv.settings().routes.Match(req.method, req.path);
+    const RouteTable& routes = state.api.services().settings().routes;
+    const RouteRule* rule = routes.Match(req.method, req.path);
     if (rule != nullptr) {
-      const size_t index = static_cast<size_t>(rule - sv.settings().routes.rules().data());
+      const size_t index = static_cast<size_t>(rule - routes.rules().data());
       if (index < state.sandbox_files.size() && !rule->sandbox_response.empty()) {
         a.sandbox_body = &state.sandbox_files[index];
       }

@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "core/status.h"
+#include "http/route_registry.h"  // IsKeywardPath: derived from the route registry
 
 namespace keyward {
 
@@ -42,11 +43,6 @@ struct ProxySettings {
   bool enabled() const { return !upstream.empty(); }
 };
 
-// Is `path` one of keyward's own (API.md 5): /v1/tokens…, /v1/token, /v1/token/verify,
-// /v1/credits, /v1/accounts…, /v1/keys/verify, /v1/auth…, /v1/signup, /v1/session,
-// /v1/agent-auth/…, /healthz, /readyz, /metrics, /dashboard/… and /agent-auth.
-bool IsKeywardPath(std::string_view path);
-
 // "http://host:port[/]" → host and port (80 by default). False for anything else (https is not
 // supported for upstreams).
 bool ParseUpstreamUrl(std::string_view url, std::string* host, uint16_t* port);
@@ -61,7 +57,8 @@ class Proxy {
   static Result<std::unique_ptr<Proxy>> Create(Api& api, const ProxySettings& settings);
   ~Proxy();
 
-  // True when proxy mode is on and `path` is not keyward's own: the request is forwarded.
+  // True when proxy mode is on and `path` is not keyward's own (the route registry's, see
+  // route_registry.h IsKeywardPath): the request is forwarded.
   bool Handles(std::string_view path) const { return !IsKeywardPath(path); }
   uint64_t max_body() const;
   // Called once by the server before it runs: one connection pool per I/O worker.

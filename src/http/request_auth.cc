@@ -2,12 +2,9 @@
 
 #include <charconv>
 
-#include "core/credential.h"
 #include "http/errors.h"
-#include "http/session_auth.h"
 
 namespace keyward {
-
 namespace {
 
 void AppendInt(std::string& out, int64_t v) {
@@ -16,25 +13,40 @@ void AppendInt(std::string& out, int64_t v) {
   out.append(buf, end);
 }
 
-// A dashboard session on a management endpoint (API.md 1.1, 8): writes need X-CSRF-Token.
-std::variant<Caller, HttpResponse> AuthenticateBySession(Api& api, const HttpRequest& req,
-                                                         bool admin_only) {
-  auto who = AuthenticateSession(api, req, /*need_csrf=*/!IsSafeMethod(req.method));
-  if (auto* refused = std::get_if<HttpResponse>(&who)) return std::move(*refused);
-  const SessionCaller& session = std::get<SessionCaller>(who);
-  if (admin_only) {
-    return ErrorResponse(Error(ErrorCode::kForbidden, "Only admin keys manage accounts."),
-                         req.request_id);
+}  // namespace
+
+PresentedCredential ManagementCredential(const HttpRequest& req) {
+  PresentedCredential cred =
+      ExtractCredential(req.Header("x-api-key"), req.Header("authorization"));
+  if (cred.presence == CredentialPresence::kMissing) {
+    if (auto admin = req.Header("keyward-admin-key")) {
+      cred = PresentedCredential{CredentialPresence::kPresent, *admin};
+    }
   }
-  auto account_header = req.Header("keyward-account");
-  if (account_header && *account_header != session.info.account_id) {
-    return ErrorResponse(Error(ErrorCode::kForbidden, "A session may act only on its own account."),
-                         req.request_id);
-  }
-  return Caller{Principal::Session(session.info.account_id), std::nullopt};
+  return cred;
 }
 
-}  // namespace
+HttpResponse RefusalFor(CredentialPresence presence, std::string_view request_id) {
+  const bool missing = presence == CredentialPresence::kMissing;
+  Error e(ErrorCode::kUnauthorized, missing ? "No API key was provided."
+                                    : presence == CredentialPresence::kConflict
+                                        ? "x-api-key and Authorization name different keys."
+                                        : "The API key is malformed.");
+  return ErrorResponse(e, request_id, /*credential_missing=*/missing);
+}
+
+void AddRetryAfter(HttpResponse& res, int64_t seconds) {
+  std::string value;
+  AppendInt(value, seconds);
+  res.Add("Retry-After", value);
+}
+
+void AddRefusalHeaders(HttpResponse& res, const Verdict& verdict) {
+  if (!verdict.ratelimit) return;
+  if (verdict.error == ErrorCode::kRateLimited)
+    AddRetryAfter(res, verdict.ratelimit->retry_after_s);
+  AddRateLimitHeaders(res, *verdict.ratelimit);
+}
 
 // Written straight into the header block: this runs on every authenticated response.
 void AddRateLimitHeaders(HttpResponse& res, const RateLimitReport& r) {
@@ -78,110 +90,6 @@ HttpResponse JsonResponse(std::string body, int status) {
   res.status = status;
   res.body = std::move(body);
   return res;
-}
-
-HttpResponse CallerError(const Caller& caller, const Error& error, const HttpRequest& req) {
-  HttpResponse res = ErrorResponse(error, req.request_id);
-  if (caller.ratelimit) AddRateLimitHeaders(res, *caller.ratelimit);
-  return res;
-}
-
-HttpResponse CallerJson(const Caller& caller, std::string body) {
-  HttpResponse res = JsonResponse(std::move(body));
-  if (caller.ratelimit) AddRateLimitHeaders(res, *caller.ratelimit);
-  return res;
-}
-
-std::variant<Caller, HttpResponse> AuthenticateManagement(Api& api, const HttpRequest& req,
-                                                          bool admin_only) {
-  Services& sv = api.services();
-  PresentedCredential cred = ExtractCredential(req.Header("x-api-key"), req.Header("authorization"));
-  std::optional<std::string_view> admin_header = req.Header("keyward-admin-key");
-  if (cred.presence == CredentialPresence::kMissing && admin_header) {
-    cred.presence = CredentialPresence::kPresent;
-    cred.value = *admin_header;
-  }
-  switch (cred.presence) {
-    case CredentialPresence::kMissing:
-      if (SessionCookie(req)) return AuthenticateBySession(api, req, admin_only);
-      return ErrorResponse(Error(ErrorCode::kUnauthorized, "No API key was provided."),
-                           req.request_id, /*credential_missing=*/true);
-    case CredentialPresence::kConflict:
-      return ErrorResponse(Error(ErrorCode::kUnauthorized,
-                                 "x-api-key and Authorization name different keys."),
-                           req.request_id);
-    case CredentialPresence::kMalformed:
-      return ErrorResponse(Error(ErrorCode::kUnauthorized, "The API key is malformed."),
-                           req.request_id);
-    case CredentialPresence::kPresent:
-      break;
-  }
-
-  std::string account_header(req.Header("keyward-account").value_or(""));
-  auto parsed = sv.format().Parse(cred.value);
-  if (parsed && parsed->kind == CredentialKind::kAdminKey) {
-    Status st = sv.admin_keys().Authenticate(cred.value);
-    if (!st.ok()) return ErrorResponse(st.error(), req.request_id);
-    return Caller{Principal::Admin(std::move(account_header)), std::nullopt};
-  }
-
-  auto identified = sv.verifier().Identify(cred.value);
-  if (!identified.ok()) return ErrorResponse(identified.error(), req.request_id);
-  if ((*identified)->sandbox) {
-    return ErrorResponse(Error(ErrorCode::kForbidden, "The sandbox key has no management access."),
-                         req.request_id);
-  }
-  Verdict verdict = sv.verifier().AdmitManagement(*identified);
-  Caller caller{Principal::OfKey(*identified), verdict.ratelimit};
-  if (!verdict.valid()) {
-    HttpResponse res = CallerError(caller, Error(*verdict.error, verdict.message), req);
-    if (verdict.ratelimit && *verdict.error == ErrorCode::kRateLimited) {
-      res.Add("Retry-After", std::to_string(verdict.ratelimit->retry_after_s));
-    }
-    return res;
-  }
-  if (admin_only) {
-    return CallerError(caller, Error(ErrorCode::kForbidden, "Only admin keys manage accounts."),
-                       req);
-  }
-  if (!account_header.empty() && account_header != caller.principal.account_id) {
-    return CallerError(caller,
-                       Error(ErrorCode::kForbidden, "This key may act only on its own account."),
-                       req);
-  }
-  return caller;
-}
-
-std::optional<std::string> IdempotencyScope(Api& api, const HttpRequest& req) {
-  Services& sv = api.services();
-  PresentedCredential cred = ExtractCredential(req.Header("x-api-key"), req.Header("authorization"));
-  if (cred.presence == CredentialPresence::kMissing) {
-    if (auto admin = req.Header("keyward-admin-key")) {
-      cred = PresentedCredential{CredentialPresence::kPresent, *admin};
-    }
-  }
-  if (cred.presence == CredentialPresence::kMissing) {
-    if (auto cookie = SessionCookie(req)) {
-      auto session = sv.sessions().Find(*cookie);
-      if (!session.ok() || !*session) return std::nullopt;
-      return (*session)->account_id;
-    }
-  }
-  if (cred.presence != CredentialPresence::kPresent) return std::nullopt;
-  auto parsed = sv.format().Parse(cred.value);
-  if (parsed && parsed->kind == CredentialKind::kAdminKey) {
-    if (!sv.admin_keys().Authenticate(cred.value).ok()) return std::nullopt;
-    return "admin:" + std::string(req.Header("keyward-account").value_or(""));
-  }
-  auto identified = sv.verifier().Identify(cred.value);
-  if (!identified.ok() || (*identified)->sandbox) return std::nullopt;
-  return (*identified)->account->id;
-}
-
-bool IsVerifierCaller(Api& api, const HttpRequest& req) {
-  if (AnyContains(api.settings().verifier_allow_from, req.peer)) return true;
-  auto admin = req.Header("keyward-admin-key");
-  return admin && api.services().admin_keys().Authenticate(*admin).ok();
 }
 
 }  // namespace keyward

@@ -1,34 +1,47 @@
-// Who is calling: credential extraction for management calls (admin key or account key), the
-// verifier's caller check, rate-limit headers. Shared by the handlers. Thread-safe.
+// Who is calling, as the checkpoint established it (Caller), and the pieces every admission
+// decision shares, written once for the API and the proxy: the 401 for a missing, conflicting or
+// malformed credential (RefusalFor), the headers of a refused verdict (AddRefusalHeaders:
+// Retry-After and the rate-limit headers), the rate-limit and identity header blocks. Pure
+// functions; thread-safe.
 #pragma once
 
+#include <cstdint>
 #include <optional>
-#include <variant>
+#include <string>
+#include <string_view>
 
-#include "http/api.h"
+#include "core/credential.h"
 #include "http/http_types.h"
 #include "service/principal.h"
 #include "service/verifier.h"
 
 namespace keyward {
 
+// The caller a handler runs for. `principal` is meaningful only on routes whose auth is
+// kManagement, kAdminOnly, kSession or kSessionCsrf (`authenticated` is then true).
 struct Caller {
+  bool authenticated = false;
   Principal principal;
-  std::optional<RateLimitReport> ratelimit;  // set for key callers
+  std::optional<RateLimitReport> ratelimit;  // key callers, once admitted: sent on every response
+  // Whose Idempotency-Keys these are (API.md 1.4): the account ("acct_…"), or
+  // "admin:<Keyward-Account>" for an admin key; empty = none (nothing is stored or replayed).
+  std::string idempotency_scope;
+  std::string session_secret;  // session callers: the cookie's value
+  int64_t session_expires_at = 0;
 };
 
-// A management call's caller, or the response refusing it (401/403/429/503 with headers).
-// `admin_only`: account endpoints — any non-admin credential gets 403.
-std::variant<Caller, HttpResponse> AuthenticateManagement(Api& api, const HttpRequest& req,
-                                                          bool admin_only);
+// The management credential a request presents: x-api-key / Authorization, or else
+// Keyward-Admin-Key.
+PresentedCredential ManagementCredential(const HttpRequest& req);
 
-// Whom an Idempotency-Key belongs to: the caller's account ("acct_…"), or "admin:<Keyward-Account>"
-// for an admin key. Identifies without admitting (no rate limit taken). nullopt when the caller
-// cannot be identified (the handler will refuse it, and nothing is stored).
-std::optional<std::string> IdempotencyScope(Api& api, const HttpRequest& req);
+// 401 UNAUTHORIZED for a credential that is not kPresent: "No API key was provided." (without
+// error="invalid_token" in WWW-Authenticate), or the conflicting / malformed sentence.
+HttpResponse RefusalFor(CredentialPresence presence, std::string_view request_id);
 
-// May this peer call /v1/auth and /v1/keys/verify? (allow_from, or a valid Keyward-Admin-Key.)
-bool IsVerifierCaller(Api& api, const HttpRequest& req);
+// On a refused verdict: Retry-After when it is RATE_LIMITED, then the rate-limit headers.
+void AddRefusalHeaders(HttpResponse& res, const Verdict& verdict);
+// "Retry-After: N".
+void AddRetryAfter(HttpResponse& res, int64_t seconds);
 
 void AddRateLimitHeaders(HttpResponse& res, const RateLimitReport& report);
 // The identity headers of GET /v1/auth and the proxy (API.md 5) as "Name: value\r\n" lines:
@@ -36,9 +49,5 @@ void AddRateLimitHeaders(HttpResponse& res, const RateLimitReport& report);
 void AppendIdentityHeaders(std::string& lines, const KeyRecord& rec);
 
 HttpResponse JsonResponse(std::string body, int status = 200);
-// ErrorResponse plus the caller's rate-limit headers.
-HttpResponse CallerError(const Caller& caller, const Error& error, const HttpRequest& req);
-// Success plus the caller's rate-limit headers.
-HttpResponse CallerJson(const Caller& caller, std::string body);
 
 }  // namespace keyward

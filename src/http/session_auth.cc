@@ -38,28 +38,28 @@ bool IsSafeMethod(std::string_view method) {
   return method == "GET" || method == "HEAD";
 }
 
-std::variant<SessionCaller, HttpResponse> AuthenticateSession(Api& api, const HttpRequest& req,
-                                                              bool need_csrf) {
+std::variant<SessionCaller, HttpResponse> FindSession(SessionService& sessions,
+                                                      const HttpRequest& req) {
   auto cookie = SessionCookie(req);
   if (!cookie || cookie->empty()) {
     return ErrorResponse(Error(ErrorCode::kUnauthorized, "Sign in first."), req.request_id,
                          /*credential_missing=*/true);
   }
-  auto found = api.services().sessions().Find(*cookie);
+  auto found = sessions.Find(*cookie);
   if (!found.ok()) return ErrorResponse(found.error(), req.request_id);
   if (!*found) {
     return ErrorResponse(Error(ErrorCode::kUnauthorized, "The session has ended. Sign in again."),
                          req.request_id);
   }
-  if (need_csrf) {
-    auto csrf = req.Header("x-csrf-token");
-    if (!csrf || !SessionService::CsrfMatches(*cookie, *csrf)) {
-      return ErrorResponse(
-          Error(ErrorCode::kForbidden, "This request needs the session's X-CSRF-Token header."),
-          req.request_id);
-    }
-  }
   return SessionCaller{std::string(*cookie), std::move(**found)};
+}
+
+std::optional<HttpResponse> CheckCsrf(const HttpRequest& req, std::string_view secret) {
+  auto csrf = req.Header("x-csrf-token");
+  if (csrf && SessionService::CsrfMatches(secret, *csrf)) return std::nullopt;
+  return ErrorResponse(
+      Error(ErrorCode::kForbidden, "This request needs the session's X-CSRF-Token header."),
+      req.request_id);
 }
 
 }  // namespace keyward

@@ -1,6 +1,7 @@
 // Dashboard session cookies at the HTTP edge (API.md 8): reading the session cookie, building the
-// Set-Cookie values, and admitting a cookie-authenticated request — with the X-CSRF-Token check
-// every cookie-authenticated write needs. Pure apart from the session lookup; thread-safe.
+// Set-Cookie values, finding the live session a request's cookie names, and the X-CSRF-Token check
+// every cookie-authenticated write needs. The checkpoint (checkpoint.h) uses these; handlers do
+// not. Pure apart from the session lookup; thread-safe.
 #pragma once
 
 #include <optional>
@@ -8,7 +9,6 @@
 #include <string_view>
 #include <variant>
 
-#include "http/api.h"
 #include "http/http_types.h"
 #include "service/session_service.h"
 
@@ -33,9 +33,11 @@ struct SessionCaller {
 };
 
 // The live session the request's cookie names, or the refusal: 401 when the cookie is missing,
-// unknown or expired; 403 FORBIDDEN when `need_csrf` and X-CSRF-Token is missing or wrong; 503 when
-// the store fails.
-std::variant<SessionCaller, HttpResponse> AuthenticateSession(Api& api, const HttpRequest& req,
-                                                              bool need_csrf);
+// unknown or expired; 503 when the store fails.
+std::variant<SessionCaller, HttpResponse> FindSession(SessionService& sessions,
+                                                      const HttpRequest& req);
+
+// 403 FORBIDDEN unless X-CSRF-Token matches the session `secret`; nullopt when it does.
+std::optional<HttpResponse> CheckCsrf(const HttpRequest& req, std::string_view secret);
 
 }  // namespace keyward

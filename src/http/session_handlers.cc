@@ -1,10 +1,10 @@
 // /v1/signup and /v1/session — dashboard sign-up, sign-in, who-am-I and sign-out (API.md 8).
+// GET and DELETE /v1/session run for a session the checkpoint found (DELETE: with X-CSRF-Token).
 #include "http/client_ip.h"
 #include "http/errors.h"
 #include "http/handlers.h"
 #include "http/json_body.h"
 #include "http/render.h"
-#include "http/request_auth.h"
 #include "http/session_auth.h"
 
 namespace keyward {
@@ -21,10 +21,10 @@ std::string SessionJson(std::string_view secret, std::string_view account_id,
   return ToJson(o);
 }
 
-HttpResponse Started(Api& api, const HttpRequest& req, const SignedIn& in) {
+HttpResponse Started(const HandlerContext& ctx, const HttpRequest& req, const SignedIn& in) {
   HttpResponse res =
       JsonResponse(SessionJson(in.secret, in.account.id, in.account.email, in.expires_at));
-  const int64_t max_age = in.expires_at - api.services().clock().NowUnix();
+  const int64_t max_age = in.expires_at - ctx.clock.NowUnix();
   res.Add("Set-Cookie", SessionCookieValue(in.secret, max_age, req.tls));
   res.Add("Cache-Control", "no-store");
   return res;
@@ -32,9 +32,8 @@ HttpResponse Started(Api& api, const HttpRequest& req, const SignedIn& in) {
 
 HttpResponse Refused(const Error& error, const HttpRequest& req, int64_t retry_after) {
   HttpResponse res = ErrorResponse(error, req.request_id);
-  if (error.code() == ErrorCode::kRateLimited) {
-    res.Add("Retry-After", std::to_string(std::max<int64_t>(1, retry_after)));
-  }
+  if (error.code() == ErrorCode::kRateLimited)
+    AddRetryAfter(res, std::max<int64_t>(1, retry_after));
   return res;
 }
 
@@ -65,44 +64,41 @@ Result<Credentials> ReadCredentials(const HttpRequest& req, bool with_name) {
 
 }  // namespace
 
-HttpResponse HandleSignUp(Api& api, const HttpRequest& req, const PathParams&) {
+HttpResponse HandleSignUp(const HandlerContext& ctx, const Caller&, const HttpRequest& req,
+                          const PathParams&) {
   auto creds = ReadCredentials(req, /*with_name=*/true);
   if (!creds.ok()) return ErrorResponse(creds.error(), req.request_id);
   int64_t retry_after = 0;
-  auto in =
-      api.services().sessions().SignUp(creds->email, creds->password, creds->name,
-                                       ClientIp(req, api.settings().trusted_proxies), &retry_after);
+  auto in = ctx.sessions.SignUp(creds->email, creds->password, creds->name,
+                                ClientIp(req, ctx.settings.trusted_proxies), &retry_after);
   if (!in.ok()) return Refused(in.error(), req, retry_after);
-  return Started(api, req, *in);
+  return Started(ctx, req, *in);
 }
 
-HttpResponse HandleCreateSession(Api& api, const HttpRequest& req, const PathParams&) {
+HttpResponse HandleCreateSession(const HandlerContext& ctx, const Caller&, const HttpRequest& req,
+                                 const PathParams&) {
   auto creds = ReadCredentials(req, /*with_name=*/false);
   if (!creds.ok()) return ErrorResponse(creds.error(), req.request_id);
   int64_t retry_after = 0;
-  auto in = api.services().sessions().SignIn(
-      creds->email, creds->password, ClientIp(req, api.settings().trusted_proxies), &retry_after);
+  auto in = ctx.sessions.SignIn(creds->email, creds->password,
+                                ClientIp(req, ctx.settings.trusted_proxies), &retry_after);
   if (!in.ok()) return Refused(in.error(), req, retry_after);
-  return Started(api, req, *in);
+  return Started(ctx, req, *in);
 }
 
-HttpResponse HandleGetSession(Api& api, const HttpRequest& req, const PathParams&) {
-  auto who = AuthenticateSession(api, req, /*need_csrf=*/false);
-  if (auto* refused = std::get_if<HttpResponse>(&who)) return std::move(*refused);
-  const SessionCaller& caller = std::get<SessionCaller>(who);
-  auto account = api.services().accounts().Get(caller.info.account_id);
+HttpResponse HandleGetSession(const HandlerContext& ctx, const Caller& caller,
+                              const HttpRequest& req, const PathParams&) {
+  auto account = ctx.accounts.Get(caller.principal.account_id);
   if (!account.ok()) return ErrorResponse(account.error(), req.request_id);
-  HttpResponse res =
-      JsonResponse(SessionJson(caller.secret, account->id, account->email, caller.info.expires_at));
+  HttpResponse res = JsonResponse(
+      SessionJson(caller.session_secret, account->id, account->email, caller.session_expires_at));
   res.Add("Cache-Control", "no-store");
   return res;
 }
 
-HttpResponse HandleDeleteSession(Api& api, const HttpRequest& req, const PathParams&) {
-  auto who = AuthenticateSession(api, req, /*need_csrf=*/true);
-  if (auto* refused = std::get_if<HttpResponse>(&who)) return std::move(*refused);
-  const SessionCaller& caller = std::get<SessionCaller>(who);
-  if (Status st = api.services().sessions().SignOut(caller.secret); !st.ok()) {
+HttpResponse HandleDeleteSession(const HandlerContext& ctx, const Caller& caller,
+                                 const HttpRequest& req, const PathParams&) {
+  if (Status st = ctx.sessions.SignOut(caller.session_secret); !st.ok()) {
     return ErrorResponse(st.error(), req.request_id);
   }
   HttpResponse res = JsonResponse("{\"object\":\"session\",\"deleted\":true}");

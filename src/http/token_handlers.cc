@@ -1,11 +1,10 @@
-// /v1/tokens — API keys of an account (API.md 2.4).
-#include "core/permissions.h"
+// /v1/tokens — API keys of an account (API.md 2.4) — and /v1/credits. Management routes: the
+// checkpoint admitted the caller (admin key, the account's key, or a session).
 #include "http/errors.h"
 #include "http/handlers.h"
 #include "http/json_body.h"
 #include "http/query.h"
 #include "http/render.h"
-#include "http/request_auth.h"
 
 namespace keyward {
 namespace {
@@ -16,50 +15,52 @@ std::string IssuedJson(const IssuedToken& issued, int64_t now) {
   return ToJson(o);
 }
 
-}  // namespace
+HttpResponse Fail(const Error& e, const HttpRequest& req) {
+  return ErrorResponse(e, req.request_id);
+}
 
-HttpResponse HandleCreateToken(Api& api, const HttpRequest& req, const PathParams&) {
-  auto who = AuthenticateManagement(api, req, false);
-  if (auto* refused = std::get_if<HttpResponse>(&who)) return std::move(*refused);
-  const Caller& caller = std::get<Caller>(who);
-
+Result<CreateTokenParams> ReadCreateToken(const HttpRequest& req) {
   auto body = JsonBody::Parse(req.body, /*empty_ok=*/false);
-  if (!body.ok()) return CallerError(caller, body.error(), req);
+  if (!body.ok()) return body.error();
   if (Status st = body->OnlyFields({"name", "type", "permissions", "expires_at", "livemode"});
       !st.ok()) {
-    return CallerError(caller, st.error(), req);
+    return st.error();
   }
   CreateTokenParams params;
   auto name = body->RequiredString("name");
-  if (!name.ok()) return CallerError(caller, name.error(), req);
+  if (!name.ok()) return name.error();
   params.name = std::move(*name);
   auto type = body->String("type");
-  if (!type.ok()) return CallerError(caller, type.error(), req);
+  if (!type.ok()) return type.error();
   params.type = type->value;
   auto perms = body->StringArray("permissions");
-  if (!perms.ok()) return CallerError(caller, perms.error(), req);
+  if (!perms.ok()) return perms.error();
   params.permissions = perms->value;
   auto expires = body->Int("expires_at");
-  if (!expires.ok()) return CallerError(caller, expires.error(), req);
+  if (!expires.ok()) return expires.error();
   params.expires_at = expires->value;
   auto livemode = body->Bool("livemode");
-  if (!livemode.ok()) return CallerError(caller, livemode.error(), req);
+  if (!livemode.ok()) return livemode.error();
   params.livemode = livemode->value;
-
-  Services& sv = api.services();
-  auto issued = sv.tokens().Create(caller.principal, params);
-  if (!issued.ok()) return CallerError(caller, issued.error(), req);
-  return CallerJson(caller, IssuedJson(*issued, sv.clock().NowUnix()));
+  return params;
 }
 
-HttpResponse HandleListTokens(Api& api, const HttpRequest& req, const PathParams&) {
-  auto who = AuthenticateManagement(api, req, false);
-  if (auto* refused = std::get_if<HttpResponse>(&who)) return std::move(*refused);
-  const Caller& caller = std::get<Caller>(who);
+}  // namespace
 
+HttpResponse HandleCreateToken(const HandlerContext& ctx, const Caller& caller,
+                               const HttpRequest& req, const PathParams&) {
+  auto params = ReadCreateToken(req);
+  if (!params.ok()) return Fail(params.error(), req);
+  auto issued = ctx.tokens.Create(caller.principal, *params);
+  if (!issued.ok()) return Fail(issued.error(), req);
+  return JsonResponse(IssuedJson(*issued, ctx.clock.NowUnix()));
+}
+
+HttpResponse HandleListTokens(const HandlerContext& ctx, const Caller& caller,
+                              const HttpRequest& req, const PathParams&) {
   Query query(req.query);
   auto opts = ParseListOptions(query);
-  if (!opts.ok()) return CallerError(caller, opts.error(), req);
+  if (!opts.ok()) return Fail(opts.error(), req);
   TokenFilter filter = TokenFilter::kAll;
   if (auto status = query.Get("status")) {
     if (*status == "active") {
@@ -69,98 +70,70 @@ HttpResponse HandleListTokens(Api& api, const HttpRequest& req, const PathParams
     } else if (*status == "expired") {
       filter = TokenFilter::kExpired;
     } else {
-      return CallerError(caller, InvalidRequest("status must be active, revoked or expired.",
-                                                "status"),
-                         req);
+      return Fail(InvalidRequest("status must be active, revoked or expired.", "status"), req);
     }
   }
-  Services& sv = api.services();
-  auto page = sv.tokens().List(caller.principal, filter, *opts);
-  if (!page.ok()) return CallerError(caller, page.error(), req);
-  const int64_t now = sv.clock().NowUnix();
+  auto page = ctx.tokens.List(caller.principal, filter, *opts);
+  if (!page.ok()) return Fail(page.error(), req);
+  const int64_t now = ctx.clock.NowUnix();
   boost::json::array data;
   for (const TokenRow& row : page->items) data.emplace_back(TokenObject(row, now));
-  return CallerJson(caller, ListJson(std::move(data), page->has_more));
+  return JsonResponse(ListJson(std::move(data), page->has_more));
 }
 
-HttpResponse HandleGetToken(Api& api, const HttpRequest& req, const PathParams& p) {
-  auto who = AuthenticateManagement(api, req, false);
-  if (auto* refused = std::get_if<HttpResponse>(&who)) return std::move(*refused);
-  const Caller& caller = std::get<Caller>(who);
-  Services& sv = api.services();
-  auto row = sv.tokens().Get(caller.principal, p.id);
-  if (!row.ok()) return CallerError(caller, row.error(), req);
-  return CallerJson(caller, ToJson(TokenObject(*row, sv.clock().NowUnix())));
+HttpResponse HandleGetToken(const HandlerContext& ctx, const Caller& caller, const HttpRequest& req,
+                            const PathParams& p) {
+  auto row = ctx.tokens.Get(caller.principal, p.id);
+  if (!row.ok()) return Fail(row.error(), req);
+  return JsonResponse(ToJson(TokenObject(*row, ctx.clock.NowUnix())));
 }
 
-HttpResponse HandleRevokeToken(Api& api, const HttpRequest& req, const PathParams& p) {
-  auto who = AuthenticateManagement(api, req, false);
-  if (auto* refused = std::get_if<HttpResponse>(&who)) return std::move(*refused);
-  const Caller& caller = std::get<Caller>(who);
+HttpResponse HandleRevokeToken(const HandlerContext& ctx, const Caller& caller,
+                               const HttpRequest& req, const PathParams& p) {
   auto body = JsonBody::Parse(req.body);
-  if (!body.ok()) return CallerError(caller, body.error(), req);
-  if (Status st = body->OnlyFields({}); !st.ok()) return CallerError(caller, st.error(), req);
-  Services& sv = api.services();
-  auto row = sv.tokens().Revoke(caller.principal, p.id);
-  if (!row.ok()) return CallerError(caller, row.error(), req);
-  return CallerJson(caller, ToJson(TokenObject(*row, sv.clock().NowUnix())));
+  if (!body.ok()) return Fail(body.error(), req);
+  if (Status st = body->OnlyFields({}); !st.ok()) return Fail(st.error(), req);
+  auto row = ctx.tokens.Revoke(caller.principal, p.id);
+  if (!row.ok()) return Fail(row.error(), req);
+  return JsonResponse(ToJson(TokenObject(*row, ctx.clock.NowUnix())));
 }
 
-HttpResponse HandleRollToken(Api& api, const HttpRequest& req, const PathParams& p) {
-  auto who = AuthenticateManagement(api, req, false);
-  if (auto* refused = std::get_if<HttpResponse>(&who)) return std::move(*refused);
-  const Caller& caller = std::get<Caller>(who);
+HttpResponse HandleRollToken(const HandlerContext& ctx, const Caller& caller,
+                             const HttpRequest& req, const PathParams& p) {
   auto body = JsonBody::Parse(req.body);
-  if (!body.ok()) return CallerError(caller, body.error(), req);
-  if (Status st = body->OnlyFields({"expires_in_seconds"}); !st.ok()) {
-    return CallerError(caller, st.error(), req);
-  }
+  if (!body.ok()) return Fail(body.error(), req);
+  if (Status st = body->OnlyFields({"expires_in_seconds"}); !st.ok()) return Fail(st.error(), req);
   auto grace = body->Int("expires_in_seconds");
-  if (!grace.ok()) return CallerError(caller, grace.error(), req);
-  Services& sv = api.services();
-  auto issued = sv.tokens().Roll(caller.principal, p.id, grace->value.value_or(0));
-  if (!issued.ok()) return CallerError(caller, issued.error(), req);
-  return CallerJson(caller, IssuedJson(*issued, sv.clock().NowUnix()));
+  if (!grace.ok()) return Fail(grace.error(), req);
+  auto issued = ctx.tokens.Roll(caller.principal, p.id, grace->value.value_or(0));
+  if (!issued.ok()) return Fail(issued.error(), req);
+  return JsonResponse(IssuedJson(*issued, ctx.clock.NowUnix()));
 }
 
-HttpResponse HandleGetCredits(Api& api, const HttpRequest& req, const PathParams&) {
-  auto who = AuthenticateManagement(api, req, false);
-  if (auto* refused = std::get_if<HttpResponse>(&who)) return std::move(*refused);
-  const Caller& caller = std::get<Caller>(who);
+// The route declares billing:read, which the checkpoint checked for a key caller.
+HttpResponse HandleGetCredits(const HandlerContext& ctx, const Caller& caller,
+                              const HttpRequest& req, const PathParams&) {
   const Principal& pr = caller.principal;
-  bool livemode = true;
-  if (pr.kind == Principal::Kind::kKey) {
-    const KeyRecord& key = *pr.key;
-    livemode = key.livemode;
-    bool allowed = key.kind == CredentialKind::kApiKey &&
-                   (key.type == KeyType::kSecret ||
-                    (key.type == KeyType::kRestricted &&
-                     AnyGrants(key.permissions, "billing:read")));
-    if (!allowed) {
-      return CallerError(caller, Error(ErrorCode::kForbidden, "This key may not read billing."),
-                         req);
-    }
-  } else if (pr.account_id.empty()) {
-    return CallerError(caller,
-                       InvalidRequest("Admin keys must name the account in the Keyward-Account "
-                                      "header.",
-                                      "Keyward-Account"),
-                       req);
+  const bool livemode = pr.kind == Principal::Kind::kKey ? pr.key->livemode : true;
+  if (pr.kind != Principal::Kind::kKey && pr.account_id.empty()) {
+    return Fail(InvalidRequest("Admin keys must name the account in the Keyward-Account header.",
+                               "Keyward-Account"),
+                req);
   }
-  auto account = api.services().accounts().Get(pr.account_id);
+  auto account = ctx.accounts.Get(pr.account_id);
   if (!account.ok()) {
     if (account.error().code() == ErrorCode::kNotFound) {
-      return CallerError(caller, InvalidRequest("No such account.", "Keyward-Account"), req);
+      return Fail(InvalidRequest("No such account.", "Keyward-Account"), req);
     }
-    return CallerError(caller, account.error(), req);
+    return Fail(account.error(), req);
   }
   boost::json::object o;
   o["object"] = "credits";
-  o["balance"] = account->credits ? boost::json::value(*account->credits)
-                                  : boost::json::value(nullptr);
+  o["balance"] =
+      account->credits ? boost::json::value(*account->credits) : boost::json::value(nullptr);
   o["used"] = account->credits_used;
   o["livemode"] = livemode;
-  return CallerJson(caller, ToJson(o));
+  return JsonResponse(ToJson(o));
 }
 
 }  // namespace keyward

@@ -1,4 +1,5 @@
-// Verification for gateways and backends (API.md 5): POST /v1/keys/verify and GET /v1/auth.
+// Verification for gateways and backends (API.md 5): POST /v1/keys/verify and GET /v1/auth. The
+// routes admit verification callers only (the checkpoint answers 404 to anyone else).
 #include <boost/json.hpp>
 
 #include "core/credential.h"
@@ -16,14 +17,10 @@ std::string_view StripQuery(std::string_view target) {
   return target.substr(0, target.find('?'));
 }
 
-HttpResponse NotFound(const HttpRequest& req) {
-  return ErrorResponse(Error(ErrorCode::kNotFound, "No such path."), req.request_id);
-}
-
 }  // namespace
 
-HttpResponse HandleVerifyKey(Api& api, const HttpRequest& req, const PathParams&) {
-  if (!IsVerifierCaller(api, req)) return NotFound(req);
+HttpResponse HandleVerifyKey(const HandlerContext& ctx, const Caller&, const HttpRequest& req,
+                             const PathParams&) {
   auto body = JsonBody::Parse(req.body, /*empty_ok=*/false);
   if (!body.ok()) return ErrorResponse(body.error(), req.request_id);
   if (Status st = body->OnlyFields({"key", "method", "path", "client_ip"}); !st.ok()) {
@@ -51,10 +48,10 @@ HttpResponse HandleVerifyKey(Api& api, const HttpRequest& req, const PathParams&
     }
     ip = *client_ip->value;
   } else {
-    ip = ClientIp(req, api.settings().trusted_proxies);
+    ip = ClientIp(req, ctx.settings.trusted_proxies);
   }
 
-  Verdict v = api.services().verifier().Verify(*key, m, p, ip);
+  Verdict v = ctx.verifier.Verify(*key, m, p, ip);
   if (v.error == ErrorCode::kUnavailable) {
     return ErrorResponse(Error(ErrorCode::kUnavailable, v.message), req.request_id);
   }
@@ -63,18 +60,11 @@ HttpResponse HandleVerifyKey(Api& api, const HttpRequest& req, const PathParams&
 
 namespace {
 
-HttpResponse AuthVerdict(Api& api, const HttpRequest& req) {
-  if (!IsVerifierCaller(api, req)) return NotFound(req);
-
-  PresentedCredential cred = ExtractCredential(req.Header("x-api-key"), req.Header("authorization"));
+HttpResponse AuthVerdict(const HandlerContext& ctx, const HttpRequest& req) {
+  PresentedCredential cred =
+      ExtractCredential(req.Header("x-api-key"), req.Header("authorization"));
   if (cred.presence != CredentialPresence::kPresent) {
-    const bool missing = cred.presence == CredentialPresence::kMissing;
-    Error e(ErrorCode::kUnauthorized,
-            missing ? "No API key was provided."
-            : cred.presence == CredentialPresence::kConflict
-                ? "x-api-key and Authorization name different keys."
-                : "The API key is malformed.");
-    HttpResponse res = ErrorResponse(e, req.request_id, missing);
+    HttpResponse res = RefusalFor(cred.presence, req.request_id);
     res.Add("X-Keyward-Error", res.body);
     return res;
   }
@@ -90,41 +80,33 @@ HttpResponse AuthVerdict(Api& api, const HttpRequest& req) {
   }
 
   std::string ip;
-  if (cred.value == api.services().settings().sandbox.key) {
-    ip = ClientIp(req, api.settings().trusted_proxies);  // only the sandbox is limited per IP
+  if (cred.value == ctx.sandbox_key) {
+    ip = ClientIp(req, ctx.settings.trusted_proxies);  // only the sandbox is limited per IP
   }
-  Verdict v = api.services().verifier().Verify(cred.value, method, path, ip);
+  Verdict v = ctx.verifier.Verify(cred.value, method, path, ip);
   HttpResponse res;
   if (!v.valid()) {
     res = ErrorResponse(Error(*v.error, v.message), req.request_id);
     // The same JSON in a header: nginx's auth_request drops the subrequest's body, and the
     // documented error page answers with this (docs/operations.md). JSON has no CR/LF.
     res.Add("X-Keyward-Error", res.body);
-    if (*v.error == ErrorCode::kRateLimited && v.ratelimit) {
-      res.Add("Retry-After", std::to_string(v.ratelimit->retry_after_s));
-    }
-  } else {
-    res.body = "{\"valid\":true}";
-    res.headers.reserve(320);
-    AppendIdentityHeaders(res.headers, *v.record);
+    AddRefusalHeaders(res, v);
+    return res;
   }
+  res.body = "{\"valid\":true}";
+  res.headers.reserve(320);
+  AppendIdentityHeaders(res.headers, *v.record);
   if (v.ratelimit) AddRateLimitHeaders(res, *v.ratelimit);
   return res;
 }
 
 }  // namespace
 
-HttpResponse HandleAuth(Api& api, const HttpRequest& req, const PathParams&) {
-  HttpResponse res = AuthVerdict(api, req);
-  // `Prefer: return=minimal` (RFC 7240): no body, so that nginx can keep its connection to us
-  // alive (auth_request never reads a subrequest's body, and closes the connection when there is
-  // one). A refusal's JSON is still in X-Keyward-Error.
-  auto prefer = req.Header("prefer");
-  if (prefer && prefer->find("return=minimal") != std::string_view::npos) {
-    res.body.clear();
-    res.Add("Preference-Applied", "return=minimal");
-  }
-  return res;
+// The route honours `Prefer: return=minimal` (route.h prefer_minimal): the checkpoint drops the
+// body.
+HttpResponse HandleAuth(const HandlerContext& ctx, const Caller&, const HttpRequest& req,
+                        const PathParams&) {
+  return AuthVerdict(ctx, req);
 }
 
 }  // namespace keyward

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "limits/local_limiter.h"
 #include "service/service_test_util.h"
 
 namespace keyward {
@@ -133,9 +134,10 @@ TEST_F(AgentAuthTest, PollingFasterThanOncePerSecondIsRateLimited) {
 }
 
 TEST_F(AgentAuthTest, ALostPlaintextIsReplacedByARolledKey) {
-  // Approval on another instance sharing the store (as after a restart): this one holds no key.
-  AgentAuthService other(*sv.store_ptr, sv->tokens(), sv->accounts(), sv->limiter_for_tests(),
-                         sv.clock);
+  // Approval on another instance sharing the store (as after a restart): this one holds no key,
+  // and limits on its own.
+  LocalLimiter other_limiter;
+  AgentAuthService other(*sv.store_ptr, sv->tokens(), sv->accounts(), other_limiter, sv.clock);
   ASSERT_TRUE(other.Decide(account, kToken, true, "Restarted").ok());
   auto before = Keys();
   ASSERT_EQ(before.size(), 1u);

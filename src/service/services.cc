@@ -60,7 +60,8 @@ Services::Services(std::unique_ptr<Store> store, ServiceSettings settings, const
       admin_keys_(*store_, format_, clock_, settings_.display_prefix_length),
       idempotency_(*store_, clock_),
       sessions_(*store_, accounts_, *limiter_, settings_, clock_),
-      agent_auth_(*store_, tokens_, accounts_, *limiter_, clock_) {
+      agent_auth_(*store_, tokens_, accounts_, *limiter_, clock_),
+      maintenance_(*store_, index_, idempotency_, sessions_, agent_auth_, clock_) {
   // Change propagation between nodes: over Redis when it is configured, else over the store
   // itself when that is PostgreSQL (LISTEN/NOTIFY); a SQLite or in-memory store without Redis is
   // one node, nothing to propagate.
@@ -88,6 +89,7 @@ Services::Services(std::unique_ptr<Store> store, ServiceSettings settings, const
     tokens_.set_notifier(sync_.get());
     accounts_.set_notifier(sync_.get());
   }
+  readiness_ = std::make_unique<ReadinessProbe>(*store_, redis_.get(), sync_.get());
 }
 
 Services::~Services() {
@@ -125,74 +127,13 @@ Status Services::LoadIndex() {
       });
   if (!st.ok()) return st;
   spdlog::info("index loaded: {} keys, {} access tokens", loaded, tokens);
-  ready_.store(true, std::memory_order_release);
+  readiness_->MarkLoaded();
   if (sync_) sync_->Start(*cursor);
   return Status::Ok();
 }
 
-Status Services::Readiness() {
-  if (!ready()) return Error(ErrorCode::kUnavailable, "The key index is still loading.");
-  if (Status st = store_->Ping(); !st.ok()) {
-    return Error(ErrorCode::kUnavailable, "The store does not answer: " + st.error().message());
-  }
-  if (redis_) {
-    if (Status st = redis_->Ping(); !st.ok()) {
-      return Error(ErrorCode::kUnavailable, "Redis does not answer.");
-    }
-  }
-  if (sync_ && !sync_->caught_up()) {
-    return Error(ErrorCode::kUnavailable,
-                 "The change feed has not caught up yet (" + sync_->why_not_caught_up() + ").");
-  }
-  return Status::Ok();
-}
-
-size_t Services::PurgeExpiredAccessTokens() {
-  const int64_t cutoff = clock_.NowUnix() - kAccessTokenRetentionSeconds;
-  auto purged = store_->PurgeAccessTokens(cutoff);
-  if (!purged.ok()) {
-    spdlog::warn("access token purge failed: {}", purged.error().message());
-    return 0;
-  }
-  const size_t dropped = index_.EraseIf([cutoff](const KeyRecord& r) {
-    return r.kind == CredentialKind::kAccessToken && r.expires_at && *r.expires_at <= cutoff;
-  });
-  if (*purged > 0 || dropped > 0) {
-    spdlog::info("purged {} expired access tokens ({} from memory)", *purged, dropped);
-  }
-  return dropped;
-}
-
-void Services::RunMaintenance() {
-  std::unique_lock lock(maintenance_mu_);
-  while (!maintenance_stop_) {
-    maintenance_cv_.wait_for(lock, std::chrono::seconds(60), [this] { return maintenance_stop_; });
-    if (maintenance_stop_) break;
-    lock.unlock();
-    PurgeExpiredAccessTokens();
-    if (int64_t n = idempotency_.Purge(); n > 0) spdlog::info("purged {} idempotency keys", n);
-    if (auto n = sessions_.PurgeExpired(); n.ok() && *n > 0) spdlog::info("purged {} sessions", *n);
-    if (auto n = agent_auth_.Purge(); n.ok() && *n > 0) {
-      spdlog::info("purged {} agent sign-in requests", *n);
-    }
-    lock.lock();
-  }
-}
-
-void Services::StartMaintenance() {
-  std::lock_guard lock(maintenance_mu_);
-  if (!maintenance_.joinable() && !maintenance_stop_) {
-    maintenance_ = std::thread([this] { RunMaintenance(); });
-  }
-}
-
 void Services::Shutdown() {
-  {
-    std::lock_guard lock(maintenance_mu_);
-    maintenance_stop_ = true;
-  }
-  maintenance_cv_.notify_all();
-  if (maintenance_.joinable()) maintenance_.join();
+  maintenance_.Stop();
   if (sync_) sync_->Stop();
   usage_.Stop();
 }

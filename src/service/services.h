@@ -1,13 +1,12 @@
-// The composition root of the domain: owns the store, the index, the limiter, the usage writer
-// and the services built on them, wired in dependency order. The http and app layers talk to the
-// domain only through this. Thread-safe after Open(); Shutdown() once at the end.
+// The composition root of the domain (wiring only): owns the store, the index, the limiter, the
+// usage writer and the services built on them, wired in dependency order, plus the node's
+// background maintenance (maintenance.h) and readiness (readiness.h). app/ and tests reach the
+// services through its accessors; the http layer takes what its handlers need once, at Api
+// construction (http/handler_context.h), and looks nothing up at run time.
+// Thread-safe after construction; Shutdown() once at the end.
 #pragma once
 
-#include <atomic>
-#include <condition_variable>
 #include <memory>
-#include <mutex>
-#include <thread>
 
 #include "core/clock.h"
 #include "core/key_format.h"
@@ -21,6 +20,8 @@
 #include "service/idempotency.h"
 #include "service/index_sync.h"
 #include "service/key_index.h"
+#include "service/maintenance.h"
+#include "service/readiness.h"
 #include "service/session_service.h"
 #include "service/settings.h"
 #include "service/token_service.h"
@@ -40,23 +41,22 @@ class Services {
   // Loads every unrevoked key into the in-memory index; the service is ready afterwards (with
   // Redis or on PostgreSQL: once the change feed has subscribed and caught up, see Readiness()).
   Status LoadIndex();
-  bool ready() const { return ready_.load(std::memory_order_acquire); }
+  bool ready() const { return readiness_->ready(); }
   // What /readyz says: OK, or kUnavailable with the reason (index loading, store or Redis down,
   // change feed not caught up). Pings the store and Redis.
-  Status Readiness();
+  Status Readiness() { return readiness_->Check(); }
+  const ReadinessProbe& readiness() const { return *readiness_; }
   // Flushes pending usage and stops background work. Idempotent.
   void Shutdown();
   // Starts the background maintenance (purging expired access tokens and day-old idempotency
   // records every minute); the server
   // calls it, the CLI does not.
-  void StartMaintenance();
+  void StartMaintenance() { maintenance_.Start(); }
   // Deletes access tokens expired for longer than the retention from the store and the index;
   // returns how many left the index.
-  size_t PurgeExpiredAccessTokens();
+  size_t PurgeExpiredAccessTokens() { return maintenance_.PurgeExpiredAccessTokens(); }
 
-  // Expired access tokens are kept this long, so that their use says TOKEN_EXPIRED (403) rather
-  // than "unknown" (401).
-  static constexpr int64_t kAccessTokenRetentionSeconds = 86400;
+  static constexpr int64_t kAccessTokenRetentionSeconds = Maintenance::kAccessTokenRetentionSeconds;
 
   Store& store() { return *store_; }
   KeyIndex& index() { return index_; }
@@ -68,10 +68,7 @@ class Services {
   UsageRecorder& usage() { return usage_; }
   SessionService& sessions() { return sessions_; }
   AgentAuthService& agent_auth() { return agent_auth_; }
-  Limiter& limiter_for_tests() { return *limiter_; }
-  CreditMeter& credits() { return *credits_; }
   const ServiceSettings& settings() const { return settings_; }
-  RedisPool* redis() { return redis_.get(); }  // nullptr without [redis]
   // nullptr on one node (no [redis], and a store other than PostgreSQL)
   IndexSync* index_sync() { return sync_.get(); }
   const KeyFormat& format() const { return format_; }
@@ -97,13 +94,8 @@ class Services {
   AgentAuthService agent_auth_;
   std::unique_ptr<ChangeFeed> feed_;  // with [redis], or on PostgreSQL
   std::unique_ptr<IndexSync> sync_;   // with feed_
-  std::atomic<bool> ready_{false};
-
-  void RunMaintenance();
-  std::mutex maintenance_mu_;
-  std::condition_variable maintenance_cv_;
-  bool maintenance_stop_ = false;  // guarded by maintenance_mu_
-  std::thread maintenance_;
+  Maintenance maintenance_;
+  std::unique_ptr<ReadinessProbe> readiness_;  // after sync_, which it watches
 };
 
 }  // namespace keyward

@@ -1,0 +1,70 @@
+#include "service/maintenance.h"
+
+#include <spdlog/spdlog.h>
+
+namespace keyward {
+
+Maintenance::Maintenance(Store& store, KeyIndex& index, IdempotencyService& idempotency,
+                         SessionService& sessions, AgentAuthService& agent_auth, const Clock& clock)
+    : store_(store),
+      index_(index),
+      idempotency_(idempotency),
+      sessions_(sessions),
+      agent_auth_(agent_auth),
+      clock_(clock) {}
+
+Maintenance::~Maintenance() {
+  Stop();
+}
+
+size_t Maintenance::PurgeExpiredAccessTokens() {
+  const int64_t cutoff = clock_.NowUnix() - kAccessTokenRetentionSeconds;
+  auto purged = store_.PurgeAccessTokens(cutoff);
+  if (!purged.ok()) {
+    spdlog::warn("access token purge failed: {}", purged.error().message());
+    return 0;
+  }
+  const size_t dropped = index_.EraseIf([cutoff](const KeyRecord& r) {
+    return r.kind == CredentialKind::kAccessToken && r.expires_at && *r.expires_at <= cutoff;
+  });
+  if (*purged > 0 || dropped > 0) {
+    spdlog::info("purged {} expired access tokens ({} from memory)", *purged, dropped);
+  }
+  return dropped;
+}
+
+void Maintenance::PurgeOnce() {
+  PurgeExpiredAccessTokens();
+  if (int64_t n = idempotency_.Purge(); n > 0) spdlog::info("purged {} idempotency keys", n);
+  if (auto n = sessions_.PurgeExpired(); n.ok() && *n > 0) spdlog::info("purged {} sessions", *n);
+  if (auto n = agent_auth_.Purge(); n.ok() && *n > 0) {
+    spdlog::info("purged {} agent sign-in requests", *n);
+  }
+}
+
+void Maintenance::Run() {
+  std::unique_lock lock(mu_);
+  while (!stop_) {
+    cv_.wait_for(lock, std::chrono::seconds(60), [this] { return stop_; });
+    if (stop_) break;
+    lock.unlock();
+    PurgeOnce();
+    lock.lock();
+  }
+}
+
+void Maintenance::Start() {
+  std::lock_guard lock(mu_);
+  if (!thread_.joinable() && !stop_) thread_ = std::thread([this] { Run(); });
+}
+
+void Maintenance::Stop() {
+  {
+    std::lock_guard lock(mu_);
+    stop_ = true;
+  }
+  cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+}  // namespace keyward

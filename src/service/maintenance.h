@@ -1,0 +1,58 @@
+// Background maintenance of one node: every minute it purges access tokens expired for longer than
+// the retention (from the store and the in-memory index), day-old Idempotency-Key records, ended
+// dashboard sessions and finished agent sign-in requests. One thread, started by Start() (the
+// server does, the CLI does not), stopped by Stop() or the destructor. Thread-safe; failures are
+// logged and retried on the next round.
+#pragma once
+
+#include <condition_variable>
+#include <cstddef>
+#include <cstdint>
+#include <mutex>
+#include <thread>
+
+#include "core/clock.h"
+#include "service/agent_auth_service.h"
+#include "service/idempotency.h"
+#include "service/key_index.h"
+#include "service/session_service.h"
+#include "store/store.h"
+
+namespace keyward {
+
+class Maintenance {
+ public:
+  // Expired access tokens are kept this long, so that their use says TOKEN_EXPIRED (403) rather
+  // than "unknown" (401).
+  static constexpr int64_t kAccessTokenRetentionSeconds = 86400;
+
+  // All must outlive the Maintenance.
+  Maintenance(Store& store, KeyIndex& index, IdempotencyService& idempotency,
+              SessionService& sessions, AgentAuthService& agent_auth, const Clock& clock);
+  ~Maintenance();
+
+  // Starts the thread (once; not after Stop()).
+  void Start();
+  // Stops and joins the thread. Idempotent.
+  void Stop();
+  // One purge of expired access tokens; returns how many left the index.
+  size_t PurgeExpiredAccessTokens();
+
+ private:
+  void Run();
+  void PurgeOnce();
+
+  Store& store_;
+  KeyIndex& index_;
+  IdempotencyService& idempotency_;
+  SessionService& sessions_;
+  AgentAuthService& agent_auth_;
+  const Clock& clock_;
+
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stop_ = false;  // guarded by mu_
+  std::thread thread_;
+};
+
+}  // namespace keyward
