@@ -16,7 +16,6 @@
 
 #include "core/sha256.h"
 #include "postgres_server.h"
-#include "store/memory_store.h"
 #include "store/postgres/postgres_store.h"
 #include "store/sqlite/sqlite_store.h"
 #include "store/store.h"
@@ -26,10 +25,10 @@ namespace keyward {
 namespace {
 
 using testing_util::HashOf;
+using testing_util::kNow;
 using testing_util::MakeAccount;
 using testing_util::MakeAdminKey;
 using testing_util::MakeToken;
-using testing_util::kNow;
 using testing_util::ScratchDir;
 using V = std::vector<std::string>;
 
@@ -37,10 +36,6 @@ struct StoreBackend {
   std::string name;
   std::function<std::unique_ptr<Store>(const ScratchDir& dir)> make;
 };
-
-std::unique_ptr<Store> MakeMemory(const ScratchDir&) {
-  return std::make_unique<MemoryStore>();
-}
 
 std::unique_ptr<Store> MakeSqlite(const ScratchDir& dir) {
   Result<std::unique_ptr<SqliteStore>> store = SqliteStore::Open(dir.File("keyward.db"));
@@ -68,7 +63,6 @@ std::unique_ptr<Store> MakePostgres(const ScratchDir&) {
 }
 
 const StoreBackend kBackends[] = {
-    {"Memory", MakeMemory},
     {"Sqlite", MakeSqlite},
     {"Postgres", MakePostgres},
 };
@@ -98,7 +92,6 @@ ListOptions Options(int limit, std::string starting_after = {}) {
   o.starting_after = std::move(starting_after);
   return o;
 }
-
 
 class StoreConformanceTest : public ::testing::TestWithParam<StoreBackend> {
  protected:
@@ -254,9 +247,7 @@ TEST_P(StoreConformanceTest, RecordCreditUsageChargesAndCountsButNeverGoesNegati
   unlimited.credits = std::nullopt;
   unlimited.credits_used = 0;
   ASSERT_TRUE(store().CreateAccount(unlimited).ok());
-  ASSERT_TRUE(store()
-                  .RecordCreditUsage({{"acct_l", 4}, {"acct_u", 7}, {"acct_missing", 1}})
-                  .ok());
+  ASSERT_TRUE(store().RecordCreditUsage({{"acct_l", 4}, {"acct_u", 7}, {"acct_missing", 1}}).ok());
   auto l = store().GetAccount("acct_l");
   ASSERT_TRUE(l.ok() && l->has_value());
   EXPECT_EQ((*l)->credits, 6);
@@ -1052,8 +1043,8 @@ TEST_P(StoreConformanceTest, DecideAgentAuthInsertsAnUnseenRequestAndRefusesAnOl
   EXPECT_EQ(AgentAuthFields(**found), AgentAuthFields(deny));
 
   ASSERT_TRUE(store().EnsureAgentAuth(PendingRequest(2, kNow - 1000)).ok());
-  changed = store().DecideAgentAuth(Decision(2, AgentAuthStatus::kApproved, "acct_1", kNow),
-                                    kNow - 900);
+  changed =
+      store().DecideAgentAuth(Decision(2, AgentAuthStatus::kApproved, "acct_1", kNow), kNow - 900);
   ASSERT_TRUE(changed.ok());
   EXPECT_FALSE(*changed);  // older than the cutoff
   EXPECT_EQ((*store().FindAgentAuth(HashOf(2)))->status, AgentAuthStatus::kPending);
@@ -1083,7 +1074,8 @@ TEST_P(StoreConformanceTest, ConsumeAgentAuthSucceedsExactlyOnce) {
   ASSERT_TRUE(
       store().DecideAgentAuth(Decision(3, AgentAuthStatus::kDenied, "acct_1", kNow), 0).ok());
   ASSERT_TRUE(
-      store().DecideAgentAuth(Decision(4, AgentAuthStatus::kApproved, "acct_1", kNow - 1000), 0)
+      store()
+          .DecideAgentAuth(Decision(4, AgentAuthStatus::kApproved, "acct_1", kNow - 1000), 0)
           .ok());
   for (uint64_t n : {2, 3, 4, 5}) {
     auto none = store().ConsumeAgentAuth(HashOf(n), kNow - 900);
@@ -1136,8 +1128,8 @@ struct Changed {
 };
 Changed ChangedAfter(Store& store, int64_t after, size_t limit = 1000) {
   Changed c;
-  auto r = store.ForEachTokenChangedAfter(after, limit,
-                                          [&](TokenRow&& row) { c.rows.push_back(std::move(row)); });
+  auto r = store.ForEachTokenChangedAfter(
+      after, limit, [&](TokenRow&& row) { c.rows.push_back(std::move(row)); });
   EXPECT_TRUE(r.ok());
   if (r.ok()) c.cursor = *r;
   return c;
@@ -1180,12 +1172,11 @@ TEST_P(StoreConformanceTest, ForEachTokenChangedAfterGivesInsertsRevokesAndRolls
   Changed revoked = ChangedAfter(store(), first.cursor);
   ASSERT_EQ(IdsOf(revoked.rows), (std::vector<std::string>{"tok_a"}));
   EXPECT_EQ(revoked.rows[0].revoked_at, kNow);
-  EXPECT_EQ(IdsOf(ChangedAfter(store(), start).rows),
-            (std::vector<std::string>{"tok_b", "tok_a"}));
+  EXPECT_EQ(IdsOf(ChangedAfter(store(), start).rows), (std::vector<std::string>{"tok_b", "tok_a"}));
 
   // A roll with a grace period: the replacement and the old token (its new expiry) both change.
-  auto rolled = store().RollToken("acct_1", "tok_b", MakeToken("tok_c", "acct_1", 3), kNow + 60,
-                                  kNow);
+  auto rolled =
+      store().RollToken("acct_1", "tok_b", MakeToken("tok_c", "acct_1", 3), kNow + 60, kNow);
   ASSERT_TRUE(rolled.ok());
   ASSERT_TRUE(rolled->has_value());
   Changed roll = ChangedAfter(store(), revoked.cursor);
@@ -1202,7 +1193,8 @@ TEST_P(StoreConformanceTest, ForEachTokenChangedAfterGivesInsertsRevokesAndRolls
 TEST_P(StoreConformanceTest, ForEachTokenChangedAfterPagesByLimit) {
   CreateAccount("acct_1");
   std::vector<TokenRow> many;
-  for (int i = 0; i < 5; ++i) many.push_back(MakeToken("tok_" + std::to_string(i), "acct_1", 10 + i));
+  for (int i = 0; i < 5; ++i)
+    many.push_back(MakeToken("tok_" + std::to_string(i), "acct_1", 10 + i));
   ASSERT_TRUE(store().InsertTokens(many).ok());
   Changed page1 = ChangedAfter(store(), 0, 2);
   EXPECT_EQ(IdsOf(page1.rows), (std::vector<std::string>{"tok_0", "tok_1"}));

@@ -155,7 +155,9 @@ Result<std::unique_ptr<Connection>> Connection::Open(const std::string& path, Mo
     return s.error();
   }
   const char* sync_sql =
-      sync == Synchronous::kFull ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL";
+      sync == Synchronous::kFull     ? "PRAGMA synchronous=FULL"
+      : sync == Synchronous::kNormal ? "PRAGMA synchronous=NORMAL"
+                                     : "PRAGMA synchronous=OFF";
   if (Status s = conn->Exec(sync_sql, "set synchronous"); !s.ok()) return s.error();
   return conn;
 }
