@@ -41,14 +41,14 @@ class Params {
   Params& Add(int64_t value) { return Push({Value::Kind::kInt, value, {}, {}}); }
   Params& Add(int value) { return Add(int64_t{value}); }
   Params& Add(bool value) { return Push({Value::Kind::kBool, value ? 1 : 0, {}, {}}); }
-  Params& Add(std::optional<int64_t> value);  // nullopt → NULL
+  Params& Add(std::optional<int64_t> value) { return value ? Add(*value) : AddNull(); }
   Params& Add(std::string_view value) {
     return Push({Value::Kind::kText, 0, std::string(value), {}});
   }
   Params& Add(const std::string& value) { return Add(std::string_view(value)); }
   Params& Add(const char* value) { return Add(std::string_view(value)); }
   Params& Add(const Digest& value) { return Push({Value::Kind::kBlob, 0, {}, value}); }
-  Params& AddTextOrNull(std::string_view value);  // empty → NULL
+  Params& AddTextOrNull(std::string_view value) { return value.empty() ? AddNull() : Add(value); }
   Params& AddNull() { return Push({}); }
 
   const std::vector<Value>& values() const { return values_; }
