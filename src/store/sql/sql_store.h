@@ -2,9 +2,9 @@
 // placeholder style, sql/statement.h) run through a Driver (sql/driver.h), with the few that
 // differ between engines taken from a Dialect (sql/dialect.h) and every row decoded by
 // sql/rows.h. SqliteStore and PostgresStore are this class over their engine's driver.
-// Files: accounts and credits in sql_store_accounts.cc, API keys in _tokens.cc, access tokens and
-// admin keys in _access_tokens.cc, Idempotency-Key records in _idempotency.cc, dashboard sessions
-// and agent sign-in requests in _dashboard.cc.
+// Files: accounts and credits in sql_store_accounts.cc, API keys in _tokens.cc, access tokens in
+// _access_tokens.cc, Idempotency-Key records in _idempotency.cc, dashboard sessions and agent
+// sign-in requests in _dashboard.cc, admin keys and the probe in sql_store.cc.
 //
 // How a method uses the driver: reads through Read(); a single statement, or statements that
 // stay correct apart, through Write(); several changes that must land together (a roll, a bulk
