@@ -1,10 +1,12 @@
-// Shared by the fuzz targets that go through the API: one Services on the in-memory store with an
-// admin key, an account and a secret key, and the Api over it. Inputs may name them with the
-// placeholders @ADMIN@, @KEY@, @ACCT@ and @TOK@, replaced before use, so that the fuzzer reaches
-// the authenticated handlers. Fuzz builds only; one per process.
+// Shared by the fuzz targets that go through the API: one Services on a SQLite store in a scratch
+// directory (synchronous=OFF; removed at exit) with an admin key, an account and a secret key, and
+// the Api over it. Inputs may name them with the placeholders @ADMIN@, @KEY@, @ACCT@ and @TOK@,
+// replaced before use, so that the fuzzer reaches the authenticated handlers. Fuzz builds only; one
+// per process.
 #pragma once
 
 #include <cstdlib>
+#include <filesystem>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -12,7 +14,7 @@
 #include "core/clock.h"
 #include "http/api.h"
 #include "service/services.h"
-#include "store/memory_store.h"
+#include "store/store_test_util.h"
 
 namespace keyward::fuzz {
 
@@ -21,7 +23,13 @@ struct FuzzApi {
     ServiceSettings settings;
     settings.default_cost = 1;
     settings.usage_flush_interval_ms = 3'600'000;  // no background flushes while fuzzing
-    services = std::make_unique<Services>(std::make_unique<MemoryStore>(), settings, clock);
+    static testing_util::ScratchDir* dir = new testing_util::ScratchDir();  // outlives the store
+    static const std::string dir_path = dir->path().string();
+    std::atexit([] {
+      std::error_code ec;
+      std::filesystem::remove_all(dir_path, ec);
+    });
+    services = std::make_unique<Services>(testing_util::OpenScratchStore(*dir), settings, clock);
     if (!services->LoadIndex().ok()) std::abort();
     auto admin_key = services->admin_keys().Create("fuzz admin");
     CreateAccountParams p;
@@ -37,8 +45,9 @@ struct FuzzApi {
     account_id = account->id;
     secret = key->key;
     token_id = key->row.id;
-    api = std::make_unique<Api>(*services, ApiSettings{{*Cidr::Parse("127.0.0.1/32")},
-                                                      {*Cidr::Parse("127.0.0.1/32")}, 600});
+    api = std::make_unique<Api>(
+        *services,
+        ApiSettings{{*Cidr::Parse("127.0.0.1/32")}, {*Cidr::Parse("127.0.0.1/32")}, 600});
   }
 
   std::string Substitute(std::string_view in) const {

@@ -2,16 +2,17 @@
 
 #include <gtest/gtest.h>
 
-#include "store/memory_store.h"
+#include "store/store_test_util.h"
 
 namespace keyward {
 namespace {
 
 class IdempotencyServiceTest : public ::testing::Test {
  protected:
-  MemoryStore store_;
+  testing_util::ScratchDir dir_;
+  std::unique_ptr<Store> store_ = testing_util::OpenScratchStore(dir_);
   ManualClock clock_{1'800'000'000};
-  IdempotencyService idem_{store_, clock_};
+  IdempotencyService idem_{*store_, clock_};
   Digest a_ = IdempotencyService::Fingerprint("POST", "/v1/tokens", R"({"name":"a"})");
   Digest b_ = IdempotencyService::Fingerprint("POST", "/v1/tokens", R"({"name":"b"})");
 };

@@ -1,4 +1,4 @@
-// IndexSync and the degraded verifier, on the in-memory store: node A (a TestServices) writes,
+// IndexSync and the degraded verifier, on a scratch SQLite store: node A (a TestServices) writes,
 // node B (built here with its own index) follows through a fake ChangeFeed and resyncs.
 #include "service/index_sync.h"
 

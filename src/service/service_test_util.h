@@ -1,28 +1,16 @@
-// A Services instance on the in-memory store with a manual clock, for the service unit tests.
+// A Services instance on a SQLite store in a scratch directory (synchronous=OFF) with a manual
+// clock, for the service unit tests.
 #pragma once
 
-#include <chrono>
-#include <functional>
 #include <memory>
-#include <thread>
 
 #include "core/clock.h"
 #include "service/services.h"
-#include "store/memory_store.h"
+#include "store/store_test_util.h"
 
 namespace keyward::testing {
 
-// Polls `probe` (every 5 ms) until it holds (true) or `limit` passes (false). Not a sleep used as
-// synchronisation: the deadline is a generous bound.
-inline bool Eventually(const std::function<bool()>& probe,
-                       std::chrono::milliseconds limit = std::chrono::seconds(10)) {
-  const auto deadline = std::chrono::steady_clock::now() + limit;
-  while (!probe()) {
-    if (std::chrono::steady_clock::now() > deadline) return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));  // polling
-  }
-  return true;
-}
+using testing_util::Eventually;
 
 // Parameters of a restricted key with `perms`.
 inline CreateTokenParams Restricted(std::vector<std::string> perms) {
@@ -35,7 +23,7 @@ inline CreateTokenParams Restricted(std::vector<std::string> perms) {
 
 struct TestServices {
   explicit TestServices(ServiceSettings settings = {}) {
-    auto store = std::make_unique<MemoryStore>();
+    std::unique_ptr<Store> store = testing_util::OpenScratchStore(dir);
     store_ptr = store.get();
     services = std::make_unique<Services>(std::move(store), std::move(settings), clock);
     EXPECT_TRUE(services->LoadIndex().ok());
@@ -64,8 +52,9 @@ struct TestServices {
     return Principal::OfKey(*rec);
   }
 
+  testing_util::ScratchDir dir;  // outlives the store
   ManualClock clock{1'800'000'000};
-  MemoryStore* store_ptr = nullptr;
+  Store* store_ptr = nullptr;
   std::unique_ptr<Services> services;
 };
 

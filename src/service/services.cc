@@ -6,7 +6,6 @@
 #include "limits/local_limiter.h"
 #include "limits/redis_credit_meter.h"
 #include "limits/redis_limiter.h"
-#include "service/postgres_change_feed.h"
 #include "service/redis_change_feed.h"
 
 namespace keyward {
@@ -63,7 +62,7 @@ Services::Services(std::unique_ptr<Store> store, ServiceSettings settings, const
       agent_auth_(*store_, tokens_, accounts_, *limiter_, clock_),
       maintenance_(*store_, index_, idempotency_, sessions_, agent_auth_, clock_) {
   // Change propagation between nodes: over Redis when it is configured, else over the store
-  // itself when that is PostgreSQL (LISTEN/NOTIFY); a SQLite or in-memory store without Redis is
+  // itself when it offers one (PostgreSQL: LISTEN/NOTIFY); a SQLite store without Redis is
   // one node, nothing to propagate.
   if (redis_) {
     feed_ = std::make_unique<RedisChangeFeed>(*redis_, redis_->options(),
@@ -78,8 +77,7 @@ Services::Services(std::unique_ptr<Store> store, ServiceSettings settings, const
           return Status::Ok();
         },
         std::chrono::seconds(settings_.redis.resync_seconds));
-  } else if (auto* postgres = dynamic_cast<PostgresStore*>(store_.get())) {
-    feed_ = std::make_unique<PostgresChangeFeed>(*postgres);
+  } else if ((feed_ = store_->OpenChangeFeed())) {
     // The store's own errors say why (and carry no URL).
     sync_ = std::make_unique<IndexSync>(
         *store_, index_, directory_, verifier_, *feed_, [this] { return store_->Ping(); },

@@ -3,11 +3,9 @@
 //                                             (sqlite:///var/lib/keyward.db); its directory is
 //                                             created when missing
 //   postgres://user:password@host:port/db[?param=value...]   (also postgresql://) any libpq URL
-//   memory://                                 an empty in-memory store (tests)
 #include <filesystem>
 #include <system_error>
 
-#include "store/memory_store.h"
 #include "store/postgres/postgres_store.h"
 #include "store/sqlite/sqlite_store.h"
 #include "store/store.h"
@@ -16,7 +14,6 @@ namespace keyward {
 namespace {
 
 constexpr std::string_view kSqliteScheme = "sqlite://";
-constexpr std::string_view kMemoryUrl = "memory://";
 constexpr std::string_view kPostgresSchemes[] = {"postgres://", "postgresql://"};
 
 bool IsPostgresUrl(std::string_view url) {
@@ -67,8 +64,7 @@ Result<std::unique_ptr<Store>> OpenSqlite(std::string_view rest) {
   }
   if (path == ":memory:" || path.starts_with("file:")) {
     return InvalidRequest(
-        "The store url sqlite:// needs a file path; use memory:// for a store "
-        "that is not kept.");
+        "The store url sqlite:// needs a file path, e.g. sqlite://data/keyward.db.");
   }
   const std::filesystem::path parent = std::filesystem::path(path).parent_path();
   if (!parent.empty()) {
@@ -89,13 +85,12 @@ Result<std::unique_ptr<Store>> OpenSqlite(std::string_view rest) {
 Result<std::unique_ptr<Store>> OpenStore(std::string_view url, const StoreOptions& options) {
   if (url.starts_with(kSqliteScheme)) return OpenSqlite(url.substr(kSqliteScheme.size()));
   if (IsPostgresUrl(url)) return OpenPostgres(url, options);
-  if (url == kMemoryUrl) return std::unique_ptr<Store>(std::make_unique<MemoryStore>());
   // Name only the scheme: a url may carry a password.
   const size_t colon = url.find(':');
   const std::string scheme(url.substr(0, colon == std::string_view::npos ? 0 : colon));
-  return InvalidRequest(
-      "Unsupported store url" + (scheme.empty() ? std::string() : " scheme '" + scheme + "'") +
-      ": expected sqlite://PATH, postgres://USER:PASSWORD@HOST:PORT/DB or memory://.");
+  return InvalidRequest("Unsupported store url" +
+                        (scheme.empty() ? std::string() : " scheme '" + scheme + "'") +
+                        ": expected sqlite://PATH or postgres://USER:PASSWORD@HOST:PORT/DB.");
 }
 
 std::string RedactStoreUrl(std::string_view url) {

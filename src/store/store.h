@@ -1,5 +1,6 @@
-// The system of record: accounts, API keys and admin keys. One interface; SQLite, PostgreSQL and an
-// in-memory twin for tests — all pass the same conformance suite (store_conformance_test.cc).
+// The system of record: accounts, API keys and admin keys. One interface, implemented once in SQL
+// (sql/sql_store.h) over SQLite and PostgreSQL — both pass the same conformance suite
+// (store_conformance_test.cc).
 //
 // Thread-safety: every method may be called from any thread concurrently. Writes are serialised by
 // the implementation (SQLite: one writer connection) and are durable when the call returns OK.
@@ -16,6 +17,7 @@
 #include <string_view>
 
 #include "core/status.h"
+#include "store/change_feed.h"
 #include "store/records.h"
 
 namespace keyward {
@@ -155,6 +157,11 @@ class Store {
 
   // Cheap liveness probe (SELECT 1).
   virtual Status Ping() = 0;
+
+  // --- capabilities ---
+  // The store's own change feed between the nodes sharing it (PostgreSQL: LISTEN/NOTIFY), or null
+  // when it has none (SQLite). The store must outlive the feed.
+  virtual std::unique_ptr<ChangeFeed> OpenChangeFeed() { return nullptr; }
 };
 
 // Settings for OpenStore beyond the URL.
@@ -163,8 +170,8 @@ struct StoreOptions {
 };
 
 // Opens the store named by `url`: "sqlite://PATH" (relative paths are relative to the working
-// directory; the directory is created), "postgres://user:password@host:port/db" (also
-// postgresql://; any libpq URL) or "memory://". Runs pending migrations.
+// directory; the directory is created) or "postgres://user:password@host:port/db" (also
+// postgresql://; any libpq URL). Runs pending migrations.
 Result<std::unique_ptr<Store>> OpenStore(std::string_view url, const StoreOptions& options = {});
 
 // `url` fit for logs and messages: the password of a postgres:// URL (in the user info or a

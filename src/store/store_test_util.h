@@ -1,16 +1,24 @@
-// Helpers shared by the store tests: a scratch directory removed at the end of a test, and row
-// builders with every field filled. Test-only.
+// Helpers shared by the store and service tests and the fuzzers: a scratch directory removed at the
+// end of a test, a SQLite store in it, a bounded poll, and row builders with every field filled.
+// Test-only.
 #pragma once
 
 #include <unistd.h>
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
+#include <cstdio>
+#include <cstdlib>
 #include <filesystem>
+#include <functional>
+#include <memory>
 #include <random>
 #include <string>
+#include <thread>
 
 #include "store/records.h"
+#include "store/sqlite/sqlite_store.h"
 
 namespace keyward::testing_util {
 
@@ -40,6 +48,32 @@ class ScratchDir {
  private:
   std::filesystem::path path_;
 };
+
+// A SQLite store on a new file in `dir`, with synchronous=OFF: fast, and durable enough for tests
+// (a process crash loses nothing; a power cut may). What service tests and fuzzers run on. `dir`
+// must outlive the store. Aborts when the store cannot be opened.
+inline std::unique_ptr<Store> OpenScratchStore(const ScratchDir& dir) {
+  SqliteOptions options;
+  options.synchronous = sqlite::Synchronous::kOff;
+  Result<std::unique_ptr<SqliteStore>> store = SqliteStore::Open(dir.File("keyward.db"), options);
+  if (!store.ok()) {
+    std::fprintf(stderr, "cannot open a scratch store: %s\n", store.error().message().c_str());
+    std::abort();
+  }
+  return std::move(store).value();
+}
+
+// Polls `probe` (every 5 ms) until it holds (true) or `limit` passes (false). Not a sleep used as
+// synchronisation: the deadline is a generous bound.
+inline bool Eventually(const std::function<bool()>& probe,
+                       std::chrono::milliseconds limit = std::chrono::seconds(10)) {
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  while (!probe()) {
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));  // polling
+  }
+  return true;
+}
 
 // A digest unique to `n` (not a real SHA-256; the store only compares bytes).
 inline Digest HashOf(uint64_t n) {

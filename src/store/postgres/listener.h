@@ -1,6 +1,6 @@
-// LISTEN/NOTIFY on PostgreSQL, for change propagation between nodes (the service's
-// PostgresChangeFeed, service/postgres_change_feed.h, receives through one); kept separate from
-// the Store (PostgresStore::Listen opens one on the store's database).
+// LISTEN/NOTIFY on PostgreSQL, for change propagation between nodes (PostgresChangeFeed,
+// postgres_change_feed.h, receives through one); kept separate from the Store
+// (PostgresStore::Listen opens one on the store's database).
 //
 // A Listener holds one dedicated connection (not from the store's pool: a listening connection
 // must stay open, and idle between notifications) subscribed to one channel. Notifications are

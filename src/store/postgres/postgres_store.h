@@ -1,8 +1,7 @@
-// The Store on PostgreSQL (15 or later): what several keyward nodes share. A bounded pool of
-// connections (pool.h), every statement prepared once per connection and run with parameters,
-// a transaction wherever a change touches several rows. Files: accounts and credits in
-// postgres_store_accounts.cc, API keys in _tokens.cc, access tokens in _access_tokens.cc,
-// Idempotency-Key records in _idempotency.cc, admin keys and the probe here.
+// The Store on PostgreSQL (15 or later): what several keyward nodes share. The one SQL store
+// (sql/sql_store.h) over the PostgreSQL driver (postgres_driver.h: a bounded pool of connections,
+// statements prepared once per connection and run with parameters) and the PostgreSQL dialect
+// (sql/dialect.h); plus this engine's change feed (LISTEN/NOTIFY) between the nodes.
 //
 // Semantics are those of the Store contract, the same as SQLite's (the conformance suite runs
 // against both), across nodes too:
@@ -31,8 +30,7 @@
 #include <string>
 
 #include "store/postgres/listener.h"
-#include "store/postgres/pool.h"
-#include "store/store.h"
+#include "store/sql/sql_store.h"
 
 namespace keyward {
 
@@ -42,105 +40,28 @@ struct PostgresOptions {
   int connect_timeout_seconds = 5;  // unless the URL sets connect_timeout
 };
 
-class PostgresStore final : public Store {
+class PostgresStore final : public SqlStore {
  public:
   // Connects to `url` (postgres://user:password@host:port/db?param=value, as libpq accepts) and
   // applies pending migrations. kUnavailable when the server cannot be reached.
   static Result<std::unique_ptr<PostgresStore>> Open(const std::string& url,
                                                      PostgresOptions options = {});
-  ~PostgresStore() override;
 
-  Status CreateAccount(const AccountRow& account) override;
-  Result<std::optional<AccountRow>> GetAccount(std::string_view id) override;
-  Result<std::optional<AccountRow>> GetAccountByEmail(std::string_view email) override;
-  Result<Page<AccountRow>> ListAccounts(const ListOptions& options) override;
-  Result<std::optional<AccountRow>> AddCredits(std::string_view id, int64_t amount) override;
-  Status RecordCreditUsage(const std::vector<AccountUsage>& usage) override;
+  // A PostgresChangeFeed (postgres_change_feed.h) on this store's database. The store must
+  // outlive it.
+  std::unique_ptr<ChangeFeed> OpenChangeFeed() override;
 
-  Status InsertToken(const TokenRow& token) override;
-  Status InsertTokens(const std::vector<TokenRow>& tokens) override;  // one transaction
-  Result<std::optional<TokenRow>> GetToken(std::string_view account_id,
-                                           std::string_view id) override;
-  Result<std::optional<TokenRow>> FindTokenByHash(const Digest& key_hash) override;
-  Result<Page<TokenRow>> ListTokens(std::string_view account_id, TokenFilter filter,
-                                    int64_t now_unix, const ListOptions& options) override;
-  Result<std::optional<TokenRow>> RevokeToken(std::string_view account_id, std::string_view id,
-                                              int64_t now_unix) override;
-  Result<std::optional<TokenRow>> RollToken(std::string_view account_id, std::string_view old_id,
-                                            const TokenRow& replacement,
-                                            std::optional<int64_t> old_expires_at,
-                                            int64_t now_unix) override;
-  Status ForEachUnrevokedToken(const std::function<void(TokenRow&&)>& fn) override;
-  Status RecordUsage(const std::vector<TokenUsage>& usage) override;
-
-  Status InsertAccessToken(const AccessTokenRow& token) override;
-  Result<std::optional<AccessTokenRow>> FindAccessTokenByHash(const Digest& hash) override;
-  Status ForEachAccessToken(int64_t after_unix,
-                            const std::function<void(AccessTokenRow&&)>& fn) override;
-  Result<int64_t> PurgeAccessTokens(int64_t cutoff_unix) override;
-
-  Result<IdempotencyClaim> ClaimIdempotencyKey(const IdempotencyRecord& claim,
-                                               int64_t stale_before_unix) override;
-  Status CompleteIdempotencyKey(std::string_view scope, std::string_view key, int status,
-                                std::string_view body) override;
-  Status ReleaseIdempotencyKey(std::string_view scope, std::string_view key) override;
-  Result<int64_t> PurgeIdempotencyKeys(int64_t cutoff_unix) override;
-
-  Result<int64_t> TokenChangeCursor() override;
-  Result<int64_t> ForEachTokenChangedAfter(int64_t after, size_t limit,
-                                           const std::function<void(TokenRow&&)>& fn) override;
-
-  Status InsertSession(const SessionRow& session) override;
-  Result<std::optional<SessionRow>> FindSession(const Digest& secret_hash) override;
-  Status DeleteSession(const Digest& secret_hash) override;
-  Result<int64_t> PurgeSessions(int64_t cutoff_unix) override;
-  Result<AgentAuthRow> EnsureAgentAuth(const AgentAuthRow& pending) override;
-  Result<std::optional<AgentAuthRow>> FindAgentAuth(const Digest& token_hash) override;
-  Result<bool> DecideAgentAuth(const AgentAuthRow& decided, int64_t created_after) override;
-  Result<std::optional<AgentAuthRow>> ConsumeAgentAuth(const Digest& token_hash,
-                                                       int64_t created_after) override;
-  Result<int64_t> PurgeAgentAuth(int64_t cutoff_unix) override;
-
-  Status InsertAdminKey(const AdminKeyRow& key) override;
-  Result<bool> InsertFirstAdminKey(const AdminKeyRow& key) override;
-  Result<std::optional<AdminKeyRow>> FindAdminKeyByHash(const Digest& key_hash) override;
-  Result<int64_t> CountAdminKeys() override;
-
-  Status Ping() override;
-
-  // Not part of Store: NOTIFY `channel` with `payload` (pg_notify, parameters only) for a
-  // PostgresListener (listener.h). Delivered to listeners connected at that moment.
+  // NOTIFY `channel` with `payload` (pg_notify, parameters only) for a PostgresListener
+  // (listener.h). Delivered to listeners connected at that moment.
   Status Notify(std::string_view channel, std::string_view payload);
-  // Not part of Store: a PostgresListener on `channel` with its own connection to this store's
-  // database (see PostgresListener::Open). Thread-safe.
+  // A PostgresListener on `channel` with its own connection to this store's database (see
+  // PostgresListener::Open). Thread-safe.
   Result<std::unique_ptr<PostgresListener>> Listen(const std::string& channel) const;
 
  private:
-  PostgresStore(std::string url, std::unique_ptr<pg::Pool> pool)
-      : url_(std::move(url)), pool_(std::move(pool)) {}
-
-  // Runs fn(Connection&) on a pooled connection.
-  template <class F>
-  auto With(F&& fn) -> decltype(fn(std::declval<pg::Connection&>())) {
-    Result<pg::Pool::Lease> lease = pool_->Acquire();
-    if (!lease.ok()) return lease.error();
-    return fn(**lease);
-  }
-  // Runs fn(Connection&) → Status inside BEGIN … COMMIT; rolls back when fn fails.
-  template <class F>
-  Status InTransaction(F&& fn) {
-    return With([&](pg::Connection& conn) -> Status {
-      pg::Transaction tx(conn);
-      if (Status s = tx.Begin(); !s.ok()) return s;
-      if (Status s = fn(conn); !s.ok()) return s;
-      return tx.Commit();
-    });
-  }
-  // Runs one statement; returns how many rows it changed.
-  Result<int64_t> Change(const std::string& sql, const pg::Params& params);
+  PostgresStore(std::string url, std::unique_ptr<sql::Driver> driver);
 
   const std::string url_;  // for listeners; never logged (it may carry a password)
-  std::unique_ptr<pg::Pool> pool_;
 };
 
 }  // namespace keyward

@@ -154,8 +154,9 @@ Result<std::unique_ptr<Connection>> Connection::Open(const std::string& path, Mo
   if (Status s = conn->Exec("PRAGMA foreign_keys=ON", "enable foreign keys"); !s.ok()) {
     return s.error();
   }
-  const char* sync_sql =
-      sync == Synchronous::kFull ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL";
+  const char* sync_sql = sync == Synchronous::kFull     ? "PRAGMA synchronous=FULL"
+                         : sync == Synchronous::kNormal ? "PRAGMA synchronous=NORMAL"
+                                                        : "PRAGMA synchronous=OFF";
   if (Status s = conn->Exec(sync_sql, "set synchronous"); !s.ok()) return s.error();
   return conn;
 }

@@ -22,7 +22,9 @@
 
 namespace keyward::sqlite {
 
-enum class Synchronous { kFull, kNormal };
+// kFull: a commit is on disk when it returns; kNormal: may lose the last commits on power loss (never
+// on a process crash); kOff: leaves flushing to the operating system — for tests only.
+enum class Synchronous { kFull, kNormal, kOff };
 
 // The Error for result code `rc` from `db` (which may be null), prefixed with `context`.
 Error SqliteError(sqlite3* db, int rc, std::string_view context);
@@ -55,6 +57,8 @@ class Stmt {
   std::optional<int64_t> OptionalInt(int col) const;
   std::string_view Text(int col) const;
   bool IsNull(int col) const { return sqlite3_column_type(stmt_, col) == SQLITE_NULL; }
+  // True for a statement that cannot change the database (a plain SELECT).
+  bool ReadOnly() const { return sqlite3_stmt_readonly(stmt_) != 0; }
   // False unless the column is a 32-byte blob.
   bool ReadDigest(int col, Digest* out) const;
 

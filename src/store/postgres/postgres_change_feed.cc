@@ -1,4 +1,4 @@
-#include "service/postgres_change_feed.h"
+#include "store/postgres/postgres_change_feed.h"
 
 namespace keyward {
 

@@ -1,35 +1,48 @@
-// The in-memory Store for tests: the same contract and the same observable behaviour as
-// SqliteStore (ordering, pagination, uniqueness, foreign keys, error codes), with nothing on disk.
-// Every row lives in std::maps keyed by an insertion sequence, so "newest first" is insertion
-// order reversed, as in SQL.
+// The Store (store.h), written once in SQL for every engine: each method is its statements (one
+// placeholder style, sql/statement.h) run through a Driver (sql/driver.h), with the few that
+// differ between engines taken from a Dialect (sql/dialect.h) and every row decoded by
+// sql/rows.h. SqliteStore and PostgresStore are this class over their engine's driver.
+// Files: accounts and credits in sql_store_accounts.cc, API keys in _tokens.cc, access tokens in
+// _access_tokens.cc, Idempotency-Key records in _idempotency.cc, dashboard sessions and agent
+// sign-in requests in _dashboard.cc, admin keys and the probe in sql_store.cc.
 //
-// Thread-safety: all methods may be called concurrently; one mutex guards all state. Not meant for
-// production load (lists and ForEachUnrevokedToken scan every token).
+// How a method uses the driver: reads through Read(); a single statement, or statements that
+// stay correct apart, through Write(); several changes that must land together (a roll, a bulk
+// insert, usage batches, the first admin key) through Transaction(). Batch writes lock rows in a
+// fixed order (sorted ids), so two nodes flushing at once cannot deadlock.
+//
+// Thread-safety: all methods may be called concurrently from any thread (see Store); the
+// ForEach* methods hold one connection (and, on SQLite, one read snapshot) while they call `fn`,
+// which may use the store but not call the same ForEach* again.
+// Errors: those of Store; everything an engine reports comes from its driver.
 #pragma once
 
-#include <cstdint>
-#include <map>
-#include <mutex>
-#include <string>
-#include <unordered_map>
+#include <memory>
+#include <optional>
+#include <utility>
 
+#include "store/sql/dialect.h"
+#include "store/sql/driver.h"
+#include "store/sql/rows.h"
 #include "store/store.h"
 
 namespace keyward {
 
-class MemoryStore final : public Store {
+class SqlStore : public Store {
  public:
-  MemoryStore() = default;
+  // `dialect` must outlive the store (the engines' dialects are static).
+  SqlStore(std::unique_ptr<sql::Driver> driver, const sql::Dialect& dialect);
+  ~SqlStore() override;
 
   Status CreateAccount(const AccountRow& account) override;
   Result<std::optional<AccountRow>> GetAccount(std::string_view id) override;
   Result<std::optional<AccountRow>> GetAccountByEmail(std::string_view email) override;
   Result<Page<AccountRow>> ListAccounts(const ListOptions& options) override;
   Result<std::optional<AccountRow>> AddCredits(std::string_view id, int64_t amount) override;
-
   Status RecordCreditUsage(const std::vector<AccountUsage>& usage) override;
+
   Status InsertToken(const TokenRow& token) override;
-  Status InsertTokens(const std::vector<TokenRow>& tokens) override;
+  Status InsertTokens(const std::vector<TokenRow>& tokens) override;  // one transaction
   Result<std::optional<TokenRow>> GetToken(std::string_view account_id,
                                            std::string_view id) override;
   Result<std::optional<TokenRow>> FindTokenByHash(const Digest& key_hash) override;
@@ -41,7 +54,6 @@ class MemoryStore final : public Store {
                                             const TokenRow& replacement,
                                             std::optional<int64_t> old_expires_at,
                                             int64_t now_unix) override;
-  // Calls `fn` with copies made under the lock, after releasing it (so `fn` may use the store).
   Status ForEachUnrevokedToken(const std::function<void(TokenRow&&)>& fn) override;
   Status RecordUsage(const std::vector<TokenUsage>& usage) override;
   Result<int64_t> TokenChangeCursor() override;
@@ -53,12 +65,14 @@ class MemoryStore final : public Store {
   Status ForEachAccessToken(int64_t after_unix,
                             const std::function<void(AccessTokenRow&&)>& fn) override;
   Result<int64_t> PurgeAccessTokens(int64_t cutoff_unix) override;
+
   Result<IdempotencyClaim> ClaimIdempotencyKey(const IdempotencyRecord& claim,
                                                int64_t stale_before_unix) override;
   Status CompleteIdempotencyKey(std::string_view scope, std::string_view key, int status,
                                 std::string_view body) override;
   Status ReleaseIdempotencyKey(std::string_view scope, std::string_view key) override;
   Result<int64_t> PurgeIdempotencyKeys(int64_t cutoff_unix) override;
+
   Status InsertAdminKey(const AdminKeyRow& key) override;
   Result<bool> InsertFirstAdminKey(const AdminKeyRow& key) override;
   Result<std::optional<AdminKeyRow>> FindAdminKeyByHash(const Digest& key_hash) override;
@@ -77,30 +91,41 @@ class MemoryStore final : public Store {
 
   Status Ping() override;
 
- private:
-  TokenRow* FindToken(std::string_view account_id, std::string_view id);  // requires mu_
-  Status InsertTokenLocked(const TokenRow& token);                        // requires mu_
-  Status InsertAdminKeyLocked(const AdminKeyRow& key);                    // requires mu_
-  void TouchLocked(int64_t token_seq);  // requires mu_: gives the token the next change sequence
+ protected:
+  sql::Driver& driver() { return *driver_; }
 
-  std::mutex mu_;
-  int64_t next_seq_ = 1;                                  // guarded by mu_
-  std::map<int64_t, AccountRow> accounts_;                // guarded by mu_; by seq
-  std::unordered_map<std::string, int64_t> account_seq_;  // guarded by mu_; id → seq
-  std::unordered_map<std::string, int64_t> email_seq_;    // guarded by mu_; ASCII-lowercased
-  std::map<int64_t, TokenRow> tokens_;                    // guarded by mu_; by seq
-  std::unordered_map<std::string, int64_t> token_seq_;    // guarded by mu_; id → seq
-  std::map<Digest, int64_t> token_hash_seq_;              // guarded by mu_
-  int64_t next_change_ = 1;                               // guarded by mu_
-  std::map<int64_t, int64_t> changes_;                    // guarded by mu_; change → token seq
-  std::unordered_map<int64_t, int64_t> token_change_;     // guarded by mu_; token seq → change
-  std::map<std::pair<std::string, std::string>, IdempotencyRecord> idempotency_;  // guarded by mu_
-  std::map<Digest, AccessTokenRow> access_tokens_;         // guarded by mu_; by hash
-  std::map<int64_t, AdminKeyRow> admin_keys_;              // guarded by mu_; by seq
-  std::unordered_map<std::string, int64_t> admin_id_seq_;  // guarded by mu_
-  std::map<Digest, int64_t> admin_hash_seq_;               // guarded by mu_
-  std::map<Digest, SessionRow> sessions_;                  // guarded by mu_; by secret hash
-  std::map<Digest, AgentAuthRow> agent_auth_;              // guarded by mu_; by token hash
+ private:
+  using Mode = Status (sql::Driver::*)(const sql::Work&);
+
+  // Runs `work` (sql::Session& → Result<T>) in `mode` (&sql::Driver::Read, ::Write or
+  // ::Transaction) and returns what it returned, or the error of the unit of work.
+  template <class T, class F>
+  Result<T> Run(Mode mode, F&& work);
+  // Runs one writing statement; returns how many rows it changed.
+  Result<int64_t> Change(const sql::Statement& statement, const sql::Params& params);
+  // Runs one reading statement and decodes its first row, if any.
+  template <class T>
+  Result<std::optional<T>> ReadOne(const sql::Statement& statement, const sql::Params& params) {
+    return Run<std::optional<T>>(&sql::Driver::Read, [&](sql::Session& session) {
+      return sql::QueryOne<T>(session, statement, params);
+    });
+  }
+
+  std::unique_ptr<sql::Driver> driver_;
+  const sql::Dialect& dialect_;
 };
+
+template <class T, class F>
+Result<T> SqlStore::Run(Mode mode, F&& work) {
+  std::optional<T> out;
+  Status status = ((*driver_).*mode)([&](sql::Session& session) -> Status {
+    Result<T> result = work(session);
+    if (!result.ok()) return result.error();
+    out.emplace(std::move(result).value());
+    return Status::Ok();
+  });
+  if (!status.ok()) return status.error();
+  return std::move(*out);
+}
 
 }  // namespace keyward

@@ -13,7 +13,7 @@
 #include <memory>
 #include <string>
 
-#include "service/change_feed.h"
+#include "store/change_feed.h"
 #include "store/postgres/postgres_store.h"
 
 namespace keyward {

@@ -1,0 +1,184 @@
+#include "store/sql/rows.h"
+
+#include <utility>
+
+namespace keyward::sql {
+namespace {
+
+Error Malformed(const char* what) {
+  return Error(ErrorCode::kInternalError, std::string("store: malformed ") + what + " row");
+}
+
+}  // namespace
+
+Status Decode(const Row& row, int64_t* out) {
+  *out = row.Int(0);
+  return Status::Ok();
+}
+
+Status Decode(const Row& row, AccountRow* out) {
+  out->id = row.Text(0);
+  out->email = row.Text(1);  // NULL reads as empty
+  out->name = row.Text(2);
+  out->credits = row.OptionalInt(3);
+  out->credits_used = row.Int(4);
+  out->plan = row.Text(5);
+  out->password_hash = row.Text(6);
+  out->created = row.Int(7);
+  return Status::Ok();
+}
+
+Status Decode(const Row& row, TokenRow* out) {
+  std::optional<KeyType> type = ParseKeyType(row.Text(3));
+  if (!type || !row.ReadDigest(4, &out->key_hash)) return Malformed("token");
+  out->id = row.Text(0);
+  out->account_id = row.Text(1);
+  out->name = row.Text(2);
+  out->type = *type;
+  out->key_prefix = row.Text(5);
+  out->last4 = row.Text(6);
+  SplitPermissions(row.Text(7), &out->permissions);
+  out->livemode = row.Bool(8);
+  out->created = row.Int(9);
+  out->expires_at = row.OptionalInt(10);
+  out->revoked_at = row.OptionalInt(11);
+  out->last_used_at = row.OptionalInt(12);
+  return Status::Ok();
+}
+
+Status Decode(const Row& row, AdminKeyRow* out) {
+  if (!row.ReadDigest(2, &out->key_hash)) return Malformed("admin key");
+  out->id = row.Text(0);
+  out->name = row.Text(1);
+  out->key_prefix = row.Text(3);
+  out->last4 = row.Text(4);
+  out->created = row.Int(5);
+  out->revoked_at = row.OptionalInt(6);
+  return Status::Ok();
+}
+
+Status Decode(const Row& row, AccessTokenRow* out) {
+  if (!row.ReadDigest(0, &out->token_hash) || !row.ReadDigest(2, &out->parent_hash)) {
+    return Malformed("access token");
+  }
+  out->parent_id = row.Text(1);
+  out->account_id = row.Text(3);
+  out->created = row.Int(4);
+  out->expires_at = row.Int(5);
+  return Status::Ok();
+}
+
+Status Decode(const Row& row, AgentAuthRow* out) {
+  std::optional<AgentAuthStatus> status = ParseAgentAuthStatus(row.Text(1));
+  if (!status || !row.ReadDigest(0, &out->token_hash)) return Malformed("agent_auth_requests");
+  out->status = *status;
+  out->account_id = row.Text(2);  // NULL reads as empty
+  out->client_name = row.Text(3);
+  out->token_id = row.Text(4);
+  out->created = row.Int(5);
+  out->decided_at = row.OptionalInt(6);
+  return Status::Ok();
+}
+
+Status Decode(const Row& row, SessionRow* out) {
+  if (!row.ReadDigest(0, &out->secret_hash)) return Malformed("session");
+  out->account_id = row.Text(1);
+  out->created = row.Int(2);
+  out->expires_at = row.Int(3);
+  return Status::Ok();
+}
+
+Status Decode(const Row& row, IdempotencyRecord* out) {
+  if (!row.ReadDigest(2, &out->fingerprint)) return Malformed("idempotency");
+  out->scope = row.Text(0);
+  out->key = row.Text(1);
+  out->done = row.Bool(3);
+  out->status = static_cast<int>(row.Int(4));
+  out->body = row.Text(5);
+  out->created = row.Int(6);
+  return Status::Ok();
+}
+
+void AddParams(const AccountRow& account, Params* params) {
+  params->Add(account.id)
+      .AddTextOrNull(account.email)  // only real addresses are unique
+      .Add(account.name)
+      .Add(account.credits)
+      .Add(account.credits_used)
+      .Add(account.plan)
+      .Add(account.password_hash)
+      .Add(account.created);
+}
+
+void AddParams(const TokenRow& token, Params* params) {
+  params->Add(token.id)
+      .Add(token.account_id)
+      .Add(token.name)
+      .Add(KeyTypeName(token.type))
+      .Add(token.key_hash)
+      .Add(token.key_prefix)
+      .Add(token.last4)
+      .Add(JoinPermissions(token.permissions))
+      .Add(token.livemode)
+      .Add(token.created)
+      .Add(token.expires_at)
+      .Add(token.revoked_at)
+      .Add(token.last_used_at);
+}
+
+void AddParams(const AdminKeyRow& key, Params* params) {
+  params->Add(key.id)
+      .Add(key.name)
+      .Add(key.key_hash)
+      .Add(key.key_prefix)
+      .Add(key.last4)
+      .Add(key.created)
+      .Add(key.revoked_at);
+}
+
+void AddParams(const AccessTokenRow& token, Params* params) {
+  params->Add(token.token_hash)
+      .Add(token.parent_id)
+      .Add(token.parent_hash)
+      .Add(token.account_id)
+      .Add(token.created)
+      .Add(token.expires_at);
+}
+
+void AddParams(const AgentAuthRow& request, Params* params) {
+  params->Add(request.token_hash)
+      .Add(AgentAuthStatusName(request.status))
+      .AddTextOrNull(request.account_id)
+      .Add(request.client_name)
+      .Add(request.token_id)
+      .Add(request.created)
+      .Add(request.decided_at);
+}
+
+void AddParams(const SessionRow& session, Params* params) {
+  params->Add(session.secret_hash)
+      .Add(session.account_id)
+      .Add(session.created)
+      .Add(session.expires_at);
+}
+
+std::string JoinPermissions(const std::vector<std::string>& permissions) {
+  std::string joined;
+  for (size_t i = 0; i < permissions.size(); ++i) {
+    if (i > 0) joined += ',';
+    joined += permissions[i];
+  }
+  return joined;
+}
+
+void SplitPermissions(std::string_view joined, std::vector<std::string>* out) {
+  out->clear();
+  while (!joined.empty()) {
+    size_t comma = joined.find(',');
+    out->emplace_back(joined.substr(0, comma));
+    if (comma == std::string_view::npos) break;
+    joined.remove_prefix(comma + 1);
+  }
+}
+
+}  // namespace keyward::sql

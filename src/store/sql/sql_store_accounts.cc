@@ -1,0 +1,87 @@
+// SqlStore: accounts and credits.
+#include <algorithm>
+#include <limits>
+
+#include "store/sql/sql_store.h"
+
+namespace keyward {
+namespace {
+
+using sql::Params;
+using sql::Session;
+using sql::Statement;
+
+const Statement kInsertAccount("INSERT INTO accounts (" KEYWARD_ACCOUNT_COLUMNS
+                               ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8)");
+const Statement kSelectAccount("SELECT " KEYWARD_ACCOUNT_COLUMNS " FROM accounts WHERE id = $1");
+const Statement kAccountSeq("SELECT seq FROM accounts WHERE id = $1");
+const Statement kListAccounts("SELECT " KEYWARD_ACCOUNT_COLUMNS
+                              " FROM accounts WHERE seq < $1 ORDER BY seq DESC LIMIT $2");
+
+}  // namespace
+
+Status SqlStore::CreateAccount(const AccountRow& account) {
+  Params params;
+  sql::AddParams(account, &params);
+  return driver_->Write([&](Session& session) -> Status {
+    Result<int64_t> ran = session.Run(kInsertAccount, params);
+    if (ran.ok()) return Status::Ok();
+    if (session.ViolatedUnique("accounts", "email")) {
+      return InvalidRequest("An account with this email already exists.", "email");
+    }
+    return ran.error();
+  });
+}
+
+Result<std::optional<AccountRow>> SqlStore::GetAccount(std::string_view id) {
+  return ReadOne<AccountRow>(kSelectAccount, Params().Add(id));
+}
+
+Result<std::optional<AccountRow>> SqlStore::GetAccountByEmail(std::string_view email) {
+  if (email.empty()) return std::optional<AccountRow>();  // empty emails are stored as NULL
+  return ReadOne<AccountRow>(dialect_.select_account_by_email, Params().Add(email));
+}
+
+Result<Page<AccountRow>> SqlStore::ListAccounts(const ListOptions& options) {
+  return Run<Page<AccountRow>>(
+      &sql::Driver::Read, [&](Session& session) -> Result<Page<AccountRow>> {
+        int64_t before = std::numeric_limits<int64_t>::max();
+        if (!options.starting_after.empty()) {
+          Result<std::optional<int64_t>> seq =
+              sql::QueryOne<int64_t>(session, kAccountSeq, Params().Add(options.starting_after));
+          if (!seq.ok()) return seq.error();
+          if (!*seq)
+            return InvalidRequest("starting_after is not an account id.", "starting_after");
+          before = **seq;
+        }
+        const int64_t limit = std::max(options.limit, 0);
+        return sql::QueryPage<AccountRow>(session, kListAccounts,
+                                          Params().Add(before).Add(limit + 1), limit);
+      });
+}
+
+Result<std::optional<AccountRow>> SqlStore::AddCredits(std::string_view id, int64_t amount) {
+  return Run<std::optional<AccountRow>>(&sql::Driver::Write, [&](Session& session) {
+    return sql::QueryOne<AccountRow>(session, dialect_.add_credits, Params().Add(id).Add(amount));
+  });
+}
+
+Status SqlStore::RecordCreditUsage(const std::vector<AccountUsage>& usage) {
+  if (usage.empty()) return Status::Ok();
+  // A fixed lock order: two nodes flushing overlapping batches cannot deadlock.
+  std::vector<const AccountUsage*> sorted;
+  for (const AccountUsage& u : usage) sorted.push_back(&u);
+  std::stable_sort(sorted.begin(), sorted.end(), [](const AccountUsage* a, const AccountUsage* b) {
+    return a->account_id < b->account_id;
+  });
+  return driver_->Transaction([&](Session& session) -> Status {
+    for (const AccountUsage* u : sorted) {
+      Result<int64_t> ran =
+          session.Run(dialect_.charge_credits, Params().Add(u->account_id).Add(u->used));
+      if (!ran.ok()) return ran.error();
+    }
+    return Status::Ok();
+  });
+}
+
+}  // namespace keyward

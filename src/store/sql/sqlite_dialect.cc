@@ -1,0 +1,53 @@
+// The statements SQLite runs differently (see dialect.h).
+#include "store/sql/dialect.h"
+#include "store/sql/rows.h"
+
+namespace keyward::sql {
+
+// Every write that changes a token gives it the next change sequence (writes are serialised on
+// the single writer, so the order of sequences is the order of commits).
+#define KEYWARD_NEXT_CHANGE "(SELECT COALESCE(MAX(change_seq), 0) + 1 FROM tokens)"
+
+const Dialect& SqliteDialect() {
+  static const Dialect dialect{
+      .insert_token = Statement("INSERT INTO tokens (" KEYWARD_TOKEN_COLUMNS
+                                ", change_seq) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10,"
+                                " $11, $12, $13, " KEYWARD_NEXT_CHANGE ")"),
+      .insert_tokens_batch = std::nullopt,
+      .insert_tokens_batch_rows = 0,
+      .revoke_token =
+          Statement("UPDATE tokens SET revoked_at = COALESCE(revoked_at, $3), change_seq "
+                    "= " KEYWARD_NEXT_CHANGE
+                    " WHERE id = $1 AND account_id = $2 RETURNING " KEYWARD_TOKEN_COLUMNS),
+      .revoke_token_by_id =
+          Statement("UPDATE tokens SET revoked_at = $2, change_seq = " KEYWARD_NEXT_CHANGE
+                    " WHERE id = $1 RETURNING " KEYWARD_TOKEN_COLUMNS),
+      .expire_token_by_id = Statement(
+          "UPDATE tokens SET expires_at = CASE WHEN expires_at IS NOT NULL AND expires_at < $2"
+          " THEN expires_at ELSE $2 END, change_seq = " KEYWARD_NEXT_CHANGE
+          " WHERE id = $1 RETURNING " KEYWARD_TOKEN_COLUMNS),
+      .select_token_for_roll =
+          Statement("SELECT revoked_at FROM tokens WHERE id = $1 AND account_id = $2"),
+      .select_account_by_email = Statement(  // the column is NOCASE
+          "SELECT " KEYWARD_ACCOUNT_COLUMNS " FROM accounts WHERE email = $1"),
+      .add_credits = Statement("UPDATE accounts SET credits = CASE"
+                               " WHEN credits IS NULL THEN NULL"
+                               " WHEN $2 > 0 AND credits > 9223372036854775807 - $2"
+                               " THEN 9223372036854775807"
+                               " WHEN credits + $2 < 0 THEN 0"
+                               " ELSE credits + $2 END"
+                               " WHERE id = $1 RETURNING " KEYWARD_ACCOUNT_COLUMNS),
+      .charge_credits = Statement("UPDATE accounts SET credits = CASE"
+                                  " WHEN credits IS NULL THEN NULL"
+                                  " WHEN credits - $2 < 0 THEN 0"
+                                  " ELSE credits - $2 END,"
+                                  " credits_used = credits_used + $2"
+                                  " WHERE id = $1"),
+      .lock_first_admin_key = std::nullopt,  // the single writer serialises it
+  };
+  return dialect;
+}
+
+#undef KEYWARD_NEXT_CHANGE
+
+}  // namespace keyward::sql
