@@ -12,7 +12,7 @@
 #include "core/clock.h"
 #include "core/key_format.h"
 #include "limits/credit_meter.h"
-#include "limits/limiter.h"
+#include "limits/admission.h"
 #include "limits/redis_client.h"
 #include "service/account_directory.h"
 #include "service/account_service.h"
@@ -83,8 +83,9 @@ class Services {
   const KeyFormat format_;
   std::unique_ptr<Store> store_;
   std::unique_ptr<RedisPool> redis_;  // before the limiter and meter that use it
-  std::unique_ptr<Limiter> limiter_;
-  std::unique_ptr<CreditMeter> credits_;
+  std::unique_ptr<Admission> admission_;  // limits and credits
+  Limiter* limiter_;                       // admission_->limiter()
+  CreditMeter* credits_;                   // admission_->credits()
   KeyIndex index_;
   AccountDirectory directory_;
   UsageRecorder usage_;

@@ -16,10 +16,10 @@
 #include "core/clock.h"
 #include "core/key_format.h"
 #include "core/status.h"
-#include "limits/credit_meter.h"
-#include "limits/limiter.h"
+#include "limits/admission.h"
 #include "service/account_directory.h"
 #include "service/key_index.h"
+#include "service/key_record.h"
 #include "service/outcome_counters.h"
 #include "service/settings.h"
 #include "service/usage_recorder.h"
@@ -64,9 +64,10 @@ enum class Consume { kYes, kNo, kDeferCharge };
 
 class Verifier {
  public:
-  Verifier(Store& store, KeyIndex& index, AccountDirectory& accounts, Limiter& limiter,
-           CreditMeter& credits, UsageRecorder& usage, const ServiceSettings& settings,
-           const KeyFormat& format, const Clock& clock);
+  // `admission` takes the limits and charges the credits (limits/admission.h).
+  Verifier(Store& store, KeyIndex& index, AccountDirectory& accounts, Admission& admission,
+           UsageRecorder& usage, const ServiceSettings& settings, const KeyFormat& format,
+           const Clock& clock);
 
   // Shape, checksum, lookup, revocation and expiry. On success the record of a live credential:
   // an API key, an access token whose parent key is live, or the sandbox key.
@@ -93,10 +94,6 @@ class Verifier {
   // closed (UNAVAILABLE) when the shared limiter cannot be reached, whatever on_unavailable says.
   Verdict AdmitManagement(const KeyRecordPtr& record);
 
-  // Builds the record published in the index for a stored token.
-  KeyRecordPtr MakeRecord(const TokenRow& row, std::shared_ptr<const AccountInfo> account) const;
-  // Builds an access token's record from its row and its parent's record.
-  KeyRecordPtr MakeAccessRecord(const AccessTokenRow& row, const KeyRecord& parent) const;
   const KeyRecordPtr& sandbox_record() const { return sandbox_; }
 
  private:
@@ -127,8 +124,8 @@ class Verifier {
   Store& store_;
   KeyIndex& index_;
   AccountDirectory& accounts_;
-  Limiter& limiter_;
-  CreditMeter& credits_;
+  Admission& admission_;
+  CreditMeter& credits_;  // admission_.credits()
   UsageRecorder& usage_;
   const ServiceSettings& settings_;
   const KeyFormat& format_;
