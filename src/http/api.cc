@@ -156,7 +156,7 @@ HttpResponse Api::HandleIdempotent(const RouteEntry& entry, const HttpRequest& r
   if (Status st = idem.Finish(*scope, key, res.status, stored ? WithoutSecrets(res.body) : "");
       !st.ok()) {
     spdlog::warn("request {}: could not record its Idempotency-Key: {}", req.request_id,
-                 st.error().message());
+                 st.error().ForLog());
   }
   return res;
 }

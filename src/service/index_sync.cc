@@ -79,7 +79,7 @@ Status IndexSync::CheckWritable() {
 void IndexSync::TokenChanged(const Digest& key_hash) {
   if (Status st = feed_.Announce(key_hash); !st.ok()) {
     spdlog::warn("change announcement failed (other nodes catch up by resync): {}",
-                 st.error().message());
+                 st.error().ForLog());
   }
 }
 
