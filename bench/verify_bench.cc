@@ -3,20 +3,19 @@
 // "allocs/op", the heap allocations per iteration counted by a global operator new
 // (core/testing_alloc_counter.h) — the goal on a valid verification is zero.
 // Single-threaded. Run: build/release/keyward_micro_bench [--benchmark_filter=Verify]
-#include "core/testing_alloc_counter.h"
-
 #include <benchmark/benchmark.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <memory>
 #include <string>
 #include <vector>
-#include <unistd.h>
 
 #include "core/clock.h"
 #include "core/key_format.h"
 #include "core/sha256.h"
 #include "core/status.h"
+#include "core/testing_alloc_counter.h"
 #include "limits/admission.h"
 #include "limits/local_limiter.h"
 #include "service/account_directory.h"

@@ -4,6 +4,7 @@
 // Thread-safe: immutable data.
 #pragma once
 
+#include <cstddef>
 #include <optional>
 #include <string_view>
 

@@ -21,10 +21,8 @@ std::string Error::ForLog() const {
 
 const Error::Rep& Error::rep() const {
   // A moved-from Error reads as a generic internal error rather than crashing.
-  static const Rep kMovedFrom{ErrorCode::kInternalError,
-                              std::string(Describe(ErrorCode::kInternalError).message),
-                              {},
-                              {}};
+  static const Rep kMovedFrom{
+      ErrorCode::kInternalError, std::string(Describe(ErrorCode::kInternalError).message), {}, {}};
   return rep_ ? *rep_ : kMovedFrom;
 }
 

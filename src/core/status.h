@@ -44,7 +44,9 @@ class Error {
 
   ErrorCode code() const { return rep().code; }
   const std::string& message() const { return rep().message; }  // public text
-  const std::string& param() const { return rep().param; }  // empty when no single field is at fault
+  const std::string& param() const {
+    return rep().param;
+  }  // empty when no single field is at fault
   const std::string& internal() const { return rep().internal; }  // log only; may be empty
 
   // Attaches (replaces) the internal text; chainable on temporaries.

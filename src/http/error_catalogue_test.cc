@@ -15,14 +15,22 @@ TEST(ErrorCatalogue, StatusesMatchApiTable) {
     ErrorCode code;
     int status;
   } rows[] = {
-      {ErrorCode::kInvalidRequest, 400},        {ErrorCode::kUnauthorized, 401},
-      {ErrorCode::kTokenExpired, 403},          {ErrorCode::kQuotaExceeded, 403},
-      {ErrorCode::kForbidden, 403},             {ErrorCode::kHttpsRequired, 403},
-      {ErrorCode::kNotFound, 404},              {ErrorCode::kMethodNotAllowed, 405},
-      {ErrorCode::kIdempotencyInProgress, 409}, {ErrorCode::kPayloadTooLarge, 413},
-      {ErrorCode::kIdempotencyKeyReused, 422},  {ErrorCode::kRateLimited, 429},
-      {ErrorCode::kHeadersTooLarge, 431},       {ErrorCode::kBadGateway, 502},
-      {ErrorCode::kGatewayTimeout, 504},        {ErrorCode::kInternalError, 500},
+      {ErrorCode::kInvalidRequest, 400},
+      {ErrorCode::kUnauthorized, 401},
+      {ErrorCode::kTokenExpired, 403},
+      {ErrorCode::kQuotaExceeded, 403},
+      {ErrorCode::kForbidden, 403},
+      {ErrorCode::kHttpsRequired, 403},
+      {ErrorCode::kNotFound, 404},
+      {ErrorCode::kMethodNotAllowed, 405},
+      {ErrorCode::kIdempotencyInProgress, 409},
+      {ErrorCode::kPayloadTooLarge, 413},
+      {ErrorCode::kIdempotencyKeyReused, 422},
+      {ErrorCode::kRateLimited, 429},
+      {ErrorCode::kHeadersTooLarge, 431},
+      {ErrorCode::kBadGateway, 502},
+      {ErrorCode::kGatewayTimeout, 504},
+      {ErrorCode::kInternalError, 500},
       {ErrorCode::kUnavailable, 503},
   };
   static_assert(std::size(rows) == kErrorCodeCount);

@@ -43,8 +43,7 @@ class Admission {
 // TakeAndCharge as two calls on any limiter and meter.
 LimitOutcome TakeThenChargeInTwoSteps(Limiter& limiter, CreditMeter& credits,
                                       std::span<const BucketRequest> requests, int64_t now_ns,
-                                      std::string_view account, int64_t cost,
-                                      CreditCharge* charge);
+                                      std::string_view account, int64_t cost, CreditCharge* charge);
 
 // Any Limiter beside any CreditMeter (neither owned; both must outlive this), in two calls.
 class TwoStepAdmission final : public Admission {

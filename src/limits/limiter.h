@@ -1,12 +1,15 @@
 // Rate limiting behind one interface: take `cost` from one or more buckets at once, all or nothing.
 // The in-process LocalLimiter is sharded (no global lock); the RedisLimiter has the same contract
 // and is exact across nodes, but can fail: then `unavailable` is set and nothing was decided.
+// Limits and credits together, in one call (one round trip with Redis): limits/admission.h.
+// Cost: a Take of up to kInlineBuckets buckets returns its outcome inline (no heap allocation).
 // Thread-safety: implementations are safe to call from any thread.
 #pragma once
 
 #include <cstdint>
 #include <span>
 #include <string_view>
+
 #include "core/rate_spec.h"
 #include "core/small_vector.h"
 
@@ -34,10 +37,10 @@ inline constexpr size_t kInlineBuckets = 4;
 using BucketStates = SmallVector<BucketState, kInlineBuckets>;
 
 struct LimitOutcome {
-  bool allowed = false;              // every bucket had room; all were charged
-  bool unavailable = false;          // the shared limiter could not be reached: nothing decided,
-                                     // `buckets` empty (never set by the LocalLimiter)
-  BucketStates buckets;              // one per request, same order
+  bool allowed = false;      // every bucket had room; all were charged
+  bool unavailable = false;  // the shared limiter could not be reached: nothing decided,
+                             // `buckets` empty (never set by the LocalLimiter)
+  BucketStates buckets;      // one per request, same order
   // The bucket to report in headers: a refusing one if any, else the one with fewest remaining.
   size_t tightest = 0;
 };

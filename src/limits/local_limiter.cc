@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <functional>
 #include <utility>
+
 #include "core/gcra.h"
 #include "core/small_vector.h"
 
@@ -60,14 +61,16 @@ LimitOutcome LocalLimiter::Take(std::span<const BucketRequest> requests, int64_t
   SmallVector<size_t, kInlineBuckets> order(n);
   std::copy(shard_of.begin(), shard_of.end(), order.begin());
   std::sort(order.begin(), order.end());
-  const size_t shards = static_cast<size_t>(std::unique(order.begin(), order.end()) - order.begin());
+  const size_t shards =
+      static_cast<size_t>(std::unique(order.begin(), order.end()) - order.begin());
 
   SmallVector<std::unique_lock<std::mutex>, kInlineBuckets> locks(shards);
   for (size_t k = 0; k < shards; ++k) locks[k] = std::unique_lock<std::mutex>(shards_[order[k]].mu);
 
   // Decide in request order; a key named twice sees its own earlier take.
   SmallVector<GcraDecision, kInlineBuckets> decisions(n);
-  SmallVector<int64_t, kInlineBuckets> stored(n);  // the TAT as held before this call (now_ns when absent)
+  SmallVector<int64_t, kInlineBuckets> stored(
+      n);  // the TAT as held before this call (now_ns when absent)
   for (size_t i = 0; i < n; ++i) {
     const BucketRequest& r = requests[i];
     const auto& map = shards_[shard_of[i]].tat;

@@ -4,8 +4,8 @@
 
 namespace keyward {
 
-IndexSync::IndexSync(Store& store, KeyIndex& index, AccountDirectory& accounts, ChangeFeed& feed, std::function<Status()> writable,
-                     std::chrono::milliseconds resync_interval)
+IndexSync::IndexSync(Store& store, KeyIndex& index, AccountDirectory& accounts, ChangeFeed& feed,
+                     std::function<Status()> writable, std::chrono::milliseconds resync_interval)
     : store_(store),
       index_(index),
       accounts_(accounts),

@@ -37,8 +37,8 @@ namespace keyward {
 
 class IndexSync final : public ChangeNotifier {
  public:
-  IndexSync(Store& store, KeyIndex& index, AccountDirectory& accounts, ChangeFeed& feed, std::function<Status()> writable,
-            std::chrono::milliseconds resync_interval);
+  IndexSync(Store& store, KeyIndex& index, AccountDirectory& accounts, ChangeFeed& feed,
+            std::function<Status()> writable, std::chrono::milliseconds resync_interval);
   ~IndexSync() override;  // Stop()
 
   // Starts the loop from `cursor` (the Store's TokenChangeCursor taken before the index was

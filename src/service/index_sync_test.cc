@@ -204,7 +204,7 @@ TEST_P(DegradedVerifierTest, UnreachableLimiterFailsClosedOrOpensForHeldKeys) {
   auto row = a.store_ptr->FindTokenByHash(held.row.key_hash);
   auto info = b.directory.Get(account);
   ASSERT_TRUE(row.ok() && row->has_value() && info.ok() && *info);
-  b.index.Publish(held.row.key_hash, b.verifier.MakeRecord(**row, *info));
+  b.index.Publish(held.row.key_hash, MakeRecord(**row, *info));
 
   Verdict v = b.verifier.Verify(held.key, "GET", "/x");
   if (open) {

@@ -40,7 +40,7 @@ struct KeyRecord {
   KeyType type = KeyType::kSecret;
   bool livemode = true;
   bool revoked = false;
-  bool sandbox = false;  // the shared sandbox key (API.md 6)
+  bool sandbox = false;                           // the shared sandbox key (API.md 6)
   std::shared_ptr<const AccessTokenInfo> access;  // set for access tokens
   std::optional<int64_t> expires_at;
   std::vector<std::string> permissions;

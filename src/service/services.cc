@@ -110,13 +110,13 @@ Status Services::LoadIndex() {
   // Access tokens whose parent is live (a revoked parent's tokens are dead: they stay out, and a
   // request with one finds the revoked parent through the store).
   size_t tokens = 0;
-  st = store_->ForEachAccessToken(
-      clock_.NowUnix() - kAccessTokenRetentionSeconds, [&](AccessTokenRow&& row) {
-        KeyRecordPtr parent = index_.Find(row.parent_hash);
-        if (!parent) return;
-        index_.Fill(row.token_hash, MakeAccessRecord(row, *parent));
-        ++tokens;
-      });
+  st = store_->ForEachAccessToken(clock_.NowUnix() - kAccessTokenRetentionSeconds,
+                                  [&](AccessTokenRow&& row) {
+                                    KeyRecordPtr parent = index_.Find(row.parent_hash);
+                                    if (!parent) return;
+                                    index_.Fill(row.token_hash, MakeAccessRecord(row, *parent));
+                                    ++tokens;
+                                  });
   if (!st.ok()) return st;
   spdlog::info("index loaded: {} keys, {} access tokens", loaded, tokens);
   ready_.store(true, std::memory_order_release);

@@ -66,9 +66,9 @@ Error Unauthorized(std::string_view message) {
 
 }  // namespace
 
-Verifier::Verifier(Store& store, KeyIndex& index, AccountDirectory& accounts,
-                   Admission& admission, UsageRecorder& usage, const ServiceSettings& settings,
-                   const KeyFormat& format, const Clock& clock)
+Verifier::Verifier(Store& store, KeyIndex& index, AccountDirectory& accounts, Admission& admission,
+                   UsageRecorder& usage, const ServiceSettings& settings, const KeyFormat& format,
+                   const Clock& clock)
     : store_(store),
       index_(index),
       accounts_(accounts),

@@ -1,13 +1,12 @@
 // The hot path's promise, checked: a valid verification of a key the index holds makes no heap
 // allocation (STYLE 9, DESIGN "The hot path"). This file gives service_test its counting
 // operator new (core/testing_alloc_counter.h: per thread, so background threads do not count).
-#include "core/testing_alloc_counter.h"
-
 #include <gtest/gtest.h>
 
 #include <memory>
 #include <vector>
 
+#include "core/testing_alloc_counter.h"
 #include "service/service_test_util.h"
 
 namespace keyward {

@@ -76,8 +76,7 @@ TEST(SqliteErrors, AnythingElseIsInternalWithOurSentence) {
 TEST(SqliteErrors, ResultCodesWithoutAConnection) {
   const Error readonly = SqliteError(nullptr, SQLITE_READONLY, "write");
   EXPECT_EQ(readonly.code(), ErrorCode::kUnavailable);
-  EXPECT_EQ(readonly.message(),
-            "The store is read-only; writes are refused until it is writable.");
+  EXPECT_EQ(readonly.message(), "The store is read-only; writes are refused until it is writable.");
   EXPECT_NE(readonly.internal().find("readonly"), std::string::npos) << readonly.internal();
   EXPECT_EQ(SqliteError(nullptr, SQLITE_IOERR_WRITE, "write").code(), ErrorCode::kUnavailable);
   EXPECT_EQ(SqliteError(nullptr, SQLITE_CANTOPEN, "open").code(), ErrorCode::kUnavailable);
