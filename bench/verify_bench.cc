@@ -6,8 +6,11 @@
 #include <benchmark/benchmark.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <filesystem>
 #include <memory>
+#include <span>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -16,7 +19,7 @@
 #include "core/sha256.h"
 #include "core/status.h"
 #include "core/testing_alloc_counter.h"
-#include "limits/admission.h"
+#include "limits/limits_and_credits.h"
 #include "limits/local_limiter.h"
 #include "service/account_directory.h"
 #include "service/key_index.h"
@@ -38,7 +41,7 @@ void ReportAllocations(benchmark::State& state, uint64_t allocations) {
 
 // A verifier over an index holding `n` keys of one account (limit 1,000,000/s per key, so the
 // benchmark never runs into it), a SQLite store on a scratch file that the valid path never
-// reads, the in-process admission and a manual clock that stands still.
+// reads, the in-process limits and credits and a manual clock that stands still.
 class Fixture {
  public:
   explicit Fixture(size_t n)
@@ -49,10 +52,10 @@ class Fixture {
     auto store = OpenStore("sqlite://" + (dir_ / "bench.db").string());
     if (!store.ok()) throw std::runtime_error(store.error().ForLog());
     store_ = std::move(*store);
-    directory_ = std::make_unique<AccountDirectory>(*store_, admission_.credits(), settings_);
-    usage_ = std::make_unique<UsageRecorder>(*store_, admission_.credits(),
+    directory_ = std::make_unique<AccountDirectory>(*store_, limits_.credits(), settings_);
+    usage_ = std::make_unique<UsageRecorder>(*store_, limits_.credits(),
                                              std::chrono::milliseconds(1000));
-    verifier_ = std::make_unique<Verifier>(*store_, index_, *directory_, admission_, *usage_,
+    verifier_ = std::make_unique<Verifier>(*store_, index_, *directory_, limits_, *usage_,
                                            settings_, format_, clock_);
     auto account = std::make_shared<AccountInfo>();
     account->id = "acct_bench000000000000000000";
@@ -96,7 +99,7 @@ class Fixture {
   ServiceSettings settings_;
   KeyFormat format_;
   ManualClock clock_;
-  LocalAdmission admission_;
+  LocalLimitsAndCredits limits_;
   KeyIndex index_;
   std::unique_ptr<Store> store_;
   std::unique_ptr<AccountDirectory> directory_;

@@ -5,6 +5,7 @@
 // Thread-safety: a value; not synchronised.
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <cassert>
 #include <cstddef>
@@ -18,13 +19,16 @@ class SmallVector {
   SmallVector() = default;
   explicit SmallVector(size_t n) { resize(n); }
 
-  // Resizes to `n` default-constructed elements (previous contents are not kept past N).
+  // Resizes to `n` elements: the first min(old, n) keep their values while the storage stays
+  // inline or stays on the heap; the rest (and all, when it moves between the two) are
+  // default-constructed.
   void resize(size_t n) {
     if (n > N) {
       heap_.resize(n);
     } else {
+      const size_t keep = size_ > N ? 0 : std::min(size_, n);  // inline elements still valid
       heap_.clear();
-      for (size_t i = size_; i < n; ++i) inline_[i] = T();
+      for (size_t i = keep; i < n; ++i) inline_[i] = T();
     }
     size_ = n;
   }

@@ -1,9 +1,9 @@
 // Rate limiting behind one interface: take `cost` from one or more buckets at once, all or nothing.
 // The in-process LocalLimiter is sharded (no global lock); the RedisLimiter has the same contract
 // and is exact across nodes, but can fail: then `unavailable` is set and nothing was decided.
-// Limits and credits together, in one call (one round trip with Redis): limits/admission.h.
-// Cost: a Take of up to kInlineBuckets buckets returns its outcome inline (no heap allocation).
-// Thread-safety: implementations are safe to call from any thread.
+// Limits and credits together, in one call (one round trip with Redis):
+// limits/limits_and_credits.h. Cost: a Take of up to kInlineBuckets buckets returns its outcome
+// inline (no heap allocation). Thread-safety: implementations are safe to call from any thread.
 #pragma once
 
 #include <cstdint>
@@ -49,7 +49,7 @@ class Limiter {
  public:
   virtual ~Limiter() = default;
   // Takes from every bucket if all have room; otherwise takes from none. `now_ns` is wall time.
-  // Limits and credits together: see limits/admission.h.
+  // Limits and credits together: see limits/limits_and_credits.h.
   virtual LimitOutcome Take(std::span<const BucketRequest> requests, int64_t now_ns) = 0;
 };
 

@@ -5,7 +5,7 @@
 #include <array>
 #include <charconv>
 
-#include "limits/admission.h"
+#include "limits/limits_and_credits.h"
 #include "limits/redis_credit_meter.h"
 
 namespace keyward {

@@ -28,7 +28,7 @@ class RedisLimiter final : public Limiter {
   LimitOutcome Take(std::span<const BucketRequest> requests, int64_t now_ns) override;
   // The limits and then the credit step of `meter` (on the same Redis) in one script, one round
   // trip; an account Redis does not hold falls back to the meter (which seeds it). The contract
-  // of Admission::TakeAndCharge (RedisAdmission calls this).
+  // of LimitsAndCredits::TakeAndCharge (RedisLimitsAndCredits calls this).
   LimitOutcome TakeThenCharge(std::span<const BucketRequest> requests, int64_t now_ns,
                               RedisCreditMeter& meter, std::string_view account, int64_t cost,
                               CreditCharge* charge);

@@ -72,8 +72,8 @@ struct NodeB {
         format(settings.prefixes),
         directory(store, credits, settings),
         usage(store, credits, std::chrono::milliseconds(50)),
-        admission(limiter ? *limiter : local_limiter, credits),
-        verifier(store, index, directory, admission, usage, settings, format, clock),
+        limits(limiter ? *limiter : local_limiter, credits),
+        verifier(store, index, directory, limits, usage, settings, format, clock),
         sync(store, index, directory, feed, nullptr, std::chrono::milliseconds(100)) {}
 
   bool Valid(const std::string& key) { return verifier.Verify(key, "GET", "/x").valid(); }
@@ -85,7 +85,7 @@ struct NodeB {
   KeyIndex index;
   AccountDirectory directory;
   UsageRecorder usage;
-  TwoStepAdmission admission;
+  TwoStepLimitsAndCredits limits;
   Verifier verifier;
   FakeFeed feed;
   IndexSync sync;

@@ -2,7 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
-#include "limits/redis_admission.h"
+#include "limits/redis_limits_and_credits.h"
 #include "service/postgres_change_feed.h"
 #include "service/redis_change_feed.h"
 
@@ -20,10 +20,11 @@ std::unique_ptr<RedisPool> MakeRedis(const RedisSettings& s) {
   return std::make_unique<RedisPool>(std::move(o));
 }
 
-// Limits and credits together (limits/admission.h): in Redis when it is configured, else in this
-// process.
-std::unique_ptr<Admission> MakeAdmission(RedisPool* redis, const RedisSettings& s, Store& store) {
-  if (!redis) return std::make_unique<LocalAdmission>();
+// Limits and credits together (limits/limits_and_credits.h): in Redis when it is configured, else
+// in this process.
+std::unique_ptr<LimitsAndCredits> MakeLimitsAndCredits(RedisPool* redis, const RedisSettings& s,
+                                                       Store& store) {
+  if (!redis) return std::make_unique<LocalLimitsAndCredits>();
   // Seeds a balance Redis does not hold from the store (a balance never resets).
   BalanceLoader loader = [&store](std::string_view id) -> Result<std::optional<StoredBalance>> {
     auto row = store.GetAccount(id);
@@ -31,7 +32,7 @@ std::unique_ptr<Admission> MakeAdmission(RedisPool* redis, const RedisSettings& 
     if (!row->has_value()) return std::optional<StoredBalance>();
     return std::optional<StoredBalance>(StoredBalance{(*row)->credits});
   };
-  return std::make_unique<RedisAdmission>(*redis, std::move(loader), s.key_prefix);
+  return std::make_unique<RedisLimitsAndCredits>(*redis, std::move(loader), s.key_prefix);
 }
 
 }  // namespace
@@ -42,13 +43,14 @@ Services::Services(std::unique_ptr<Store> store, ServiceSettings settings, const
       format_(settings_.prefixes),
       store_(std::move(store)),
       redis_(MakeRedis(settings_.redis)),
-      admission_(MakeAdmission(redis_.get(), settings_.redis, *store_)),
-      limiter_(&admission_->limiter()),
-      credits_(&admission_->credits()),
+      limits_and_credits_(MakeLimitsAndCredits(redis_.get(), settings_.redis, *store_)),
+      limiter_(&limits_and_credits_->limiter()),
+      credits_(&limits_and_credits_->credits()),
       index_(settings_.negative_cache_seconds * 1'000'000'000),
       directory_(*store_, *credits_, settings_),
       usage_(*store_, *credits_, std::chrono::milliseconds(settings_.usage_flush_interval_ms)),
-      verifier_(*store_, index_, directory_, *admission_, usage_, settings_, format_, clock_),
+      verifier_(*store_, index_, directory_, *limits_and_credits_, usage_, settings_, format_,
+                clock_),
       tokens_(*store_, index_, directory_, verifier_, settings_, format_, clock_),
       accounts_(*store_, directory_, *credits_, usage_, settings_, clock_),
       admin_keys_(*store_, format_, clock_, settings_.display_prefix_length),

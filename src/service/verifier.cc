@@ -66,14 +66,14 @@ Error Unauthorized(std::string_view message) {
 
 }  // namespace
 
-Verifier::Verifier(Store& store, KeyIndex& index, AccountDirectory& accounts, Admission& admission,
-                   UsageRecorder& usage, const ServiceSettings& settings, const KeyFormat& format,
-                   const Clock& clock)
+Verifier::Verifier(Store& store, KeyIndex& index, AccountDirectory& accounts,
+                   LimitsAndCredits& limits, UsageRecorder& usage, const ServiceSettings& settings,
+                   const KeyFormat& format, const Clock& clock)
     : store_(store),
       index_(index),
       accounts_(accounts),
-      admission_(admission),
-      credits_(admission.credits()),
+      limits_(limits),
+      credits_(limits.credits()),
       usage_(usage),
       settings_(settings),
       format_(format),
@@ -286,10 +286,9 @@ Verdict Verifier::Admit(Verdict verdict, const RouteRule* rule, std::string_view
   const bool deferred = charged && consume == Consume::kDeferCharge;
   CreditCharge charge;
   LimitOutcome outcome =
-      verdict.valid()
-          ? admission_.TakeAndCharge(std::span(buckets.data(), n), now_ns, rec.account->id,
-                                     charged && !deferred ? cost : 0, &charge)
-          : admission_.Take(std::span(buckets.data(), n), now_ns);
+      verdict.valid() ? limits_.TakeAndCharge(std::span(buckets.data(), n), now_ns, rec.account->id,
+                                              charged && !deferred ? cost : 0, &charge)
+                      : limits_.Take(std::span(buckets.data(), n), now_ns);
   if (outcome.unavailable) return Degraded(std::move(verdict), management, held);
   const BucketState& b = outcome.buckets[outcome.tightest];
   verdict.ratelimit = RateLimitReport{b.limit,

@@ -18,7 +18,7 @@
 #include "core/clock.h"
 #include "core/key_format.h"
 #include "core/status.h"
-#include "limits/admission.h"
+#include "limits/limits_and_credits.h"
 #include "service/account_directory.h"
 #include "service/key_index.h"
 #include "service/key_record.h"
@@ -66,8 +66,8 @@ enum class Consume { kYes, kNo, kDeferCharge };
 
 class Verifier {
  public:
-  // `admission` takes the limits and charges the credits (limits/admission.h).
-  Verifier(Store& store, KeyIndex& index, AccountDirectory& accounts, Admission& admission,
+  // `limits` takes the limits and charges the credits (limits/limits_and_credits.h).
+  Verifier(Store& store, KeyIndex& index, AccountDirectory& accounts, LimitsAndCredits& limits,
            UsageRecorder& usage, const ServiceSettings& settings, const KeyFormat& format,
            const Clock& clock);
 
@@ -92,8 +92,9 @@ class Verifier {
   // the verdict becomes QUOTA_EXCEEDED and false is returned; otherwise charged/balance are set.
   bool ChargeDeferred(Verdict& verdict);
 
-  // Admission of a management call made with an identified key: its per-key limit only. Fails
-  // closed (UNAVAILABLE) when the shared limiter cannot be reached, whatever on_unavailable says.
+  // LimitsAndCredits of a management call made with an identified key: its per-key limit only.
+  // Fails closed (UNAVAILABLE) when the shared limiter cannot be reached, whatever on_unavailable
+  // says.
   Verdict AdmitManagement(const KeyRecordPtr& record);
 
   const KeyRecordPtr& sandbox_record() const { return sandbox_; }
@@ -126,8 +127,8 @@ class Verifier {
   Store& store_;
   KeyIndex& index_;
   AccountDirectory& accounts_;
-  Admission& admission_;
-  CreditMeter& credits_;  // admission_.credits()
+  LimitsAndCredits& limits_;
+  CreditMeter& credits_;  // limits_.credits()
   UsageRecorder& usage_;
   const ServiceSettings& settings_;
   const KeyFormat& format_;

@@ -1,8 +1,8 @@
-// Admission: the limits and the credits of one request behind one interface (REVIEW P4(a)). A
-// request takes from its rate-limit buckets and then — only when every bucket allowed — is charged
-// its credits (or has its balance read). The in-process pair does that in two calls; the Redis
-// pair in one script, one round trip. Callers never ask which: the composition root chooses.
-// Thread-safety: implementations are safe to call from any thread.
+// LimitsAndCredits: the admission of one request — its rate limits and its credits — behind one
+// interface (REVIEW P4(a)). A request takes from its rate-limit buckets and then, only when every
+// bucket allowed, is charged its credits (or has its balance read). The in-process pair does that
+// in two calls; the Redis pair in one script, one round trip. Callers never ask which: the
+// composition root chooses. Thread-safety: implementations are safe to call from any thread.
 // Failure: a shared implementation that cannot reach Redis sets LimitOutcome::unavailable (nothing
 // decided) or CreditCharge::unavailable (limits taken, nothing charged).
 #pragma once
@@ -18,9 +18,9 @@
 
 namespace keyward {
 
-class Admission {
+class LimitsAndCredits {
  public:
-  virtual ~Admission() = default;
+  virtual ~LimitsAndCredits() = default;
 
   // Limits only (a refused request still counts against its per-key limit).
   LimitOutcome Take(std::span<const BucketRequest> requests, int64_t now_ns) {
@@ -46,9 +46,10 @@ LimitOutcome TakeThenChargeInTwoSteps(Limiter& limiter, CreditMeter& credits,
                                       std::string_view account, int64_t cost, CreditCharge* charge);
 
 // Any Limiter beside any CreditMeter (neither owned; both must outlive this), in two calls.
-class TwoStepAdmission final : public Admission {
+class TwoStepLimitsAndCredits final : public LimitsAndCredits {
  public:
-  TwoStepAdmission(Limiter& limiter, CreditMeter& credits) : limiter_(limiter), credits_(credits) {}
+  TwoStepLimitsAndCredits(Limiter& limiter, CreditMeter& credits)
+      : limiter_(limiter), credits_(credits) {}
   LimitOutcome TakeAndCharge(std::span<const BucketRequest> requests, int64_t now_ns,
                              std::string_view account, int64_t cost,
                              CreditCharge* charge) override {
@@ -63,7 +64,7 @@ class TwoStepAdmission final : public Admission {
 };
 
 // One node: a LocalLimiter and a LocalCreditMeter, owned, exact within this process.
-class LocalAdmission final : public Admission {
+class LocalLimitsAndCredits final : public LimitsAndCredits {
  public:
   LimitOutcome TakeAndCharge(std::span<const BucketRequest> requests, int64_t now_ns,
                              std::string_view account, int64_t cost,

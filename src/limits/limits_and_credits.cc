@@ -1,5 +1,5 @@
-// See admission.h: the two-call form of TakeAndCharge.
-#include "limits/admission.h"
+// See limits_and_credits.h: the two-call form of TakeAndCharge.
+#include "limits/limits_and_credits.h"
 
 namespace keyward {
 

@@ -6,15 +6,16 @@
 
 #include <string>
 
-#include "limits/admission.h"
+#include "limits/limits_and_credits.h"
 #include "limits/redis_credit_meter.h"
 #include "limits/redis_limiter.h"
 
 namespace keyward {
 
-class RedisAdmission final : public Admission {
+class RedisLimitsAndCredits final : public LimitsAndCredits {
  public:
-  RedisAdmission(RedisPool& pool, BalanceLoader loader, const std::string& key_prefix = "kw:")
+  RedisLimitsAndCredits(RedisPool& pool, BalanceLoader loader,
+                        const std::string& key_prefix = "kw:")
       : limiter_(pool, key_prefix), credits_(pool, std::move(loader), key_prefix) {}
 
   LimitOutcome TakeAndCharge(std::span<const BucketRequest> requests, int64_t now_ns,
