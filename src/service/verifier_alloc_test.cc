@@ -24,8 +24,15 @@ TEST(VerifierAllocations, TheCounterCounts) {
 TEST(VerifierAllocations, ValidVerificationAllocatesNothing) {
   ServiceSettings settings;
   // A route with its own limit (two buckets) and a route that charges a credit.
-  settings.routes = RouteTable({RouteRule{"POST", "/v1/extractions", "", 0, RateSpec{1000, 60}},
-                                RouteRule{"GET", "/v1/charged", "", 1, std::nullopt}});
+  RouteRule limited;
+  limited.method = "POST";
+  limited.path = "/v1/extractions";
+  limited.rate_limit = RateSpec{1000, 60};
+  RouteRule charged_route;
+  charged_route.method = "GET";
+  charged_route.path = "/v1/charged";
+  charged_route.cost = 1;
+  settings.routes = RouteTable({limited, charged_route});
   TestServices t(settings);
   const std::string account = t.NewAccount(1'000'000);
   const IssuedToken key = t.NewKey(account);

@@ -28,6 +28,28 @@ const char* UnavailableSentence(std::string_view state) {
   return "The store is busy; try again shortly.";
 }
 
+// Our public sentence for libpq's reason for not connecting: a fixed phrase per known cause.
+std::string UnreachableSentence(std::string_view reason) {
+  static constexpr struct {
+    std::string_view libpq;  // as libpq words it
+    std::string_view ours;
+  } kCauses[] = {
+      {"password authentication failed", "password authentication failed."},
+      {"Connection refused", "the connection was refused."},
+      {"timeout expired", "the connection timed out."},
+      {"starting up", "the server is starting up."},
+      {"shutting down", "the server is shutting down."},
+      {"does not exist", "the database or role does not exist."},
+      {"too many clients", "the server has too many clients."},
+  };
+  for (const auto& cause : kCauses) {
+    if (reason.find(cause.libpq) != std::string_view::npos) {
+      return "PostgreSQL is unreachable: " + std::string(cause.ours);
+    }
+  }
+  return "PostgreSQL is unreachable; try again shortly.";
+}
+
 std::string FirstLine(std::string_view text) {
   const size_t nl = text.find('\n');
   std::string line(text.substr(0, nl));
@@ -53,9 +75,9 @@ Error UnreachableError(const char* libpq_message) {
   if (failed != std::string_view::npos) text.remove_prefix(failed + 8);
   std::string reason = FirstLine(text);
   if (reason.empty()) reason = "no reason given";
-  // libpq's reason (and anything it quotes) goes to the log only.
-  return Error::Unavailable("PostgreSQL is unreachable: " + reason,
-                            "PostgreSQL is unreachable; try again shortly.");
+  // libpq's reason (and anything it quotes) goes to the log only; the public text names the
+  // cause in words of ours when it is one an operator can act on.
+  return Error::Unavailable("PostgreSQL is unreachable: " + reason, UnreachableSentence(reason));
 }
 
 // --- Params ---
