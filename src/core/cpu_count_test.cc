@@ -54,7 +54,9 @@ TEST(CpuCount, UsableCpuCountIsWithinTheHost) {
   const int n = UsableCpuCount();
   EXPECT_GE(n, 1);
   const unsigned host = std::thread::hardware_concurrency();
-  if (host > 0) EXPECT_LE(n, static_cast<int>(host));
+  if (host > 0) {
+    EXPECT_LE(n, static_cast<int>(host));
+  }
 }
 
 }  // namespace
