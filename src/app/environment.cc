@@ -45,7 +45,7 @@ std::unique_ptr<Environment> OpenEnvironment(const CommonOptions& opts, char** e
   auto store = OpenStore(env->config.store_url, store_options);
   if (!store.ok()) {
     std::cerr << "keyward: cannot open the store " << RedactStoreUrl(env->config.store_url) << ": "
-              << store.error().message() << "\n";
+              << store.error().ForLog() << "\n";
     return nullptr;
   }
   try {

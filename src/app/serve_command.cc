@@ -35,7 +35,7 @@ int ServeCommand(const ServeOptions& opts, char** envp) {
   if (!env) return 1;
   Services& sv = *env->services;
   if (Status st = sv.LoadIndex(); !st.ok()) {
-    std::cerr << "keyward: cannot load keys: " << st.error().message() << "\n";
+    std::cerr << "keyward: cannot load keys: " << st.error().ForLog() << "\n";
     return 1;
   }
 

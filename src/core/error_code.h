@@ -1,8 +1,10 @@
-// The error catalogue of API.md 1.2: every refusal keyward can give, with its HTTP status, its
-// stable code string and a public message. This table is the one place codes map to statuses.
+// The domain's error codes: every refusal or failure keyward can report, with its stable code
+// string (API.md 1.2, e.g. "UNAUTHORIZED") and a default public message. No HTTP here: the HTTP
+// statuses live at the edge (http/error_catalogue.h), the one place codes map to statuses.
 // Thread-safe: immutable data.
 #pragma once
 
+#include <cstddef>
 #include <optional>
 #include <string_view>
 
@@ -28,10 +30,11 @@ enum class ErrorCode {
   kUnavailable,
 };
 
+inline constexpr size_t kErrorCodeCount = static_cast<size_t>(ErrorCode::kUnavailable) + 1;
+
 struct ErrorInfo {
-  int status;                    // HTTP status, e.g. 401
-  std::string_view code;         // stable code, e.g. "UNAUTHORIZED"
-  std::string_view message;      // default public message; never contains a secret
+  std::string_view code;     // stable code, e.g. "UNAUTHORIZED"
+  std::string_view message;  // default public message; never contains a secret
 };
 
 // The catalogue row for `code`.

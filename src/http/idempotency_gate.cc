@@ -67,7 +67,7 @@ void IdempotencyGate::Leave(std::string_view scope, std::string_view key, const 
   if (Status st = service_.Finish(scope, key, res.status, stored ? WithoutSecrets(res.body) : "");
       !st.ok()) {
     spdlog::warn("request {}: could not record its Idempotency-Key: {}", request_id,
-                 st.error().message());
+                 st.error().ForLog());
   }
 }
 
@@ -78,7 +78,7 @@ void IdempotencyGate::LeaveForwarded(std::string_view scope, std::string_view ke
                                      : service_.Release(scope, key);
   if (!st.ok()) {
     spdlog::warn("request {}: could not record its Idempotency-Key: {}", request_id,
-                 st.error().message());
+                 st.error().ForLog());
   }
 }
 

@@ -1,16 +1,17 @@
 // Rate limiting behind one interface: take `cost` from one or more buckets at once, all or nothing.
 // The in-process LocalLimiter is sharded (no global lock); the RedisLimiter has the same contract
 // and is exact across nodes, but can fail: then `unavailable` is set and nothing was decided.
-// Thread-safety: implementations are safe to call from any thread.
+// Limits and credits together, in one call (one round trip with Redis):
+// limits/limits_and_credits.h. Cost: a Take of up to kInlineBuckets buckets returns its outcome
+// inline (no heap allocation). Thread-safety: implementations are safe to call from any thread.
 #pragma once
 
 #include <cstdint>
 #include <span>
-#include <string>
 #include <string_view>
-#include <vector>
 
 #include "core/rate_spec.h"
+#include "core/small_vector.h"
 
 namespace keyward {
 
@@ -31,31 +32,25 @@ struct BucketState {
   int64_t window_seconds = 0;
 };
 
+// Buckets one Take decides, inline (no heap) up to this many: the verifier asks for one or two.
+inline constexpr size_t kInlineBuckets = 4;
+using BucketStates = SmallVector<BucketState, kInlineBuckets>;
+
 struct LimitOutcome {
-  bool allowed = false;              // every bucket had room; all were charged
-  bool unavailable = false;          // the shared limiter could not be reached: nothing decided,
-                                     // `buckets` empty (never set by the LocalLimiter)
-  std::vector<BucketState> buckets;  // one per request, same order
+  bool allowed = false;      // every bucket had room; all were charged
+  bool unavailable = false;  // the shared limiter could not be reached: nothing decided,
+                             // `buckets` empty (never set by the LocalLimiter)
+  BucketStates buckets;      // one per request, same order
   // The bucket to report in headers: a refusing one if any, else the one with fewest remaining.
   size_t tightest = 0;
 };
-
-class CreditMeter;
-struct CreditCharge;
 
 class Limiter {
  public:
   virtual ~Limiter() = default;
   // Takes from every bucket if all have room; otherwise takes from none. `now_ns` is wall time.
+  // Limits and credits together: see limits/limits_and_credits.h.
   virtual LimitOutcome Take(std::span<const BucketRequest> requests, int64_t now_ns) = 0;
-  // Take(), then — only when every bucket allowed — charges `cost` credits to `account` on
-  // `credits` (cost 0: only reads the balance, as a Snapshot would; an account the meter does not
-  // hold reads as allowed with no balance). `charge` gets the credit outcome and is left
-  // untouched when the limits refused or were unavailable. The default makes two calls; the
-  // RedisLimiter with a RedisCreditMeter does both in one script (one round trip).
-  virtual LimitOutcome TakeThenCharge(std::span<const BucketRequest> requests, int64_t now_ns,
-                                      CreditMeter& credits, std::string_view account, int64_t cost,
-                                      CreditCharge* charge);
 };
 
 }  // namespace keyward

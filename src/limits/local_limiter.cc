@@ -4,9 +4,9 @@
 #include <algorithm>
 #include <functional>
 #include <utility>
-#include <vector>
 
 #include "core/gcra.h"
+#include "core/small_vector.h"
 
 namespace keyward {
 namespace {
@@ -55,19 +55,22 @@ LimitOutcome LocalLimiter::Take(std::span<const BucketRequest> requests, int64_t
   out.buckets.resize(n);
   if (n == 0) return out;
 
-  std::vector<size_t> shard_of(n);
+  // Scratch space inline for up to kInlineBuckets buckets: no allocation on the request path.
+  SmallVector<size_t, kInlineBuckets> shard_of(n);
   for (size_t i = 0; i < n; ++i) shard_of[i] = ShardOf(requests[i].key);
-  std::vector<size_t> order = shard_of;
+  SmallVector<size_t, kInlineBuckets> order(n);
+  std::copy(shard_of.begin(), shard_of.end(), order.begin());
   std::sort(order.begin(), order.end());
-  order.erase(std::unique(order.begin(), order.end()), order.end());
+  const size_t shards =
+      static_cast<size_t>(std::unique(order.begin(), order.end()) - order.begin());
 
-  std::vector<std::unique_lock<std::mutex>> locks;
-  locks.reserve(order.size());
-  for (size_t s : order) locks.emplace_back(shards_[s].mu);
+  SmallVector<std::unique_lock<std::mutex>, kInlineBuckets> locks(shards);
+  for (size_t k = 0; k < shards; ++k) locks[k] = std::unique_lock<std::mutex>(shards_[order[k]].mu);
 
   // Decide in request order; a key named twice sees its own earlier take.
-  std::vector<GcraDecision> decisions(n);
-  std::vector<int64_t> stored(n);  // the TAT as held before this call (now_ns when absent)
+  SmallVector<GcraDecision, kInlineBuckets> decisions(n);
+  SmallVector<int64_t, kInlineBuckets> stored(
+      n);  // the TAT as held before this call (now_ns when absent)
   for (size_t i = 0; i < n; ++i) {
     const BucketRequest& r = requests[i];
     const auto& map = shards_[shard_of[i]].tat;
@@ -105,7 +108,7 @@ LimitOutcome LocalLimiter::Take(std::span<const BucketRequest> requests, int64_t
       decisions[i].allowed = true;
     }
   }
-  locks.clear();
+  for (auto& lock : locks) lock.unlock();
 
   size_t tightest = n;
   for (size_t i = 0; i < n; ++i) {

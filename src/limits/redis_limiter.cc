@@ -5,6 +5,7 @@
 #include <array>
 #include <charconv>
 
+#include "limits/limits_and_credits.h"
 #include "limits/redis_credit_meter.h"
 
 namespace keyward {
@@ -147,13 +148,12 @@ LimitOutcome RedisLimiter::Take(std::span<const BucketRequest> requests, int64_t
 }
 
 LimitOutcome RedisLimiter::TakeThenCharge(std::span<const BucketRequest> requests, int64_t now_ns,
-                                          CreditMeter& credits, std::string_view account,
+                                          RedisCreditMeter& meter, std::string_view account,
                                           int64_t cost, CreditCharge* charge) {
-  auto* meter = dynamic_cast<RedisCreditMeter*>(&credits);
-  if (meter == nullptr || requests.empty()) {
-    return Limiter::TakeThenCharge(requests, now_ns, credits, account, cost, charge);
+  if (requests.empty()) {
+    return TakeThenChargeInTwoSteps(*this, meter, requests, now_ns, account, cost, charge);
   }
-  return Run(requests, now_ns, meter, account, cost, charge);
+  return Run(requests, now_ns, &meter, account, cost, charge);
 }
 
 LimitOutcome RedisLimiter::Run(std::span<const BucketRequest> requests, int64_t now_ns,

@@ -13,6 +13,7 @@
 // Thread-safety: safe from any thread (the pool gives each thread its own connection).
 #pragma once
 
+#include "limits/credit_meter.h"
 #include "limits/limiter.h"
 #include "limits/redis_client.h"
 
@@ -25,12 +26,12 @@ class RedisLimiter final : public Limiter {
   explicit RedisLimiter(RedisPool& pool, std::string key_prefix = "kw:");
 
   LimitOutcome Take(std::span<const BucketRequest> requests, int64_t now_ns) override;
-  // With a RedisCreditMeter (on the same Redis): the limits and the credit step in one script,
-  // one round trip; an account Redis does not hold falls back to the meter (which seeds it).
-  // Any other meter: the default two calls.
+  // The limits and then the credit step of `meter` (on the same Redis) in one script, one round
+  // trip; an account Redis does not hold falls back to the meter (which seeds it). The contract
+  // of LimitsAndCredits::TakeAndCharge (RedisLimitsAndCredits calls this).
   LimitOutcome TakeThenCharge(std::span<const BucketRequest> requests, int64_t now_ns,
-                              CreditMeter& credits, std::string_view account, int64_t cost,
-                              CreditCharge* charge) override;
+                              RedisCreditMeter& meter, std::string_view account, int64_t cost,
+                              CreditCharge* charge);
 
  private:
   LimitOutcome Run(std::span<const BucketRequest> requests, int64_t now_ns, RedisCreditMeter* meter,

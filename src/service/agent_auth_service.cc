@@ -115,7 +115,7 @@ Result<AgentPoll> AgentAuthService::Poll(std::string_view token, std::string_vie
         auto revoked = tokens_.Revoke(Principal::Session((*ended)->account_id), (*ended)->token_id);
         if (!revoked.ok() && revoked.error().code() != ErrorCode::kNotFound) {
           spdlog::warn("could not revoke the uncollected agent key {}: {}", (*ended)->token_id,
-                       revoked.error().message());
+                       revoked.error().ForLog());
         }
       }
     }

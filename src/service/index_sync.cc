@@ -4,13 +4,11 @@
 
 namespace keyward {
 
-IndexSync::IndexSync(Store& store, KeyIndex& index, AccountDirectory& accounts, Verifier& verifier,
-                     ChangeFeed& feed, std::function<Status()> writable,
-                     std::chrono::milliseconds resync_interval)
+IndexSync::IndexSync(Store& store, KeyIndex& index, AccountDirectory& accounts, ChangeFeed& feed,
+                     std::function<Status()> writable, std::chrono::milliseconds resync_interval)
     : store_(store),
       index_(index),
       accounts_(accounts),
-      verifier_(verifier),
       feed_(feed),
       writable_(std::move(writable)),
       resync_interval_(resync_interval) {}
@@ -53,7 +51,7 @@ void IndexSync::SetNotCaughtUp(std::string why) {
 void IndexSync::Apply(const TokenRow& row) {
   auto account = accounts_.Get(row.account_id);
   if (!account.ok() || !*account) return;  // a store failure heals with the next resync
-  if (index_.PublishMonotonic(row.key_hash, verifier_.MakeRecord(row, *account))) {
+  if (index_.PublishMonotonic(row.key_hash, MakeRecord(row, *account))) {
     applied_.fetch_add(1, std::memory_order_relaxed);
   }
 }
@@ -81,7 +79,7 @@ Status IndexSync::CheckWritable() {
 void IndexSync::TokenChanged(const Digest& key_hash) {
   if (Status st = feed_.Announce(key_hash); !st.ok()) {
     spdlog::warn("change announcement failed (other nodes catch up by resync): {}",
-                 st.error().message());
+                 st.error().ForLog());
   }
 }
 

@@ -30,16 +30,15 @@
 #include "service/account_directory.h"
 #include "service/change_feed.h"
 #include "service/key_index.h"
-#include "service/verifier.h"
+#include "service/key_record.h"
 #include "store/store.h"
 
 namespace keyward {
 
 class IndexSync final : public ChangeNotifier {
  public:
-  IndexSync(Store& store, KeyIndex& index, AccountDirectory& accounts, Verifier& verifier,
-            ChangeFeed& feed, std::function<Status()> writable,
-            std::chrono::milliseconds resync_interval);
+  IndexSync(Store& store, KeyIndex& index, AccountDirectory& accounts, ChangeFeed& feed,
+            std::function<Status()> writable, std::chrono::milliseconds resync_interval);
   ~IndexSync() override;  // Stop()
 
   // Starts the loop from `cursor` (the Store's TokenChangeCursor taken before the index was
@@ -66,7 +65,6 @@ class IndexSync final : public ChangeNotifier {
   Store& store_;
   KeyIndex& index_;
   AccountDirectory& accounts_;
-  Verifier& verifier_;
   ChangeFeed& feed_;
   std::function<Status()> writable_;
   const std::chrono::milliseconds resync_interval_;

@@ -72,9 +72,9 @@ struct NodeB {
         format(settings.prefixes),
         directory(store, credits, settings),
         usage(store, credits, std::chrono::milliseconds(50)),
-        verifier(store, index, directory, limiter ? *limiter : local_limiter, credits, usage,
-                 settings, format, clock),
-        sync(store, index, directory, verifier, feed, nullptr, std::chrono::milliseconds(100)) {}
+        limits(limiter ? *limiter : local_limiter, credits),
+        verifier(store, index, directory, limits, usage, settings, format, clock),
+        sync(store, index, directory, feed, nullptr, std::chrono::milliseconds(100)) {}
 
   bool Valid(const std::string& key) { return verifier.Verify(key, "GET", "/x").valid(); }
 
@@ -85,6 +85,7 @@ struct NodeB {
   KeyIndex index;
   AccountDirectory directory;
   UsageRecorder usage;
+  TwoStepLimitsAndCredits limits;
   Verifier verifier;
   FakeFeed feed;
   IndexSync sync;
@@ -144,7 +145,7 @@ TEST(IndexSyncTest, WritesAreRefusedWhileRedisIsDown) {
   ServiceSettings settings;
   AccountDirectory directory(*a.store_ptr, credits, settings);
   IndexSync gate(
-      *a.store_ptr, a->index(), directory, a->verifier(), feed,
+      *a.store_ptr, a->index(), directory, feed,
       [&up] { return up ? Status::Ok() : Status(Error(ErrorCode::kUnavailable, "x")); },
       std::chrono::seconds(10));
   a->tokens().set_notifier(&gate);
@@ -203,7 +204,7 @@ TEST_P(DegradedVerifierTest, UnreachableLimiterFailsClosedOrOpensForHeldKeys) {
   auto row = a.store_ptr->FindTokenByHash(held.row.key_hash);
   auto info = b.directory.Get(account);
   ASSERT_TRUE(row.ok() && row->has_value() && info.ok() && *info);
-  b.index.Publish(held.row.key_hash, b.verifier.MakeRecord(**row, *info));
+  b.index.Publish(held.row.key_hash, MakeRecord(**row, *info));
 
   Verdict v = b.verifier.Verify(held.key, "GET", "/x");
   if (open) {

@@ -1,6 +1,7 @@
 // What the hot path knows about a credential: an immutable record published in the KeyIndex.
 // A change (revoke, roll) publishes a new record; readers holding the old one finish with it.
 // Only `last_used_sec` mutates (an atomic used to coalesce last_used_at updates).
+// The factories below build records from store rows (pure; thread-safe).
 #pragma once
 
 #include <algorithm>
@@ -39,7 +40,7 @@ struct KeyRecord {
   KeyType type = KeyType::kSecret;
   bool livemode = true;
   bool revoked = false;
-  bool sandbox = false;  // the shared sandbox key (API.md 6)
+  bool sandbox = false;                           // the shared sandbox key (API.md 6)
   std::shared_ptr<const AccessTokenInfo> access;  // set for access tokens
   std::optional<int64_t> expires_at;
   std::vector<std::string> permissions;
@@ -69,5 +70,11 @@ struct KeyRecord {
 };
 
 using KeyRecordPtr = std::shared_ptr<const KeyRecord>;
+
+// The record published in the index for a stored API key of `account` (key_record.cc).
+KeyRecordPtr MakeRecord(const TokenRow& row, std::shared_ptr<const AccountInfo> account);
+// An access token's record, from its row and its parent key's record: the parent's account, type,
+// mode and permissions, the token's own expiry and rate-limit bucket ("at:<hash prefix>").
+KeyRecordPtr MakeAccessRecord(const AccessTokenRow& row, const KeyRecord& parent);
 
 }  // namespace keyward

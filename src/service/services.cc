@@ -2,10 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
-#include "limits/local_credit_meter.h"
-#include "limits/local_limiter.h"
-#include "limits/redis_credit_meter.h"
-#include "limits/redis_limiter.h"
+#include "limits/redis_limits_and_credits.h"
 #include "service/redis_change_feed.h"
 
 namespace keyward {
@@ -22,13 +19,11 @@ std::unique_ptr<RedisPool> MakeRedis(const RedisSettings& s) {
   return std::make_unique<RedisPool>(std::move(o));
 }
 
-std::unique_ptr<Limiter> MakeLimiter(RedisPool* redis, const RedisSettings& s) {
-  if (redis) return std::make_unique<RedisLimiter>(*redis, s.key_prefix);
-  return std::make_unique<LocalLimiter>();
-}
-
-std::unique_ptr<CreditMeter> MakeCredits(RedisPool* redis, const RedisSettings& s, Store& store) {
-  if (!redis) return std::make_unique<LocalCreditMeter>();
+// Limits and credits together (limits/limits_and_credits.h): in Redis when it is configured, else
+// in this process.
+std::unique_ptr<LimitsAndCredits> MakeLimitsAndCredits(RedisPool* redis, const RedisSettings& s,
+                                                       Store& store) {
+  if (!redis) return std::make_unique<LocalLimitsAndCredits>();
   // Seeds a balance Redis does not hold from the store (a balance never resets).
   BalanceLoader loader = [&store](std::string_view id) -> Result<std::optional<StoredBalance>> {
     auto row = store.GetAccount(id);
@@ -36,7 +31,7 @@ std::unique_ptr<CreditMeter> MakeCredits(RedisPool* redis, const RedisSettings& 
     if (!row->has_value()) return std::optional<StoredBalance>();
     return std::optional<StoredBalance>(StoredBalance{(*row)->credits});
   };
-  return std::make_unique<RedisCreditMeter>(*redis, std::move(loader), s.key_prefix);
+  return std::make_unique<RedisLimitsAndCredits>(*redis, std::move(loader), s.key_prefix);
 }
 
 }  // namespace
@@ -47,12 +42,13 @@ Services::Services(std::unique_ptr<Store> store, ServiceSettings settings, const
       format_(settings_.prefixes),
       store_(std::move(store)),
       redis_(MakeRedis(settings_.redis)),
-      limiter_(MakeLimiter(redis_.get(), settings_.redis)),
-      credits_(MakeCredits(redis_.get(), settings_.redis, *store_)),
+      limits_and_credits_(MakeLimitsAndCredits(redis_.get(), settings_.redis, *store_)),
+      limiter_(&limits_and_credits_->limiter()),
+      credits_(&limits_and_credits_->credits()),
       index_(settings_.negative_cache_seconds * 1'000'000'000),
       directory_(*store_, *credits_, settings_),
       usage_(*store_, *credits_, std::chrono::milliseconds(settings_.usage_flush_interval_ms)),
-      verifier_(*store_, index_, directory_, *limiter_, *credits_, usage_, settings_, format_,
+      verifier_(*store_, index_, directory_, *limits_and_credits_, usage_, settings_, format_,
                 clock_),
       tokens_(*store_, index_, directory_, verifier_, settings_, format_, clock_),
       accounts_(*store_, directory_, *credits_, usage_, settings_, clock_),
@@ -68,7 +64,7 @@ Services::Services(std::unique_ptr<Store> store, ServiceSettings settings, const
     feed_ = std::make_unique<RedisChangeFeed>(*redis_, redis_->options(),
                                               settings_.redis.key_prefix + "changes");
     sync_ = std::make_unique<IndexSync>(
-        *store_, index_, directory_, verifier_, *feed_,
+        *store_, index_, directory_, *feed_,
         [this]() -> Status {
           if (!redis_->Ping().ok()) {
             return Error(ErrorCode::kUnavailable,
@@ -80,7 +76,7 @@ Services::Services(std::unique_ptr<Store> store, ServiceSettings settings, const
   } else if ((feed_ = store_->OpenChangeFeed())) {
     // The store's own errors say why (and carry no URL).
     sync_ = std::make_unique<IndexSync>(
-        *store_, index_, directory_, verifier_, *feed_, [this] { return store_->Ping(); },
+        *store_, index_, directory_, *feed_, [this] { return store_->Ping(); },
         std::chrono::seconds(settings_.store.resync_seconds));
   }
   if (sync_) {
@@ -108,7 +104,7 @@ Status Services::LoadIndex() {
       return;
     }
     if (!*account) return;  // orphaned row: never valid
-    index_.Fill(row.key_hash, verifier_.MakeRecord(row, *account));
+    index_.Fill(row.key_hash, MakeRecord(row, *account));
     ++loaded;
   });
   if (!st.ok()) return st;
@@ -116,13 +112,13 @@ Status Services::LoadIndex() {
   // Access tokens whose parent is live (a revoked parent's tokens are dead: they stay out, and a
   // request with one finds the revoked parent through the store).
   size_t tokens = 0;
-  st = store_->ForEachAccessToken(
-      clock_.NowUnix() - kAccessTokenRetentionSeconds, [&](AccessTokenRow&& row) {
-        KeyRecordPtr parent = index_.Find(row.parent_hash);
-        if (!parent) return;
-        index_.Fill(row.token_hash, verifier_.MakeAccessRecord(row, *parent));
-        ++tokens;
-      });
+  st = store_->ForEachAccessToken(clock_.NowUnix() - kAccessTokenRetentionSeconds,
+                                  [&](AccessTokenRow&& row) {
+                                    KeyRecordPtr parent = index_.Find(row.parent_hash);
+                                    if (!parent) return;
+                                    index_.Fill(row.token_hash, MakeAccessRecord(row, *parent));
+                                    ++tokens;
+                                  });
   if (!st.ok()) return st;
   spdlog::info("index loaded: {} keys, {} access tokens", loaded, tokens);
   readiness_->MarkLoaded();

@@ -11,7 +11,7 @@
 #include "core/clock.h"
 #include "core/key_format.h"
 #include "limits/credit_meter.h"
-#include "limits/limiter.h"
+#include "limits/limits_and_credits.h"
 #include "limits/redis_client.h"
 #include "service/account_directory.h"
 #include "service/account_service.h"
@@ -80,8 +80,9 @@ class Services {
   const KeyFormat format_;
   std::unique_ptr<Store> store_;
   std::unique_ptr<RedisPool> redis_;  // before the limiter and meter that use it
-  std::unique_ptr<Limiter> limiter_;
-  std::unique_ptr<CreditMeter> credits_;
+  std::unique_ptr<LimitsAndCredits> limits_and_credits_;  // limits and credits
+  Limiter* limiter_;                                      // limits_and_credits_->limiter()
+  CreditMeter* credits_;                                  // limits_and_credits_->credits()
   KeyIndex index_;
   AccountDirectory directory_;
   UsageRecorder usage_;

@@ -76,7 +76,7 @@ IssuedToken TokenService::Mint(const std::string& account_id, std::string name, 
 }
 
 void TokenService::Publish(const TokenRow& row, std::shared_ptr<const AccountInfo> account) {
-  index_.Publish(row.key_hash, verifier_.MakeRecord(row, std::move(account)));
+  index_.Publish(row.key_hash, MakeRecord(row, std::move(account)));
   if (notifier_) notifier_->TokenChanged(row.key_hash);
 }
 
@@ -173,7 +173,7 @@ Result<IssuedAccessToken> TokenService::MintAccessToken(const Principal& who,
   row.created = now;
   row.expires_at = issued.expires_at;
   if (Status st = store_.InsertAccessToken(row); !st.ok()) return st.error();
-  index_.Publish(row.token_hash, verifier_.MakeAccessRecord(row, parent));
+  index_.Publish(row.token_hash, MakeAccessRecord(row, parent));
   return issued;
 }
 

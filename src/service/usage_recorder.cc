@@ -35,7 +35,7 @@ Status UsageRecorder::Flush() {
     rows.reserve(charged.size());
     for (const CreditUsage& c : charged) rows.push_back(AccountUsage{c.account_id, c.used});
     if (Status st = store_.RecordCreditUsage(rows); !st.ok()) {
-      spdlog::warn("credit usage flush failed, will retry: {}", st.error().message());
+      spdlog::warn("credit usage flush failed, will retry: {}", st.error().ForLog());
       credits_.ReturnUsage(charged);
       return st;
     }
@@ -52,7 +52,7 @@ Status UsageRecorder::Flush() {
   if (batch.empty()) return Status::Ok();
   Status st = store_.RecordUsage(batch);
   if (!st.ok()) {
-    spdlog::warn("usage flush failed, will retry: {}", st.error().message());
+    spdlog::warn("usage flush failed, will retry: {}", st.error().ForLog());
     for (auto& u : batch) {  // put back, keeping the newest
       Shard& s = shards_[std::hash<std::string_view>{}(u.token_id) % kShards];
       std::lock_guard lock(s.mu);

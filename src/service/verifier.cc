@@ -64,26 +64,16 @@ Error Unauthorized(std::string_view message) {
   return Error(ErrorCode::kUnauthorized, std::string(message));
 }
 
-std::string HexPrefix(const Digest& d, size_t bytes) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  for (size_t i = 0; i < bytes; ++i) {
-    out += kHex[d[i] >> 4];
-    out += kHex[d[i] & 15];
-  }
-  return out;
-}
-
 }  // namespace
 
-Verifier::Verifier(Store& store, KeyIndex& index, AccountDirectory& accounts, Limiter& limiter,
-                   CreditMeter& credits, UsageRecorder& usage, const ServiceSettings& settings,
+Verifier::Verifier(Store& store, KeyIndex& index, AccountDirectory& accounts,
+                   LimitsAndCredits& limits, UsageRecorder& usage, const ServiceSettings& settings,
                    const KeyFormat& format, const Clock& clock)
     : store_(store),
       index_(index),
       accounts_(accounts),
-      limiter_(limiter),
-      credits_(credits),
+      limits_(limits),
+      credits_(limits.credits()),
       usage_(usage),
       settings_(settings),
       format_(format),
@@ -101,37 +91,6 @@ Verifier::Verifier(Store& store, KeyIndex& index, AccountDirectory& accounts, Li
     r->sandbox = true;
     sandbox_ = std::move(r);
   }
-}
-
-KeyRecordPtr Verifier::MakeRecord(const TokenRow& row,
-                                  std::shared_ptr<const AccountInfo> account) const {
-  auto r = std::make_shared<KeyRecord>();
-  r->set_token_id(row.id);
-  r->account = std::move(account);
-  r->kind = CredentialKind::kApiKey;
-  r->type = row.type;
-  r->livemode = row.livemode;
-  r->revoked = row.revoked_at.has_value();
-  r->expires_at = row.expires_at;
-  r->permissions = row.permissions;
-  if (row.last_used_at) r->last_used_sec.store(*row.last_used_at, std::memory_order_relaxed);
-  return r;
-}
-
-KeyRecordPtr Verifier::MakeAccessRecord(const AccessTokenRow& row, const KeyRecord& parent) const {
-  auto info = std::make_shared<AccessTokenInfo>();
-  info->parent_hash = row.parent_hash;
-  info->bucket = "at:" + HexPrefix(row.token_hash, 12);
-  auto r = std::make_shared<KeyRecord>();
-  r->set_token_id(parent.token_id());
-  r->account = parent.account;
-  r->kind = CredentialKind::kAccessToken;
-  r->type = parent.type;
-  r->livemode = parent.livemode;
-  r->expires_at = row.expires_at;
-  r->permissions = parent.permissions;
-  r->access = std::move(info);
-  return r;
 }
 
 Result<KeyRecordPtr> Verifier::LoadAccessToken(const Digest& digest) {
@@ -327,10 +286,9 @@ Verdict Verifier::Admit(Verdict verdict, const RouteRule* rule, std::string_view
   const bool deferred = charged && consume == Consume::kDeferCharge;
   CreditCharge charge;
   LimitOutcome outcome =
-      verdict.valid()
-          ? limiter_.TakeThenCharge(std::span(buckets.data(), n), now_ns, credits_,
-                                    rec.account->id, charged && !deferred ? cost : 0, &charge)
-          : limiter_.Take(std::span(buckets.data(), n), now_ns);
+      verdict.valid() ? limits_.TakeAndCharge(std::span(buckets.data(), n), now_ns, rec.account->id,
+                                              charged && !deferred ? cost : 0, &charge)
+                      : limits_.Take(std::span(buckets.data(), n), now_ns);
   if (outcome.unavailable) return Degraded(std::move(verdict), management, held);
   const BucketState& b = outcome.buckets[outcome.tightest];
   verdict.ratelimit = RateLimitReport{b.limit,

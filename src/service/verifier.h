@@ -1,12 +1,14 @@
 // The hot path: credential → verdict. Three kinds of answer, as in Envoy's ext_authz: allowed
-// (VALID), denied (a catalogue code: UNAUTHORIZED, FORBIDDEN, RATE_LIMITED, ...) and could-not-decide
-// (UNAVAILABLE: the store failed while looking up an unknown key, or the shared limiter/meter in
-// Redis did not answer — then redis.on_unavailable decides, see Degraded()).
+// (VALID), denied (a catalogue code: UNAUTHORIZED, FORBIDDEN, RATE_LIMITED, ...) and
+// could-not-decide (UNAVAILABLE: the store failed while looking up an unknown key, or the shared
+// limiter/meter in Redis did not answer — then redis.on_unavailable decides, see Degraded()).
 //
 // A known credential never touches the store: shape and checksum are checked first (garbage never
 // reaches a lookup), then the SHA-256 is looked up in the KeyIndex. Unknown digests consult the
 // store once and are remembered as missing for a short time.
-// Thread-safe; no global lock on the path.
+// Thread-safe; no global lock on the path, and no heap allocation on a valid verification of a
+// credential the index holds (checked by verifier_alloc_test.cc, measured by
+// bench/verify_bench.cc).
 #pragma once
 
 #include <optional>
@@ -16,10 +18,10 @@
 #include "core/clock.h"
 #include "core/key_format.h"
 #include "core/status.h"
-#include "limits/credit_meter.h"
-#include "limits/limiter.h"
+#include "limits/limits_and_credits.h"
 #include "service/account_directory.h"
 #include "service/key_index.h"
+#include "service/key_record.h"
 #include "service/outcome_counters.h"
 #include "service/settings.h"
 #include "service/usage_recorder.h"
@@ -64,9 +66,10 @@ enum class Consume { kYes, kNo, kDeferCharge };
 
 class Verifier {
  public:
-  Verifier(Store& store, KeyIndex& index, AccountDirectory& accounts, Limiter& limiter,
-           CreditMeter& credits, UsageRecorder& usage, const ServiceSettings& settings,
-           const KeyFormat& format, const Clock& clock);
+  // `limits` takes the limits and charges the credits (limits/limits_and_credits.h).
+  Verifier(Store& store, KeyIndex& index, AccountDirectory& accounts, LimitsAndCredits& limits,
+           UsageRecorder& usage, const ServiceSettings& settings, const KeyFormat& format,
+           const Clock& clock);
 
   // Shape, checksum, lookup, revocation and expiry. On success the record of a live credential:
   // an API key, an access token whose parent key is live, or the sandbox key.
@@ -89,14 +92,11 @@ class Verifier {
   // the verdict becomes QUOTA_EXCEEDED and false is returned; otherwise charged/balance are set.
   bool ChargeDeferred(Verdict& verdict);
 
-  // Admission of a management call made with an identified key: its per-key limit only. Fails
-  // closed (UNAVAILABLE) when the shared limiter cannot be reached, whatever on_unavailable says.
+  // LimitsAndCredits of a management call made with an identified key: its per-key limit only.
+  // Fails closed (UNAVAILABLE) when the shared limiter cannot be reached, whatever on_unavailable
+  // says.
   Verdict AdmitManagement(const KeyRecordPtr& record);
 
-  // Builds the record published in the index for a stored token.
-  KeyRecordPtr MakeRecord(const TokenRow& row, std::shared_ptr<const AccountInfo> account) const;
-  // Builds an access token's record from its row and its parent's record.
-  KeyRecordPtr MakeAccessRecord(const AccessTokenRow& row, const KeyRecord& parent) const;
   const KeyRecordPtr& sandbox_record() const { return sandbox_; }
 
  private:
@@ -117,8 +117,8 @@ class Verifier {
   // `loaded` (when given) is set when the record was read from the store.
   Result<KeyRecordPtr> Lookup(const Digest& digest, CredentialKind kind, bool* loaded = nullptr);
   Result<KeyRecordPtr> LoadAccessToken(const Digest& digest);
-  Verdict Admit(Verdict verdict, const RouteRule* rule, std::string_view client_ip,
-                Consume consume, bool management = false, bool held = true);
+  Verdict Admit(Verdict verdict, const RouteRule* rule, std::string_view client_ip, Consume consume,
+                bool management = false, bool held = true);
   // When the shared limiter or meter cannot be reached (redis.on_unavailable): a denial stays a
   // denial; with "open", a valid verdict for a credential this node already held passes without
   // limits or charges; anything else (and every management call) is UNAVAILABLE.
@@ -127,8 +127,8 @@ class Verifier {
   Store& store_;
   KeyIndex& index_;
   AccountDirectory& accounts_;
-  Limiter& limiter_;
-  CreditMeter& credits_;
+  LimitsAndCredits& limits_;
+  CreditMeter& credits_;  // limits_.credits()
   UsageRecorder& usage_;
   const ServiceSettings& settings_;
   const KeyFormat& format_;

@@ -1,5 +1,8 @@
 // API.md 1, 1.2: the error body, request ids, validation, 404/405/413/431, no partial writes.
+#include <chrono>
+#include <cstdio>
 #include <string>
+#include <thread>
 
 #include "harness.h"
 
@@ -280,6 +283,47 @@ TEST_F(ErrorsTest, ErrorMessagesNeverContainTheKey) {
   Response truncated = client().PostRaw("/v1/keys/verify", "{\"key\":\"" + k.key + "\"");
   EXPECT_EQ(truncated.status, 400) << Describe(truncated);
   EXPECT_EQ(truncated.body.find(k.key), std::string::npos) << Describe(truncated);
+}
+
+}  // namespace
+}  // namespace keyward_it
+
+namespace keyward_it {
+namespace {
+
+// API.md 16.1: a store that cannot take a write (here: locked past its busy timeout by another
+// process) answers 503 UNAVAILABLE with Retry-After and a sentence of keyward's own; SQLite's
+// words ("database is locked") reach the log only. Once the lock is gone, writes succeed again.
+TEST(StoreUnavailable, ALockedStoreAnswers503WithOurSentenceAndTheEngineTextOnlyInTheLog) {
+  KeywardProcess p;
+  HttpClient c = p.Client();
+  const Headers auth = AdminFor(p.admin_key(), CreateAccount(c, p.admin_key()));
+
+  // Another process holds the write lock (BEGIN IMMEDIATE) until we end its input.
+  const std::string cmd = "sqlite3 '" + p.data_dir() + "/keyward.db' > /dev/null 2>&1";
+  FILE* holder = ::popen(cmd.c_str(), "w");
+  ASSERT_NE(holder, nullptr);
+  std::fputs("BEGIN IMMEDIATE;\nSELECT 1;\n", holder);
+  std::fflush(holder);
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));  // lets sqlite3 take the lock
+
+  Response r = c.Post("/v1/tokens", boost::json::object{{"name", "while locked"}}, auth);
+  std::fputs("ROLLBACK;\n", holder);
+  ::pclose(holder);
+
+  EXPECT_TRUE(IsError(r, 503, "UNAVAILABLE")) << Describe(r);
+  EXPECT_TRUE(r.has_header("Retry-After")) << Describe(r);
+  EXPECT_EQ(r.body.find("locked"), std::string::npos) << Describe(r);
+  EXPECT_EQ(r.body.find("sqlite"), std::string::npos) << Describe(r);
+  EXPECT_NE(r.body.find("The store is busy; try again shortly."), std::string::npos)
+      << Describe(r);
+  const std::string log = p.ReadLog();
+  EXPECT_NE(log.find("database is locked"), std::string::npos) << p.LogTail();
+  EXPECT_NE(log.find(AsString(r.object().at("error").at("request_id"))), std::string::npos)
+      << p.LogTail();
+
+  Response again = c.Post("/v1/tokens", boost::json::object{{"name", "after"}}, auth);
+  EXPECT_TRUE(IsOk(again)) << Describe(again);
 }
 
 }  // namespace

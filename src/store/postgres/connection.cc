@@ -19,6 +19,37 @@ bool IsUnavailableState(std::string_view state) {
          || state == "55P03" || state == "25006";  // lock not available, read-only transaction
 }
 
+// Our public sentence for an "unavailable" SQLSTATE (see IsUnavailableState).
+const char* UnavailableSentence(std::string_view state) {
+  const std::string_view cls = state.substr(0, 2);
+  if (cls == "08" || cls == "57") return "PostgreSQL is unreachable; try again shortly.";
+  if (cls == "53") return "The store is out of resources; try again shortly.";
+  if (state == "25006") return "The store is read-only; writes are refused until it is writable.";
+  return "The store is busy; try again shortly.";
+}
+
+// Our public sentence for libpq's reason for not connecting: a fixed phrase per known cause.
+std::string UnreachableSentence(std::string_view reason) {
+  static constexpr struct {
+    std::string_view libpq;  // as libpq words it
+    std::string_view ours;
+  } kCauses[] = {
+      {"password authentication failed", "password authentication failed."},
+      {"Connection refused", "the connection was refused."},
+      {"timeout expired", "the connection timed out."},
+      {"starting up", "the server is starting up."},
+      {"shutting down", "the server is shutting down."},
+      {"does not exist", "the database or role does not exist."},
+      {"too many clients", "the server has too many clients."},
+  };
+  for (const auto& cause : kCauses) {
+    if (reason.find(cause.libpq) != std::string_view::npos) {
+      return "PostgreSQL is unreachable: " + std::string(cause.ours);
+    }
+  }
+  return "PostgreSQL is unreachable; try again shortly.";
+}
+
 std::string FirstLine(std::string_view text) {
   const size_t nl = text.find('\n');
   std::string line(text.substr(0, nl));
@@ -44,7 +75,9 @@ Error UnreachableError(const char* libpq_message) {
   if (failed != std::string_view::npos) text.remove_prefix(failed + 8);
   std::string reason = FirstLine(text);
   if (reason.empty()) reason = "no reason given";
-  return Error(ErrorCode::kUnavailable, "PostgreSQL is unreachable: " + reason);
+  // libpq's reason (and anything it quotes) goes to the log only; the public text names the
+  // cause in words of ours when it is one an operator can act on.
+  return Error::Unavailable("PostgreSQL is unreachable: " + reason, UnreachableSentence(reason));
 }
 
 // --- Params ---
@@ -131,7 +164,10 @@ Result<std::unique_ptr<Connection>> Connection::Open(const std::string& url,
   const char* keys[] = {"connect_timeout", "application_name", "dbname", nullptr};
   const char* values[] = {timeout.c_str(), "keyward", url.c_str(), nullptr};
   PGconn* conn = PQconnectdbParams(keys, values, /*expand_dbname=*/1);
-  if (conn == nullptr) return Error(ErrorCode::kUnavailable, "PostgreSQL: out of memory");
+  if (conn == nullptr) {
+    return Error::Unavailable("PostgreSQL: libpq is out of memory",
+                              "PostgreSQL is unreachable; try again shortly.");
+  }
   if (PQstatus(conn) != CONNECTION_OK) {
     Error e = UnreachableError(PQerrorMessage(conn));
     PQfinish(conn);
@@ -156,13 +192,16 @@ Error Connection::Fail(const PGresult* result, std::string_view context) {
   }
   const char* primary =
       result != nullptr ? PQresultErrorField(result, PG_DIAG_MESSAGE_PRIMARY) : nullptr;
-  std::string message =
+  // The server's own words (and the SQLSTATE) go to the log only; the client gets our sentence.
+  std::string internal =
       "PostgreSQL: " + std::string(context) + ": " +
       (primary != nullptr ? std::string(primary) : FirstLine(PQerrorMessage(conn_)));
+  if (!last_sqlstate_.empty()) internal += " (SQLSTATE " + last_sqlstate_ + ")";
   if (last_sqlstate_.starts_with("08")) broken_ = true;
-  return Error(
-      IsUnavailableState(last_sqlstate_) ? ErrorCode::kUnavailable : ErrorCode::kInternalError,
-      std::move(message));
+  if (IsUnavailableState(last_sqlstate_)) {
+    return Error::Unavailable(std::move(internal), UnavailableSentence(last_sqlstate_));
+  }
+  return Error::Internal(std::move(internal), "The store failed to complete the operation.");
 }
 
 Result<std::string> Connection::PreparedName(const std::string& sql) {

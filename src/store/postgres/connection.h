@@ -10,8 +10,8 @@
 // thread at a time; the Pool guarantees that.
 // Errors: a lost or refused connection, a server shutting down, too many connections,
 // serialization failures and deadlocks become kUnavailable; anything else kInternalError.
-// Messages carry the server's primary message (never DETAIL, which may quote values) and never the
-// connection URL.
+// The public text is a sentence of ours; the server's primary message (never DETAIL, which may
+// quote values) and the SQLSTATE go to Error::internal() only, and never the connection URL.
 #pragma once
 
 #include <libpq-fe.h>
@@ -142,8 +142,8 @@ class Transaction {
   bool open_ = false;
 };
 
-// The Error for a connection that could not be made or was lost: kUnavailable with libpq's reason
-// (without host names or the URL).
+// The Error for a connection that could not be made or was lost: kUnavailable, "PostgreSQL is
+// unreachable; ..." in public, libpq's reason (without host names or the URL) in internal().
 Error UnreachableError(const char* libpq_message);
 
 }  // namespace keyward::pg

@@ -10,32 +10,48 @@ constexpr char kBegin[] = "BEGIN IMMEDIATE";
 constexpr char kCommit[] = "COMMIT";
 constexpr char kRollback[] = "ROLLBACK";
 
-bool IsUnavailable(int rc) {
+// Our public sentence for a failure SQLite reports with `rc`, and whether it is UNAVAILABLE (the
+// store cannot serve this now but may a moment later) rather than INTERNAL_ERROR.
+struct Failure {
+  bool unavailable;
+  const char* sentence;
+};
+
+Failure Classify(int rc) {
   switch (rc & 0xff) {
     case SQLITE_BUSY:
     case SQLITE_LOCKED:
+      return {true, "The store is busy; try again shortly."};
+    case SQLITE_FULL:
+      return {true, "The store is full; writes are refused until space is freed."};
+    case SQLITE_READONLY:
+      return {true, "The store is read-only; writes are refused until it is writable."};
     case SQLITE_CANTOPEN:
-      return true;
+      return {true, "The store cannot open its database file."};
+    case SQLITE_IOERR:
+      return {true, "The store cannot read or write its database file."};
     default:
-      return false;
+      return {false, "The store failed to complete the operation."};
   }
 }
 
 }  // namespace
 
 Error SqliteError(sqlite3* db, int rc, std::string_view context) {
-  std::string message = "sqlite: ";
-  message += context;
-  message += ": ";
+  // The engine's words are for the log only (Error::internal); the client gets our sentence.
+  std::string internal = "sqlite: ";
+  internal += context;
+  internal += ": ";
   // sqlite3_errmsg describes the most recent failure on `db`, which is the one being reported
   // whenever rc came from that connection; fall back to the generic text otherwise.
   if (db != nullptr && sqlite3_extended_errcode(db) == rc) {
-    message += sqlite3_errmsg(db);
+    internal += sqlite3_errmsg(db);
   } else {
-    message += sqlite3_errstr(rc);
+    internal += sqlite3_errstr(rc);
   }
-  return Error(IsUnavailable(rc) ? ErrorCode::kUnavailable : ErrorCode::kInternalError,
-               std::move(message));
+  const Failure f = Classify(rc);
+  return f.unavailable ? Error::Unavailable(std::move(internal), f.sentence)
+                       : Error::Internal(std::move(internal), f.sentence);
 }
 
 // --- Stmt ---

@@ -4,8 +4,10 @@
 //
 // Thread-safety: a Connection (and every Stmt and Transaction made from it) must be used by one
 // thread at a time; SqliteStore guarantees that with its writer mutex and its read pool.
-// Errors: SQLITE_BUSY, SQLITE_LOCKED and SQLITE_CANTOPEN become kUnavailable, anything else
-// kInternalError. Messages carry SQLite's message, never bound values.
+// Errors: SQLITE_BUSY, SQLITE_LOCKED, SQLITE_FULL, SQLITE_READONLY, SQLITE_IOERR and
+// SQLITE_CANTOPEN become kUnavailable (the store cannot serve this now), anything else
+// kInternalError. The public text is a sentence of ours; SQLite's message goes to
+// Error::internal() only (never bound values).
 #pragma once
 
 #include <sqlite3.h>
@@ -26,7 +28,8 @@ namespace keyward::sqlite {
 // on a process crash); kOff: leaves flushing to the operating system — for tests only.
 enum class Synchronous { kFull, kNormal, kOff };
 
-// The Error for result code `rc` from `db` (which may be null), prefixed with `context`.
+// The Error for result code `rc` from `db` (which may be null): our sentence in public, `context`
+// and SQLite's message in internal().
 Error SqliteError(sqlite3* db, int rc, std::string_view context);
 
 // A cached prepared statement in use. Binds by 1-based index; Step() runs it; the destructor
