@@ -64,6 +64,7 @@ class Connection {
         refuse_plain_(HttpsRequired(!ctx.settings.listen_tls.empty(), peer.tls, peer.address,
                                     ctx.settings.plain_http_allowed)) {}
 
+  // (The request path awaits only I/O and the blocking pool: no nested coroutine frames.)
   awaitable<void> Run() {
     while (!ctx_.stopping) {
       if (buffer_.size() == 0) {  // keep-alive: wait for the first byte of the next request
@@ -85,22 +86,14 @@ class Connection {
       auto [ec, n] = co_await http::async_read_header(stream_, buffer_, head, kTuple);
       if constexpr (kCanProxy<Stream>) {
         if (!ec && ctx_.proxy && ctx_.proxy->Handles(TargetPath(head.get().target()))) {
-          TcpUpstreams upstreams(ctx_.proxy->state(), slot_.worker);
-          const ClientSide side{peer_, slot_, ctx_.settings.access_log};
-          if (!co_await ServeProxied(*ctx_.proxy, stream_, buffer_, head, upstreams, side)) break;
+          if (!co_await Proxied(head)) break;
           continue;
         }
       }
-      if (!ec && head.content_length() && *head.content_length() > max_body()) {
-        ec = http::error::body_limit;
-      }
       std::optional<http::request_parser<http::string_body>> full;
-      if (!ec) {
-        full.emplace(std::move(head));
-        full->body_limit(max_body());
-        if (!full->is_done()) {  // a GET is complete with its head: no extra async hop
-          std::tie(ec, n) = co_await http::async_read(stream_, buffer_, *full, kTuple);
-        }
+      if (!ec) ec = StartBody(head, full);
+      if (!ec && !full->is_done()) {  // a GET is complete with its head: no extra async hop
+        std::tie(ec, n) = co_await http::async_read(stream_, buffer_, *full, kTuple);
       }
       if (ec) {
         if (IsDisconnect(ec)) break;
@@ -109,42 +102,62 @@ class Connection {
         co_await AnswerThenDrain(stream_, ErrorResponse(ReadError(ec), request_id), request_id, 11);
         co_return;
       }
-      if (!co_await Respond(full->release())) break;
+      http::request<http::string_body> req = full->release();
+      RequestIdBuffer id_buffer;
+      const std::string_view request_id = NewRequestId(id_buffer);
+      const FieldsView headers(req.base());
+      HttpRequest hreq;
+      ViewRequest(req.base(), req.body(), headers, peer_, request_id, &hreq);
+      HttpResponse res;
+      if (refuse_plain_ || !ctx_.api.IsBlocking(hreq)) {
+        res = Handle(hreq);
+      } else {
+        res = co_await asio::co_spawn(
+            ctx_.blocking, [&]() -> awaitable<HttpResponse> { co_return ctx_.api.Handle(hreq); },
+            asio::use_awaitable);
+      }
+      Log(hreq, res.status);
+      const bool again = req.keep_alive() && !ctx_.stopping;
+      SerializeResponse(res, request_id, req.version(), again, &out_);
+      slot_.deadline = slot_.now() + read_;
+      auto [wec, wn] = co_await asio::async_write(stream_, asio::buffer(out_), kTuple);
+      if (wec || !again) break;
     }
     ShutdownSend(stream_);
   }
 
  private:
-  // Handles one request and writes its answer. False when the connection ends after it.
-  awaitable<bool> Respond(http::request<http::string_body> req) {
-    RequestIdBuffer id_buffer;
-    const std::string_view request_id = NewRequestId(id_buffer);
-    HttpResponse res;
-    {
-      FieldsView headers(req.base());
-      HttpRequest hreq;
-      ViewRequest(req.base(), req.body(), headers, peer_, request_id, &hreq);
-      if (refuse_plain_) {
-        res = ErrorResponse(Error(ErrorCode::kHttpsRequired), request_id);
-      } else if (ctx_.api.IsBlocking(hreq)) {
-        res = co_await asio::co_spawn(
-            ctx_.blocking, [&]() -> awaitable<HttpResponse> { co_return ctx_.api.Handle(hreq); },
-            asio::use_awaitable);
-      } else {
-        res = ctx_.api.Handle(hreq);
-      }
+  awaitable<bool> Proxied(http::request_parser<http::empty_body>& head) {
+    TcpUpstreams upstreams(ctx_.proxy->state(), slot_.worker);
+    const ClientSide side{peer_, slot_, ctx_.settings.access_log};
+    co_return co_await ServeProxied(*ctx_.proxy, stream_, buffer_, head, upstreams, side);
+  }
+
+  // Moves the head into a parser for the whole request (keyward's own endpoints); body_limit when
+  // the declared length is over server.max_body_bytes.
+  boost::system::error_code StartBody(
+      http::request_parser<http::empty_body>& head,
+      std::optional<http::request_parser<http::string_body>>& full) {
+    if (head.content_length() && *head.content_length() > max_body()) {
+      return http::error::body_limit;
     }
-    if (res.status >= 500) spdlog::error("request {} answered {}", request_id, res.status);
+    full.emplace(std::move(head));
+    full->body_limit(max_body());
+    return {};
+  }
+
+  HttpResponse Handle(const HttpRequest& req) {
+    if (refuse_plain_) return ErrorResponse(Error(ErrorCode::kHttpsRequired), req.request_id);
+    return ctx_.api.Handle(req);
+  }
+
+  void Log(const HttpRequest& req, int status) {
+    if (status >= 500) spdlog::error("request {} answered {}", req.request_id, status);
     if (ctx_.settings.access_log) {
       // The path only: a query string or a header may carry a secret; never log them.
-      spdlog::info("access {} {} {} {} peer={}", request_id, req.method_string(),
-                   LogSafe(TargetPath(req.target())), res.status, peer_.text);
+      spdlog::info("access {} {} {} {} peer={}", req.request_id, req.method, LogSafe(req.path),
+                   status, peer_.text);
     }
-    const bool again = req.keep_alive() && !ctx_.stopping;
-    SerializeResponse(res, request_id, req.version(), again, &out_);
-    slot_.deadline = slot_.now() + read_;
-    auto [ec, n] = co_await asio::async_write(stream_, asio::buffer(out_), kTuple);
-    co_return !ec && again;
   }
 
   size_t max_body() const { return ctx_.settings.max_body_bytes; }
