@@ -43,7 +43,8 @@ Listener::Listener(const ServeContext& ctx, TlsContext* tls, size_t threads,
   for (size_t i = 0; i < std::max<size_t>(1, threads); ++i) {
     workers_.push_back(std::make_unique<Worker>(i));
   }
-  per_worker_max_connections_ = std::max<size_t>(1, ctx_.settings.max_connections / threads);
+  per_worker_max_connections_ =
+      std::max<size_t>(1, ctx_.settings.max_connections / workers_.size());
 }
 
 Listener::~Listener() {
