@@ -1,11 +1,12 @@
 // `keyward serve`: load the index, make the first admin key on the first start, serve until
 // SIGTERM/SIGINT, flush usage, exit 0.
-#include <iostream>
-
 #include <spdlog/spdlog.h>
+
+#include <iostream>
 
 #include "app/commands.h"
 #include "app/environment.h"
+#include "app/signals.h"
 #include "http/api.h"
 #include "http/proxy.h"
 #include "http/server.h"
@@ -16,16 +17,16 @@ namespace {
 
 void PrintFirstStart(const std::string& admin_key, const std::string& host, uint16_t port) {
   const std::string base = "http://" + host + ":" + std::to_string(port);
-  std::cout << "\nkeyward: first start — here is your admin key. It is shown only once; keep it:\n\n"
-            << "    " << admin_key << "\n\n"
-            << "Try it (creates an account):\n\n"
-            << "    curl -s -X POST " << base << "/v1/accounts -H 'Authorization: Bearer "
-            << admin_key
-            << "' -H 'Content-Type: application/json' -d '{\"email\":\"you@example.com\","
-               "\"name\":\"You\"}'\n\n"
-            << "Or open the dashboard, sign up and create a key: " << base << "/dashboard/\n\n"
-            << "More in README.md (quick start).\n"
-            << std::endl;
+  std::cout
+      << "\nkeyward: first start — here is your admin key. It is shown only once; keep it:\n\n"
+      << "    " << admin_key << "\n\n"
+      << "Try it (creates an account):\n\n"
+      << "    curl -s -X POST " << base << "/v1/accounts -H 'Authorization: Bearer " << admin_key
+      << "' -H 'Content-Type: application/json' -d '{\"email\":\"you@example.com\","
+         "\"name\":\"You\"}'\n\n"
+      << "Or open the dashboard, sign up and create a key: " << base << "/dashboard/\n\n"
+      << "More in README.md (quick start).\n"
+      << std::endl;
 }
 
 }  // namespace
@@ -53,6 +54,7 @@ int ServeCommand(const ServeOptions& opts, char** envp) {
     spdlog::info("proxy mode: forwarding to {}", env->config.proxy.upstream);
   }
   Server server(api, env->config.server, std::move(proxy));
+  ServeSignals signals(server, env->config.server);  // SIGTERM/SIGINT → Stop, SIGHUP → ReloadTls
   if (Status st = server.Start(); !st.ok()) {
     std::cerr << "keyward: " << st.error().message() << "\n";
     return 1;
@@ -60,7 +62,7 @@ int ServeCommand(const ServeOptions& opts, char** envp) {
   std::string host;
   uint16_t port;
   SplitHostPort(env->config.server.listen, &host, &port);
-  spdlog::info("listening on {}:{} (store {})", host, server.port(), 
+  spdlog::info("listening on {}:{} (store {})", host, server.port(),
                RedactStoreUrl(env->config.store_url));
   if (!env->config.server.listen_tls.empty()) {
     std::string tls_host;
@@ -81,7 +83,7 @@ int ServeCommand(const ServeOptions& opts, char** envp) {
     if (*key) PrintFirstStart(**key, host, server.port());
   }
 
-  server.Run(/*handle_signals=*/true);
+  server.Run();
   sv.Shutdown();
   spdlog::info("stopped");
   return 0;

@@ -1,5 +1,5 @@
 // The proxy's state and its pure pieces (admission, header rewriting), shared by proxy.cc and
-// proxy_session.cc. Internal to http/. Thread-safety: as Proxy (pools are per worker).
+// the exchange (proxy/). Internal to http/. Thread-safety: as Proxy (pools are per worker).
 #pragma once
 
 #include <boost/asio/ip/tcp.hpp>
@@ -35,20 +35,6 @@ struct Proxy::State {
   std::vector<Upstream> upstreams;         // kMain, kSandbox, kTest (empty endpoints = unset)
   std::vector<std::string> sandbox_files;  // per route rule index; empty = none
   std::vector<std::unique_ptr<WorkerPool>> pools;  // per worker
-};
-
-// http::fields as a HeaderSource.
-class FieldsHeaders final : public HeaderSource {
- public:
-  explicit FieldsHeaders(const boost::beast::http::fields& f) : f_(f) {}
-  std::optional<std::string_view> Get(std::string_view name) const override {
-    auto it = f_.find(name);
-    if (it == f_.end()) return std::nullopt;
-    return it->value();
-  }
-
- private:
-  const boost::beast::http::fields& f_;
 };
 
 // The outcome of authenticating a request for forwarding.

@@ -1,13 +1,14 @@
-// The HTTP/1.1 server: one I/O thread per core, each with its own io_context and its own
-// SO_REUSEPORT acceptor (the kernel spreads connections; no lock is shared on the request path),
-// one coroutine per connection with keep-alive and in-order pipelining, a fresh parser per request
-// with header/body limits and read/idle timeouts, and a small pool for handlers that write to the
-// store. Stop() (or SIGTERM/SIGINT when Run handles signals) stops accepting, lets in-flight
-// requests finish for up to the grace period, closes idle connections, then returns from Run().
-// With listen_tls set, a second listener speaks HTTPS (TLS 1.2+ only, forward-secret AEAD ciphers);
-// ReloadTls() (or SIGHUP when Run handles signals) loads the certificate and key again: new
-// handshakes use the new ones, open connections keep theirs. While TLS is configured, plain-HTTP
-// requests from peers that are neither loopback nor in plain_http_allowed get 403 HTTPS_REQUIRED.
+// The HTTP/1.1 server: one I/O worker per core (server/listener.h: each with its own io_context,
+// thread and SO_REUSEPORT acceptor, per-worker connection caps, idle eviction and a watchdog),
+// one coroutine per connection (server/connection.h: keep-alive, in-order pipelining, a fresh
+// parser per request with header/body limits and read/idle timeouts), and a small pool for
+// handlers that write to the store. Stop() stops accepting, lets in-flight requests finish for up
+// to the grace period, closes idle connections, then Run() returns. With listen_tls set, a second
+// listener speaks HTTPS (server/tls_context.h: TLS 1.2+ only, forward-secret AEAD ciphers);
+// ReloadTls() loads the certificate and key again: new handshakes use the new ones, open
+// connections keep theirs. While TLS is configured, plain-HTTP requests from peers that are
+// neither loopback nor in plain_http_allowed get 403 HTTPS_REQUIRED. Signals are the caller's:
+// `keyward serve` maps SIGTERM/SIGINT to Stop() and SIGHUP to ReloadTls().
 // Thread-safety: Start/Run from one thread; Stop and ReloadTls from any thread.
 #pragma once
 
@@ -59,16 +60,9 @@ class Server {
   // Loads tls_cert_file/tls_key_file again for new handshakes. On an error (unreadable file, key
   // not matching the certificate) the old certificate stays in use and the error is returned.
   Status ReloadTls();
-  // Serves until Stop() or, with handle_signals, SIGTERM/SIGINT; returns after the drain.
-  void Run(bool handle_signals);
+  // Serves until Stop(); returns after the drain.
+  void Run();
   void Stop();
-
-  // Fuzzing hook (fuzz builds only, KEYWARD_FUZZING): serves one connection whose client sends
-  // `input` and then closes, through the same session code as a real (plain) connection, over an
-  // in-memory stream; returns what the server wrote back. The first call's api and settings are
-  // kept for the life of the process.
-  static std::string FuzzServeConnection(Api& api, const ServerSettings& settings,
-                                         std::string_view input);
 
  private:
   class Impl;
