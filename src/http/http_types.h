@@ -1,5 +1,5 @@
 // The http layer's own request/response values, so that handlers are pure functions from a
-// request to a response and only server.cc deals with Beast. Not thread-safe (per request).
+// request to a response and only the wire (wire/, server/, proxy/) deals with Beast. Not thread-safe (per request).
 #pragma once
 
 #include <optional>

@@ -1,4 +1,4 @@
-// Proxy mode: configuration, admission and header rewriting (the I/O is in proxy_session.cc).
+// Proxy mode: configuration, admission and header rewriting (the I/O is in proxy/exchange.cc).
 #include "http/proxy.h"
 
 #include <boost/asio/io_context.hpp>

@@ -1,6 +1,6 @@
 // Proxy mode (API.md 5, config [proxy]): with `upstream` set, every request outside keyward's own
 // paths is authenticated, limited and charged exactly like GET /v1/auth, then forwarded to an
-// upstream over pooled keep-alive connections with streaming bodies (see proxy_session.h for the
+// upstream over pooled keep-alive connections with streaming bodies (see proxy/exchange.h for the
 // I/O). This header is free of Beast/Asio so that app/ can build and configure the proxy.
 //
 // Decisions (docs/operations.md "Proxy mode"):

@@ -11,6 +11,7 @@
 #include <mutex>
 #include <thread>
 
+#include "core/cpu_count.h"
 #include "http/server/connection.h"
 #include "http/server/listener.h"
 #include "http/server/tls_context.h"
@@ -21,7 +22,7 @@ namespace {
 // The number of I/O workers: server.threads, or with 0 one per CPU.
 size_t WorkerCount(const ServerSettings& settings) {
   if (settings.threads > 0) return static_cast<size_t>(settings.threads);
-  return std::max(1u, std::thread::hardware_concurrency());
+  return static_cast<size_t>(UsableCpuCount());  // the affinity mask and cgroup quota, not every CPU of the host
 }
 
 }  // namespace
