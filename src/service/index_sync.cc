@@ -21,29 +21,29 @@ IndexSync::~IndexSync() {
 
 void IndexSync::Start(int64_t cursor) {
   {
-    std::lock_guard lock(resync_mu_);
+    MutexLock lock(resync_mu_);
     cursor_ = cursor;
   }
-  std::lock_guard lock(stop_mu_);
+  MutexLock lock(stop_mu_);
   if (!thread_.joinable() && !stopping_) thread_ = std::thread([this] { Run(); });
 }
 
 void IndexSync::Stop() {
   {
-    std::lock_guard lock(stop_mu_);
+    MutexLock lock(stop_mu_);
     stopping_ = true;
   }
-  stop_cv_.notify_all();
+  stop_cv_.SignalAll();
   if (thread_.joinable()) thread_.join();
 }
 
 std::string IndexSync::why_not_caught_up() const {
-  std::lock_guard lock(why_mu_);
+  MutexLock lock(why_mu_);
   return why_;
 }
 
 void IndexSync::SetNotCaughtUp(std::string why) {
-  std::lock_guard lock(why_mu_);
+  MutexLock lock(why_mu_);
   if (caught_up_.exchange(false, std::memory_order_acq_rel) || why_ != why) {
     spdlog::warn("index sync: {}", why);
   }
@@ -59,7 +59,7 @@ void IndexSync::Apply(const TokenRow& row) {
 }
 
 Status IndexSync::Resync() {
-  std::lock_guard lock(resync_mu_);
+  MutexLock lock(resync_mu_);
   constexpr size_t kPage = 1000;
   for (;;) {
     size_t seen = 0;
@@ -91,7 +91,7 @@ void IndexSync::Run() {
   auto next_resync = Clock::now() + resync_interval_;
   for (;;) {
     {
-      std::lock_guard lock(stop_mu_);
+      MutexLock lock(stop_mu_);
       if (stopping_) return;
     }
     Result<FeedBatch> batch = feed_.Receive(std::chrono::milliseconds(200));
@@ -102,8 +102,9 @@ void IndexSync::Run() {
         (void)Resync();
         next_resync = Clock::now() + kWhileDown;
       }
-      std::unique_lock lock(stop_mu_);
-      stop_cv_.wait_for(lock, std::chrono::milliseconds(200), [this] { return stopping_; });
+      MutexLock lock(stop_mu_);
+      stop_cv_.WaitFor(stop_mu_, std::chrono::milliseconds(200),
+                       [this]() REQUIRES(stop_mu_) { return stopping_; });
       next_resync = std::min(next_resync, Clock::now() + kWhileDown);
       continue;
     }

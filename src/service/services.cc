@@ -164,23 +164,25 @@ size_t Services::PurgeExpiredAccessTokens() {
 }
 
 void Services::RunMaintenance() {
-  std::unique_lock lock(maintenance_mu_);
+  maintenance_mu_.Lock();
   while (!maintenance_stop_) {
-    maintenance_cv_.wait_for(lock, std::chrono::seconds(60), [this] { return maintenance_stop_; });
+    maintenance_cv_.WaitFor(maintenance_mu_, std::chrono::seconds(60),
+                            [this]() REQUIRES(maintenance_mu_) { return maintenance_stop_; });
     if (maintenance_stop_) break;
-    lock.unlock();
+    maintenance_mu_.Unlock();
     PurgeExpiredAccessTokens();
     if (int64_t n = idempotency_.Purge(); n > 0) spdlog::info("purged {} idempotency keys", n);
     if (auto n = sessions_.PurgeExpired(); n.ok() && *n > 0) spdlog::info("purged {} sessions", *n);
     if (auto n = agent_auth_.Purge(); n.ok() && *n > 0) {
       spdlog::info("purged {} agent sign-in requests", *n);
     }
-    lock.lock();
+    maintenance_mu_.Lock();
   }
+  maintenance_mu_.Unlock();
 }
 
 void Services::StartMaintenance() {
-  std::lock_guard lock(maintenance_mu_);
+  MutexLock lock(maintenance_mu_);
   if (!maintenance_.joinable() && !maintenance_stop_) {
     maintenance_ = std::thread([this] { RunMaintenance(); });
   }
@@ -188,10 +190,10 @@ void Services::StartMaintenance() {
 
 void Services::Shutdown() {
   {
-    std::lock_guard lock(maintenance_mu_);
+    MutexLock lock(maintenance_mu_);
     maintenance_stop_ = true;
   }
-  maintenance_cv_.notify_all();
+  maintenance_cv_.SignalAll();
   if (maintenance_.joinable()) maintenance_.join();
   if (sync_) sync_->Stop();
   usage_.Stop();

@@ -11,6 +11,7 @@
 
 #include "core/clock.h"
 #include "core/key_format.h"
+#include "core/mutex.h"
 #include "limits/credit_meter.h"
 #include "limits/limiter.h"
 #include "limits/redis_client.h"
@@ -100,9 +101,9 @@ class Services {
   std::atomic<bool> ready_{false};
 
   void RunMaintenance();
-  std::mutex maintenance_mu_;
-  std::condition_variable maintenance_cv_;
-  bool maintenance_stop_ = false;  // guarded by maintenance_mu_
+  Mutex maintenance_mu_;
+  CondVar maintenance_cv_;
+  bool maintenance_stop_ GUARDED_BY(maintenance_mu_) = false;
   std::thread maintenance_;
 };
 
