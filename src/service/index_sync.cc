@@ -86,9 +86,9 @@ void IndexSync::TokenChanged(const Digest& key_hash) {
 }
 
 void IndexSync::Run() {
-  using Clock = std::chrono::steady_clock;
+  using SteadyClock = std::chrono::steady_clock;
   constexpr auto kWhileDown = std::chrono::seconds(1);
-  auto next_resync = Clock::now() + resync_interval_;
+  auto next_resync = SteadyClock::now() + resync_interval_;
   for (;;) {
     {
       MutexLock lock(stop_mu_);
@@ -98,23 +98,23 @@ void IndexSync::Run() {
     if (!batch.ok()) {
       SetNotCaughtUp("the change feed is down: " + batch.error().message());
       // The store may still answer: poll it so that changes keep arriving, if more slowly.
-      if (Clock::now() >= next_resync) {
+      if (SteadyClock::now() >= next_resync) {
         (void)Resync();
-        next_resync = Clock::now() + kWhileDown;
+        next_resync = SteadyClock::now() + kWhileDown;
       }
       MutexLock lock(stop_mu_);
       stop_cv_.WaitFor(stop_mu_, std::chrono::milliseconds(200),
                        [this]() REQUIRES(stop_mu_) { return stopping_; });
-      next_resync = std::min(next_resync, Clock::now() + kWhileDown);
+      next_resync = std::min(next_resync, SteadyClock::now() + kWhileDown);
       continue;
     }
     for (const Digest& d : batch->changed) {
       auto row = store_.FindTokenByHash(d);
       if (row.ok() && row->has_value()) Apply(**row);
     }
-    if (batch->resubscribed || !caught_up() || Clock::now() >= next_resync) {
+    if (batch->resubscribed || !caught_up() || SteadyClock::now() >= next_resync) {
       Status st = Resync();
-      next_resync = Clock::now() + (st.ok() ? resync_interval_ : kWhileDown);
+      next_resync = SteadyClock::now() + (st.ok() ? resync_interval_ : kWhileDown);
       if (st.ok() && !caught_up()) {
         caught_up_.store(true, std::memory_order_release);
         spdlog::info("index sync: subscribed and caught up");
