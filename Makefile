@@ -7,7 +7,7 @@ FUZZ_SECONDS ?= 60
 FUZZ_SMOKE_SECONDS ?= 4
 SOAK_SECONDS ?= 300
 
-.PHONY: all deps build run test asan-build test-asan unit integration bench format clean fuzz fuzz-build fuzz-smoke soak
+.PHONY: all deps build run test tidy asan-build test-asan unit integration bench format clean fuzz fuzz-build fuzz-smoke soak
 
 all: build
 
@@ -22,10 +22,13 @@ run: build
 	@mkdir -p data
 	$(BUILD)/keyward serve --listen $(LISTEN) --data-dir data
 
-# Every test in Release, then again under AddressSanitizer + UndefinedBehaviorSanitizer, then a
-# short smoke run of every fuzz target (built by the same sanitizer build: one compile, not two).
+# Every test in Release, clang-tidy on the .cc files changed since main (scripts/tidy-changed),
+# then every test again under AddressSanitizer + UndefinedBehaviorSanitizer (clang, with
+# -Wthread-safety), then a short smoke run of every fuzz target (built by the same sanitizer build:
+# one compile, not two).
 test: build
 	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS) --timeout 600
+	@scripts/tidy-changed
 	@$(MAKE) --no-print-directory test-asan
 	@scripts/run-fuzzers $(FUZZ_SMOKE_SECONDS)
 
@@ -53,6 +56,10 @@ soak: deps
 	@cmake --preset release >/dev/null
 	@cmake --build build/release -j $(JOBS)
 	@SOAK_SECONDS=$(SOAK_SECONDS) bench/soak
+
+# clang-tidy on the .cc files changed since main (or since HEAD~1 on main).
+tidy: build
+	@scripts/tidy-changed
 
 unit: build
 	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS) -L unit

@@ -13,19 +13,27 @@
 #include "http/proxy.h"
 #include "http/server.h"
 #include "service/settings.h"
+#include "store/store.h"
 
 namespace keyward {
 
+// 127.0.0.1/32 and ::1/128: the default of server.trusted_proxies and verifier.allow_from.
+std::vector<Cidr> LoopbackRanges();
+
+// Every setting's default is written once: here, or in the settings struct of the layer that uses
+// it (ServerSettings, ServiceSettings, ProxySettings, ApiSettings, StoreOptions). A default-built
+// Config is the built-in configuration; keyward.example.toml spells it out (config/schema_test.cc).
 struct Config {
   ServerSettings server;
-  std::vector<Cidr> trusted_proxies;
-  std::vector<Cidr> verifier_allow_from;
+  std::vector<Cidr> trusted_proxies = LoopbackRanges();
+  std::vector<Cidr> verifier_allow_from = LoopbackRanges();
   std::string store_url = "sqlite://data/keyward.db";
-  int store_pool_size = 8;  // PostgreSQL connections per node
+  int store_pool_size = StoreOptions{}.pool_size;  // PostgreSQL connections per node
   ServiceSettings service;
   ProxySettings proxy;
   std::string log_level = "info";
-  int64_t auth_failures_per_minute = 600;  // per client address; 0 = no throttle
+  // Per client address; 0 = no throttle.
+  int64_t auth_failures_per_minute = ApiSettings{}.auth_failures_per_minute;
   std::string source = "(defaults)";  // where it came from, for messages
 };
 

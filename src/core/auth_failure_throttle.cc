@@ -28,7 +28,7 @@ AuthFailureThrottle::Decision AuthFailureThrottle::RecordFailure(const IpAddress
                                                                  int64_t now_ns) {
   if (limit_ == 0) return {};
   Shard& shard = shards_[IpHash{}(ip.bytes) % shards_.size()];
-  std::lock_guard lock(shard.mu);
+  MutexLock lock(shard.mu);
   auto it = shard.tat.find(ip.bytes);
   if (it == shard.tat.end()) {
     if (shard.tat.size() >= per_shard_) {
@@ -50,7 +50,7 @@ AuthFailureThrottle::Decision AuthFailureThrottle::RecordFailure(const IpAddress
 size_t AuthFailureThrottle::tracked() const {
   size_t n = 0;
   for (const Shard& s : shards_) {
-    std::lock_guard lock(s.mu);
+    MutexLock lock(s.mu);
     n += s.tat.size();
   }
   return n;

@@ -14,10 +14,10 @@
 
 #include <array>
 #include <cstdint>
-#include <mutex>
 #include <unordered_map>
 
 #include "core/cidr.h"
+#include "core/mutex.h"
 
 namespace keyward {
 
@@ -43,8 +43,8 @@ class AuthFailureThrottle {
     size_t operator()(const std::array<uint8_t, 16>& b) const;
   };
   struct Shard {
-    mutable std::mutex mu;
-    std::unordered_map<std::array<uint8_t, 16>, int64_t, IpHash> tat;  // guarded by mu
+    mutable Mutex mu;
+    std::unordered_map<std::array<uint8_t, 16>, int64_t, IpHash> tat GUARDED_BY(mu);
   };
 
   const int64_t limit_;

@@ -1,7 +1,5 @@
 #include "service/account_directory.h"
 
-#include <mutex>
-
 namespace keyward {
 
 AccountDirectory::AccountDirectory(Store& store, CreditMeter& credits,
@@ -19,21 +17,21 @@ std::shared_ptr<const AccountInfo> AccountDirectory::Make(const AccountRow& row)
 
 Result<std::shared_ptr<const AccountInfo>> AccountDirectory::Get(const std::string& account_id) {
   {
-    std::shared_lock lock(mu_);
+    ReaderLock lock(mu_);
     auto it = accounts_.find(account_id);
     if (it != accounts_.end()) return it->second;
   }
   auto row = store_.GetAccount(account_id);
   if (!row.ok()) return row.error();
   if (!row->has_value()) return std::shared_ptr<const AccountInfo>();
-  std::unique_lock lock(mu_);
+  WriterLock lock(mu_);
   auto [it, inserted] = accounts_.try_emplace(account_id, Make(**row));
   return it->second;
 }
 
 std::shared_ptr<const AccountInfo> AccountDirectory::Update(const AccountRow& row) {
   auto info = Make(row);
-  std::unique_lock lock(mu_);
+  WriterLock lock(mu_);
   accounts_[row.id] = info;
   return info;
 }

@@ -4,10 +4,10 @@
 #pragma once
 
 #include <memory>
-#include <shared_mutex>
 #include <string>
 #include <unordered_map>
 
+#include "core/mutex.h"
 #include "core/status.h"
 #include "limits/credit_meter.h"
 #include "service/key_record.h"
@@ -32,8 +32,8 @@ class AccountDirectory {
   Store& store_;
   CreditMeter& credits_;
   const ServiceSettings& settings_;
-  mutable std::shared_mutex mu_;
-  std::unordered_map<std::string, std::shared_ptr<const AccountInfo>> accounts_;  // guarded by mu_
+  mutable SharedMutex mu_;
+  std::unordered_map<std::string, std::shared_ptr<const AccountInfo>> accounts_ GUARDED_BY(mu_);
 };
 
 }  // namespace keyward

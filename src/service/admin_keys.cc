@@ -1,7 +1,5 @@
 #include "service/admin_keys.h"
 
-#include <mutex>
-
 #include "core/ids.h"
 
 namespace keyward {
@@ -25,7 +23,7 @@ Result<std::string> AdminKeys::Create(std::string name) {
   std::string key = format_.GenerateAdminKey();
   const AdminKeyRow row = NewRow(key, std::move(name));
   if (Status st = store_.InsertAdminKey(row); !st.ok()) return st.error();
-  std::unique_lock lock(mu_);
+  WriterLock lock(mu_);
   known_[row.key_hash] = true;
   return key;
 }
@@ -36,7 +34,7 @@ Result<std::optional<std::string>> AdminKeys::CreateFirst(std::string name) {
   Result<bool> inserted = store_.InsertFirstAdminKey(row);
   if (!inserted.ok()) return inserted.error();
   if (!*inserted) return std::optional<std::string>();
-  std::unique_lock lock(mu_);
+  WriterLock lock(mu_);
   known_[row.key_hash] = true;
   return std::optional<std::string>(std::move(key));
 }
@@ -48,7 +46,7 @@ Status AdminKeys::Authenticate(std::string_view credential) {
   const Digest digest = Sha256(credential);
   const int64_t now_ns = clock_.NowNanos();
   {
-    std::shared_lock lock(mu_);
+    ReaderLock lock(mu_);
     if (auto it = known_.find(digest); it != known_.end()) {
       return it->second ? Status::Ok() : Status(denied);
     }
@@ -58,7 +56,7 @@ Status AdminKeys::Authenticate(std::string_view credential) {
   }
   auto row = store_.FindAdminKeyByHash(digest);
   if (!row.ok()) return Error(ErrorCode::kUnavailable, "The key store is unavailable.");
-  std::unique_lock lock(mu_);
+  WriterLock lock(mu_);
   if (!row->has_value()) {
     if (missing_until_.size() > 10'000) missing_until_.clear();
     missing_until_[digest] = now_ns + 2'000'000'000;

@@ -4,12 +4,12 @@
 // works) and are remembered as missing briefly. Thread-safe.
 #pragma once
 
-#include <shared_mutex>
 #include <string>
 #include <unordered_map>
 
 #include "core/clock.h"
 #include "core/key_format.h"
+#include "core/mutex.h"
 #include "core/sha256.h"
 #include "core/status.h"
 #include "store/store.h"
@@ -35,9 +35,9 @@ class AdminKeys {
   const KeyFormat& format_;
   const Clock& clock_;
   size_t display_prefix_;
-  std::shared_mutex mu_;
-  std::unordered_map<Digest, bool, DigestHash> known_;  // digest → live; guarded by mu_
-  std::unordered_map<Digest, int64_t, DigestHash> missing_until_;  // guarded by mu_
+  SharedMutex mu_;
+  std::unordered_map<Digest, bool, DigestHash> known_ GUARDED_BY(mu_);  // digest → live
+  std::unordered_map<Digest, int64_t, DigestHash> missing_until_ GUARDED_BY(mu_);
 };
 
 }  // namespace keyward

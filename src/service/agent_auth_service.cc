@@ -67,7 +67,7 @@ Digest AgentAuthService::TokenHash(std::string_view token) {
 }
 
 size_t AgentAuthService::held() const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   return held_.size();
 }
 
@@ -76,7 +76,7 @@ void AgentAuthService::DropExpiredLocked(int64_t cutoff) {
 }
 
 std::optional<std::string> AgentAuthService::TakeHeld(const std::string& token_id) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   auto it = held_.find(token_id);
   if (it == held_.end()) return std::nullopt;
   std::string key = std::move(it->second.key);
@@ -189,7 +189,7 @@ Status AgentAuthService::Decide(std::string_view account_id, std::string_view to
     if (!created.ok()) return created.error();
     issued = std::move(*created);
     decided.token_id = issued->row.id;
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     DropExpiredLocked(cutoff);
     held_[decided.token_id] = Held{issued->key, decided.created};
   }
@@ -206,7 +206,7 @@ Status AgentAuthService::Decide(std::string_view account_id, std::string_view to
 Result<int64_t> AgentAuthService::Purge() {
   const int64_t now = clock_.NowUnix();
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     DropExpiredLocked(now - kLifetimeSeconds);
   }
   return store_.PurgeAgentAuth(now - kRetentionSeconds);

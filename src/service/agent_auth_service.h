@@ -20,12 +20,12 @@
 #pragma once
 
 #include <cstdint>
-#include <mutex>
 #include <string>
 #include <string_view>
 #include <unordered_map>
 
 #include "core/clock.h"
+#include "core/mutex.h"
 #include "core/status.h"
 #include "limits/limiter.h"
 #include "service/account_service.h"
@@ -83,7 +83,7 @@ class AgentAuthService {
   static Digest TokenHash(std::string_view token);  // SHA-256 of the lowercased token
   Result<AgentPoll> Deliver(const AgentAuthRow& approved);
   std::optional<std::string> TakeHeld(const std::string& token_id);
-  void DropExpiredLocked(int64_t cutoff);  // requires mu_
+  void DropExpiredLocked(int64_t cutoff) REQUIRES(mu_);
 
   Store& store_;
   TokenService& tokens_;
@@ -91,8 +91,8 @@ class AgentAuthService {
   Limiter& limiter_;
   const Clock& clock_;
 
-  mutable std::mutex mu_;
-  std::unordered_map<std::string, Held> held_;  // guarded by mu_; by token id (tok_...)
+  mutable Mutex mu_;
+  std::unordered_map<std::string, Held> held_ GUARDED_BY(mu_);  // by token id (tok_...)
 };
 
 }  // namespace keyward

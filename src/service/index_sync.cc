@@ -19,29 +19,29 @@ IndexSync::~IndexSync() {
 
 void IndexSync::Start(int64_t cursor) {
   {
-    std::lock_guard lock(resync_mu_);
+    MutexLock lock(resync_mu_);
     cursor_ = cursor;
   }
-  std::lock_guard lock(stop_mu_);
+  MutexLock lock(stop_mu_);
   if (!thread_.joinable() && !stopping_) thread_ = std::thread([this] { Run(); });
 }
 
 void IndexSync::Stop() {
   {
-    std::lock_guard lock(stop_mu_);
+    MutexLock lock(stop_mu_);
     stopping_ = true;
   }
-  stop_cv_.notify_all();
+  stop_cv_.SignalAll();
   if (thread_.joinable()) thread_.join();
 }
 
 std::string IndexSync::why_not_caught_up() const {
-  std::lock_guard lock(why_mu_);
+  MutexLock lock(why_mu_);
   return why_;
 }
 
 void IndexSync::SetNotCaughtUp(std::string why) {
-  std::lock_guard lock(why_mu_);
+  MutexLock lock(why_mu_);
   if (caught_up_.exchange(false, std::memory_order_acq_rel) || why_ != why) {
     spdlog::warn("index sync: {}", why);
   }
@@ -57,7 +57,7 @@ void IndexSync::Apply(const TokenRow& row) {
 }
 
 Status IndexSync::Resync() {
-  std::lock_guard lock(resync_mu_);
+  MutexLock lock(resync_mu_);
   constexpr size_t kPage = 1000;
   for (;;) {
     size_t seen = 0;
@@ -84,34 +84,35 @@ void IndexSync::TokenChanged(const Digest& key_hash) {
 }
 
 void IndexSync::Run() {
-  using Clock = std::chrono::steady_clock;
+  using SteadyClock = std::chrono::steady_clock;
   constexpr auto kWhileDown = std::chrono::seconds(1);
-  auto next_resync = Clock::now() + resync_interval_;
+  auto next_resync = SteadyClock::now() + resync_interval_;
   for (;;) {
     {
-      std::lock_guard lock(stop_mu_);
+      MutexLock lock(stop_mu_);
       if (stopping_) return;
     }
     Result<FeedBatch> batch = feed_.Receive(std::chrono::milliseconds(200));
     if (!batch.ok()) {
       SetNotCaughtUp("the change feed is down: " + batch.error().message());
       // The store may still answer: poll it so that changes keep arriving, if more slowly.
-      if (Clock::now() >= next_resync) {
+      if (SteadyClock::now() >= next_resync) {
         (void)Resync();
-        next_resync = Clock::now() + kWhileDown;
+        next_resync = SteadyClock::now() + kWhileDown;
       }
-      std::unique_lock lock(stop_mu_);
-      stop_cv_.wait_for(lock, std::chrono::milliseconds(200), [this] { return stopping_; });
-      next_resync = std::min(next_resync, Clock::now() + kWhileDown);
+      MutexLock lock(stop_mu_);
+      stop_cv_.WaitFor(stop_mu_, std::chrono::milliseconds(200),
+                       [this]() REQUIRES(stop_mu_) { return stopping_; });
+      next_resync = std::min(next_resync, SteadyClock::now() + kWhileDown);
       continue;
     }
     for (const Digest& d : batch->changed) {
       auto row = store_.FindTokenByHash(d);
       if (row.ok() && row->has_value()) Apply(**row);
     }
-    if (batch->resubscribed || !caught_up() || Clock::now() >= next_resync) {
+    if (batch->resubscribed || !caught_up() || SteadyClock::now() >= next_resync) {
       Status st = Resync();
-      next_resync = Clock::now() + (st.ok() ? resync_interval_ : kWhileDown);
+      next_resync = SteadyClock::now() + (st.ok() ? resync_interval_ : kWhileDown);
       if (st.ok() && !caught_up()) {
         caught_up_.store(true, std::memory_order_release);
         spdlog::info("index sync: subscribed and caught up");

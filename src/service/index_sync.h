@@ -20,13 +20,12 @@
 
 #include <atomic>
 #include <chrono>
-#include <condition_variable>
 #include <functional>
-#include <mutex>
 #include <string>
 #include <thread>
 
 #include "core/clock.h"
+#include "core/mutex.h"
 #include "service/account_directory.h"
 #include "service/change_feed.h"
 #include "service/key_index.h"
@@ -69,16 +68,16 @@ class IndexSync final : public ChangeNotifier {
   std::function<Status()> writable_;
   const std::chrono::milliseconds resync_interval_;
 
-  std::mutex resync_mu_;  // one resync at a time
-  int64_t cursor_ = 0;    // guarded by resync_mu_
+  Mutex resync_mu_;  // one resync at a time
+  int64_t cursor_ GUARDED_BY(resync_mu_) = 0;
   std::atomic<bool> caught_up_{false};
   std::atomic<uint64_t> applied_{0};
-  mutable std::mutex why_mu_;
-  std::string why_ = "the change feed is not subscribed yet";  // guarded by why_mu_
+  mutable Mutex why_mu_;
+  std::string why_ GUARDED_BY(why_mu_) = "the change feed is not subscribed yet";
 
-  std::mutex stop_mu_;
-  std::condition_variable stop_cv_;
-  bool stopping_ = false;  // guarded by stop_mu_
+  Mutex stop_mu_;
+  CondVar stop_cv_;
+  bool stopping_ GUARDED_BY(stop_mu_) = false;
   std::thread thread_;
 };
 

@@ -7,6 +7,7 @@
 #include <deque>
 #include <thread>
 
+#include "core/mutex.h"
 #include "core/sha256.h"
 #include "limits/local_credit_meter.h"
 #include "limits/local_limiter.h"
@@ -22,7 +23,7 @@ using testing::TestServices;
 class FakeFeed final : public ChangeFeed {
  public:
   Status Announce(const Digest& d) override {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     if (down_) return Error(ErrorCode::kUnavailable, "fake feed down");
     queue_.push_back(d);
     return Status::Ok();
@@ -30,7 +31,7 @@ class FakeFeed final : public ChangeFeed {
   Result<FeedBatch> Receive(std::chrono::milliseconds wait) override {
     FeedBatch batch;
     {
-      std::lock_guard lock(mu_);
+      MutexLock lock(mu_);
       if (down_) return Error(ErrorCode::kUnavailable, "fake feed down");
       batch.resubscribed = !subscribed_;
       subscribed_ = true;
@@ -43,16 +44,16 @@ class FakeFeed final : public ChangeFeed {
     return batch;
   }
   void SetDown(bool down) {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     down_ = down;
     if (down) subscribed_ = false;
   }
 
  private:
-  std::mutex mu_;
-  std::deque<Digest> queue_;  // guarded by mu_
-  bool down_ = false;         // guarded by mu_
-  bool subscribed_ = false;   // guarded by mu_
+  Mutex mu_;
+  std::deque<Digest> queue_ GUARDED_BY(mu_);
+  bool down_ GUARDED_BY(mu_) = false;
+  bool subscribed_ GUARDED_BY(mu_) = false;
 };
 
 // A limiter that cannot be reached.

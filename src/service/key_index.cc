@@ -1,7 +1,5 @@
 #include "service/key_index.h"
 
-#include <mutex>
-
 namespace keyward {
 
 KeyIndex::KeyIndex(int64_t negative_ttl_ns, size_t negative_capacity)
@@ -10,21 +8,21 @@ KeyIndex::KeyIndex(int64_t negative_ttl_ns, size_t negative_capacity)
 
 KeyRecordPtr KeyIndex::Find(const Digest& digest) const {
   Shard& s = ShardFor(digest);
-  std::shared_lock lock(s.mu);
+  ReaderLock lock(s.mu);
   auto it = s.records.find(digest);
   return it == s.records.end() ? nullptr : it->second;
 }
 
 void KeyIndex::Publish(const Digest& digest, KeyRecordPtr record) {
   Shard& s = ShardFor(digest);
-  std::unique_lock lock(s.mu);
+  WriterLock lock(s.mu);
   s.missing_until.erase(digest);
   s.records[digest] = std::move(record);
 }
 
 bool KeyIndex::PublishMonotonic(const Digest& digest, KeyRecordPtr record) {
   Shard& s = ShardFor(digest);
-  std::unique_lock lock(s.mu);
+  WriterLock lock(s.mu);
   auto it = s.records.find(digest);
   if (it == s.records.end()) {
     s.missing_until.erase(digest);
@@ -34,7 +32,8 @@ bool KeyIndex::PublishMonotonic(const Digest& digest, KeyRecordPtr record) {
   const KeyRecord& old = *it->second;
   if (old.revoked) return false;
   const bool revokes = record->revoked;
-  const bool earlier = record->expires_at && (!old.expires_at || *record->expires_at < *old.expires_at);
+  const bool earlier =
+      record->expires_at && (!old.expires_at || *record->expires_at < *old.expires_at);
   if (!revokes && !earlier) return false;
   it->second = std::move(record);
   return true;
@@ -42,7 +41,7 @@ bool KeyIndex::PublishMonotonic(const Digest& digest, KeyRecordPtr record) {
 
 KeyRecordPtr KeyIndex::Fill(const Digest& digest, KeyRecordPtr record) {
   Shard& s = ShardFor(digest);
-  std::unique_lock lock(s.mu);
+  WriterLock lock(s.mu);
   auto [it, inserted] = s.records.try_emplace(digest, std::move(record));
   if (inserted) s.missing_until.erase(digest);
   return it->second;
@@ -50,14 +49,14 @@ KeyRecordPtr KeyIndex::Fill(const Digest& digest, KeyRecordPtr record) {
 
 bool KeyIndex::KnownMissing(const Digest& digest, int64_t now_ns) const {
   Shard& s = ShardFor(digest);
-  std::shared_lock lock(s.mu);
+  ReaderLock lock(s.mu);
   auto it = s.missing_until.find(digest);
   return it != s.missing_until.end() && it->second > now_ns;
 }
 
 void KeyIndex::RememberMissing(const Digest& digest, int64_t now_ns) {
   Shard& s = ShardFor(digest);
-  std::unique_lock lock(s.mu);
+  WriterLock lock(s.mu);
   if (s.records.contains(digest)) return;
   if (s.missing_until.size() >= negative_capacity_per_shard_) {
     std::erase_if(s.missing_until, [now_ns](const auto& kv) { return kv.second <= now_ns; });
@@ -69,7 +68,7 @@ void KeyIndex::RememberMissing(const Digest& digest, int64_t now_ns) {
 size_t KeyIndex::EraseIf(const std::function<bool(const KeyRecord&)>& drop) {
   size_t erased = 0;
   for (auto& s : shards_) {
-    std::unique_lock lock(s.mu);
+    WriterLock lock(s.mu);
     erased += std::erase_if(s.records, [&](const auto& kv) { return drop(*kv.second); });
   }
   return erased;
@@ -78,7 +77,7 @@ size_t KeyIndex::EraseIf(const std::function<bool(const KeyRecord&)>& drop) {
 size_t KeyIndex::size() const {
   size_t n = 0;
   for (auto& s : shards_) {
-    std::shared_lock lock(s.mu);
+    ReaderLock lock(s.mu);
     n += s.records.size();
   }
   return n;

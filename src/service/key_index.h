@@ -12,9 +12,9 @@
 #include <array>
 #include <cstdint>
 #include <functional>
-#include <shared_mutex>
 #include <unordered_map>
 
+#include "core/mutex.h"
 #include "core/sha256.h"
 #include "service/key_record.h"
 
@@ -47,9 +47,9 @@ class KeyIndex {
  private:
   static constexpr size_t kShards = 64;
   struct Shard {
-    mutable std::shared_mutex mu;
-    std::unordered_map<Digest, KeyRecordPtr, DigestHash> records;     // guarded by mu
-    std::unordered_map<Digest, int64_t, DigestHash> missing_until;   // guarded by mu
+    mutable SharedMutex mu;
+    std::unordered_map<Digest, KeyRecordPtr, DigestHash> records GUARDED_BY(mu);
+    std::unordered_map<Digest, int64_t, DigestHash> missing_until GUARDED_BY(mu);
   };
   Shard& ShardFor(const Digest& d) const { return shards_[d[31] % kShards]; }
 

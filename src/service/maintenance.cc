@@ -43,27 +43,27 @@ void Maintenance::PurgeOnce() {
 }
 
 void Maintenance::Run() {
-  std::unique_lock lock(mu_);
+  MutexLock lock(mu_);
   while (!stop_) {
-    cv_.wait_for(lock, std::chrono::seconds(60), [this] { return stop_; });
+    cv_.WaitFor(mu_, std::chrono::seconds(60), [this]() REQUIRES(mu_) { return stop_; });
     if (stop_) break;
-    lock.unlock();
+    lock.Unlock();
     PurgeOnce();
-    lock.lock();
+    lock.Lock();
   }
 }
 
 void Maintenance::Start() {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   if (!thread_.joinable() && !stop_) thread_ = std::thread([this] { Run(); });
 }
 
 void Maintenance::Stop() {
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     stop_ = true;
   }
-  cv_.notify_all();
+  cv_.SignalAll();
   if (thread_.joinable()) thread_.join();
 }
 

@@ -5,13 +5,12 @@
 // logged and retried on the next round.
 #pragma once
 
-#include <condition_variable>
 #include <cstddef>
 #include <cstdint>
-#include <mutex>
 #include <thread>
 
 #include "core/clock.h"
+#include "core/mutex.h"
 #include "service/agent_auth_service.h"
 #include "service/idempotency.h"
 #include "service/key_index.h"
@@ -49,9 +48,9 @@ class Maintenance {
   AgentAuthService& agent_auth_;
   const Clock& clock_;
 
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool stop_ = false;  // guarded by mu_
+  Mutex mu_;
+  CondVar cv_;
+  bool stop_ GUARDED_BY(mu_) = false;
   std::thread thread_;
 };
 

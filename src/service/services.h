@@ -10,6 +10,7 @@
 
 #include "core/clock.h"
 #include "core/key_format.h"
+#include "core/mutex.h"
 #include "limits/credit_meter.h"
 #include "limits/limits_and_credits.h"
 #include "limits/redis_client.h"

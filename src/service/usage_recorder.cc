@@ -1,8 +1,8 @@
 #include "service/usage_recorder.h"
 
-#include <functional>
-
 #include <spdlog/spdlog.h>
+
+#include <functional>
 
 namespace keyward {
 
@@ -10,7 +10,9 @@ UsageRecorder::UsageRecorder(Store& store, CreditMeter& credits,
                              std::chrono::milliseconds flush_interval)
     : store_(store), credits_(credits), interval_(flush_interval), thread_([this] { Run(); }) {}
 
-UsageRecorder::~UsageRecorder() { Stop(); }
+UsageRecorder::~UsageRecorder() {
+  Stop();
+}
 
 void UsageRecorder::Note(const KeyRecord& record, int64_t now_unix) {
   int64_t seen = record.last_used_sec.load(std::memory_order_relaxed);
@@ -20,7 +22,7 @@ void UsageRecorder::Note(const KeyRecord& record, int64_t now_unix) {
   }
   const std::string_view id = record.token_id();
   Shard& s = shards_[std::hash<std::string_view>{}(id) % kShards];
-  std::lock_guard lock(s.mu);
+  MutexLock lock(s.mu);
   int64_t& slot = s.pending[std::string(id)];
   if (slot < now_unix) slot = now_unix;
 }
@@ -44,7 +46,7 @@ Status UsageRecorder::Flush() {
   for (Shard& s : shards_) {
     std::unordered_map<std::string, int64_t> taken;
     {
-      std::lock_guard lock(s.mu);
+      MutexLock lock(s.mu);
       taken.swap(s.pending);
     }
     for (auto& [id, at] : taken) batch.push_back(TokenUsage{id, at});
@@ -55,7 +57,7 @@ Status UsageRecorder::Flush() {
     spdlog::warn("usage flush failed, will retry: {}", st.error().ForLog());
     for (auto& u : batch) {  // put back, keeping the newest
       Shard& s = shards_[std::hash<std::string_view>{}(u.token_id) % kShards];
-      std::lock_guard lock(s.mu);
+      MutexLock lock(s.mu);
       int64_t& slot = s.pending[u.token_id];
       if (slot < u.last_used_at) slot = u.last_used_at;
     }
@@ -64,22 +66,23 @@ Status UsageRecorder::Flush() {
 }
 
 void UsageRecorder::Run() {
-  std::unique_lock lock(stop_mu_);
+  stop_mu_.Lock();
   while (!stopping_) {
-    stop_cv_.wait_for(lock, interval_, [this] { return stopping_; });
-    lock.unlock();
+    stop_cv_.WaitFor(stop_mu_, interval_, [this]() REQUIRES(stop_mu_) { return stopping_; });
+    stop_mu_.Unlock();
     (void)Flush();
-    lock.lock();
+    stop_mu_.Lock();
   }
+  stop_mu_.Unlock();
 }
 
 void UsageRecorder::Stop() {
   {
-    std::lock_guard lock(stop_mu_);
+    MutexLock lock(stop_mu_);
     if (stopping_) return;
     stopping_ = true;
   }
-  stop_cv_.notify_all();
+  stop_cv_.SignalAll();
   if (thread_.joinable()) thread_.join();
   (void)Flush();
 }

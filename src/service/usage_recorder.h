@@ -1,18 +1,18 @@
-// last_used_at and charged credits, written off the request path. Note() is called on every successful verification;
-// it costs one relaxed atomic load when the key was already noted this second, otherwise it adds
-// the token to a sharded pending map. A background thread flushes pending updates to the Store in
-// one transaction every flush interval; Stop() flushes everything that is left.
-// Thread-safe.
+// last_used_at and charged credits, written off the request path. Note() is called on every
+// successful verification; it costs one relaxed atomic load when the key was already noted this
+// second, otherwise it adds the token to a sharded pending map. A background thread flushes pending
+// updates to the Store in one transaction every flush interval; Stop() flushes everything that is
+// left. Thread-safe.
 #pragma once
 
 #include <array>
 #include <chrono>
-#include <condition_variable>
 #include <mutex>
 #include <string>
 #include <thread>
 #include <unordered_map>
 
+#include "core/mutex.h"
 #include "limits/credit_meter.h"
 #include "service/key_record.h"
 #include "store/store.h"
@@ -37,8 +37,8 @@ class UsageRecorder {
  private:
   static constexpr size_t kShards = 16;
   struct Shard {
-    std::mutex mu;
-    std::unordered_map<std::string, int64_t> pending;  // token id → last_used_at; guarded by mu
+    Mutex mu;
+    std::unordered_map<std::string, int64_t> pending GUARDED_BY(mu);  // token id → last_used_at
   };
   void Run();
 
@@ -46,10 +46,11 @@ class UsageRecorder {
   CreditMeter& credits_;
   std::chrono::milliseconds interval_;
   std::array<Shard, kShards> shards_;
-  std::mutex flush_mu_;  // one flush at a time
-  std::mutex stop_mu_;
-  std::condition_variable stop_cv_;
-  bool stopping_ = false;  // guarded by stop_mu_
+  // One flush at a time. Guards no member (an unannotated std::mutex: PauseFlushes hands it out).
+  std::mutex flush_mu_;
+  Mutex stop_mu_;
+  CondVar stop_cv_;
+  bool stopping_ GUARDED_BY(stop_mu_) = false;
   std::thread thread_;
 };
 

@@ -22,32 +22,31 @@ Pool::Lease::~Lease() {
 
 Result<Pool::Lease> Pool::Acquire() {
   const auto deadline = std::chrono::steady_clock::now() + options_.acquire_timeout;
-  std::unique_lock lock(mu_);
+  MutexLock lock(mu_);
   for (;;) {
     while (!idle_.empty()) {
       std::unique_ptr<Connection> conn = std::move(idle_.back());
       idle_.pop_back();
       if (conn->StillUsable()) return Lease(this, std::move(conn));
       --open_;  // closed by the server (e.g. it restarted): drop it and look again
-      lock.unlock();
+      lock.Unlock();
       conn.reset();
-      lock.lock();
+      lock.Lock();
     }
     if (open_ < options_.max_size) {
       ++open_;
-      lock.unlock();
+      lock.Unlock();
       Result<std::unique_ptr<Connection>> conn =
           Connection::Open(url_, options_.connect_timeout_seconds);
-      lock.lock();
+      lock.Lock();
       if (!conn.ok()) {
         --open_;
-        returned_.notify_one();
+        returned_.Signal();
         return conn.error();
       }
       return Lease(this, std::move(conn).value());
     }
-    if (returned_.wait_until(lock, deadline) == std::cv_status::timeout && idle_.empty() &&
-        open_ >= options_.max_size) {
+    if (!returned_.WaitUntil(mu_, deadline) && idle_.empty() && open_ >= options_.max_size) {
       return Error(ErrorCode::kUnavailable, "PostgreSQL: all " + std::to_string(options_.max_size) +
                                                 " pooled connections stayed busy");
     }
@@ -57,7 +56,7 @@ Result<Pool::Lease> Pool::Acquire() {
 void Pool::Return(std::unique_ptr<Connection> conn) {
   std::unique_ptr<Connection> dropped;
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     if (conn->broken()) {
       --open_;
       dropped = std::move(conn);  // closed outside the lock
@@ -65,11 +64,11 @@ void Pool::Return(std::unique_ptr<Connection> conn) {
       idle_.push_back(std::move(conn));
     }
   }
-  returned_.notify_one();
+  returned_.Signal();
 }
 
 int Pool::open_connections() const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   return open_;
 }
 

@@ -12,12 +12,12 @@
 #pragma once
 
 #include <chrono>
-#include <condition_variable>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <vector>
 
+#include "core/mutex.h"
 #include "core/status.h"
 #include "store/postgres/connection.h"
 
@@ -59,10 +59,10 @@ class Pool {
 
   const std::string url_;
   const PoolOptions options_;
-  mutable std::mutex mu_;
-  std::condition_variable returned_;
-  std::vector<std::unique_ptr<Connection>> idle_;  // guarded by mu_
-  int open_ = 0;                                   // guarded by mu_: idle + leased + connecting
+  mutable Mutex mu_;
+  CondVar returned_;
+  std::vector<std::unique_ptr<Connection>> idle_ GUARDED_BY(mu_);
+  int open_ GUARDED_BY(mu_) = 0;  // idle + leased + connecting
 };
 
 }  // namespace keyward::pg

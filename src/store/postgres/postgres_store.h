@@ -35,9 +35,9 @@
 namespace keyward {
 
 struct PostgresOptions {
-  int pool_size = 8;                // connections per store (per node), at least 2
-  int acquire_timeout_ms = 5000;    // waiting for a busy pool before kUnavailable
-  int connect_timeout_seconds = 5;  // unless the URL sets connect_timeout
+  int pool_size = StoreOptions{}.pool_size;  // connections per store (per node), at least 2
+  int acquire_timeout_ms = 5000;             // waiting for a busy pool before kUnavailable
+  int connect_timeout_seconds = 5;           // unless the URL sets connect_timeout
 };
 
 class PostgresStore final : public SqlStore {

@@ -16,8 +16,8 @@ ReadPool::ReadPool(std::string path, Synchronous sync, int busy_timeout_ms, int 
 
 Result<ReadPool::Lease> ReadPool::Acquire() {
   {
-    std::unique_lock lock(mu_);
-    released_.wait(lock, [&] { return !idle_.empty() || open_ < max_connections_; });
+    MutexLock lock(mu_);
+    released_.Wait(mu_, [&]() REQUIRES(mu_) { return !idle_.empty() || open_ < max_connections_; });
     if (!idle_.empty()) {
       std::unique_ptr<Connection> conn = std::move(idle_.back());
       idle_.pop_back();
@@ -29,10 +29,10 @@ Result<ReadPool::Lease> ReadPool::Acquire() {
       Connection::Open(path_, Connection::Mode::kReadOnly, sync_, busy_timeout_ms_);
   if (!conn.ok()) {
     {
-      std::lock_guard lock(mu_);
+      MutexLock lock(mu_);
       --open_;
     }
-    released_.notify_one();
+    released_.Signal();
     return conn.error();
   }
   return Lease(this, std::move(conn).value());
@@ -40,10 +40,10 @@ Result<ReadPool::Lease> ReadPool::Acquire() {
 
 void ReadPool::Release(std::unique_ptr<Connection> conn) {
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     idle_.push_back(std::move(conn));
   }
-  released_.notify_one();
+  released_.Signal();
 }
 
 }  // namespace keyward::sqlite

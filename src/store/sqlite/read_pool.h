@@ -5,12 +5,12 @@
 // is in use. A Lease gives its holder exclusive use of one connection until it is destroyed.
 #pragma once
 
-#include <condition_variable>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <vector>
 
+#include "core/mutex.h"
 #include "core/status.h"
 #include "store/sqlite/connection.h"
 
@@ -46,10 +46,10 @@ class ReadPool {
   const int busy_timeout_ms_;
   const int max_connections_;
 
-  std::mutex mu_;
-  std::condition_variable released_;
-  std::vector<std::unique_ptr<Connection>> idle_;  // guarded by mu_
-  int open_ = 0;                                   // guarded by mu_; idle and leased
+  Mutex mu_;
+  CondVar released_;
+  std::vector<std::unique_ptr<Connection>> idle_ GUARDED_BY(mu_);
+  int open_ GUARDED_BY(mu_) = 0;  // idle and leased
 };
 
 }  // namespace keyward::sqlite

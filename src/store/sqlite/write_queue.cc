@@ -35,11 +35,11 @@ Status Apply(const WriteQueue::Change& change, Connection& conn) {
 
 Status WriteQueue::Run(const Change& change) {
   Pending me{&change, Status::Ok()};
-  std::unique_lock lock(mu_);
+  mu_.Lock();
   waiting_.push_back(&me);
   while (!me.done) {
     if (leading_) {
-      finished_.wait(lock);
+      finished_.Wait(mu_);
       continue;
     }
     // No leader and `me` not done: `me` is still waiting, so this thread leads the next batch.
@@ -49,18 +49,19 @@ Status WriteQueue::Run(const Change& change) {
       batch.push_back(waiting_.front());
       waiting_.pop_front();
     }
-    lock.unlock();
+    mu_.Unlock();
     RunBatch(batch);
-    lock.lock();
+    mu_.Lock();
     for (Pending* p : batch) p->done = true;
     leading_ = false;
-    finished_.notify_all();
+    finished_.SignalAll();
   }
+  mu_.Unlock();
   return me.result;
 }
 
 size_t WriteQueue::Waiting() {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   return waiting_.size();
 }
 

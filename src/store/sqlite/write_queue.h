@@ -13,13 +13,13 @@
 // kept.
 #pragma once
 
-#include <condition_variable>
 #include <cstddef>
 #include <deque>
 #include <functional>
 #include <mutex>
 #include <vector>
 
+#include "core/mutex.h"
 #include "core/status.h"
 #include "store/sqlite/connection.h"
 
@@ -51,10 +51,10 @@ class WriteQueue {
   Connection& conn_;
   const size_t max_batch_;
 
-  std::mutex mu_;
-  std::condition_variable finished_;
-  std::deque<Pending*> waiting_;  // guarded by mu_
-  bool leading_ = false;          // guarded by mu_; someone is running a batch
+  Mutex mu_;
+  CondVar finished_;
+  std::deque<Pending*> waiting_ GUARDED_BY(mu_);
+  bool leading_ GUARDED_BY(mu_) = false;  // someone is running a batch
 };
 
 }  // namespace keyward::sqlite
