@@ -110,9 +110,9 @@ Result<KeyRecordPtr> Verifier::Lookup(const Digest& digest, CredentialKind kind,
   if (index_.KnownMissing(digest, now_ns)) return KeyRecordPtr();
   KeyRecordPtr record;
   if (kind == CredentialKind::kAccessToken) {
-    auto loaded = LoadAccessToken(digest);
-    if (!loaded.ok()) return loaded.error();
-    record = std::move(*loaded);
+    auto token = LoadAccessToken(digest);
+    if (!token.ok()) return token.error();
+    record = std::move(*token);
   } else {
     auto row = store_.FindTokenByHash(digest);
     if (!row.ok()) return Error(ErrorCode::kUnavailable, std::string(kStoreDown));
