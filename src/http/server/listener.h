@@ -33,7 +33,7 @@ namespace keyward {
 // The connection records come first: a connection still open when the io_context goes is
 // destroyed with it and unregisters itself from them.
 struct Worker {
-  explicit Worker(size_t index) : index(index) {}
+  explicit Worker(size_t worker_index) : index(worker_index) {}
   std::list<ConnectionSlot> connections;  // touched only on this worker's thread
   size_t evicted = 0;                     // of `connections`, closed by EvictIdle and still ending
   int64_t now = 0;                        // coarse steady seconds, advanced by the watchdog
