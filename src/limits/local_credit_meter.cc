@@ -14,7 +14,7 @@ std::optional<int64_t> BalanceOf(bool unlimited, int64_t balance) {
 std::optional<int64_t> LocalCreditMeter::Load(std::string_view account_id,
                                               std::optional<int64_t> stored_balance) {
   Shard& s = ShardFor(account_id);
-  std::lock_guard lock(s.mu);
+  MutexLock lock(s.mu);
   auto it = s.slots.find(account_id);
   if (it == s.slots.end()) {
     Slot slot;
@@ -27,7 +27,7 @@ std::optional<int64_t> LocalCreditMeter::Load(std::string_view account_id,
 
 void LocalCreditMeter::Reset(std::string_view account_id, std::optional<int64_t> stored_after) {
   Shard& s = ShardFor(account_id);
-  std::lock_guard lock(s.mu);
+  MutexLock lock(s.mu);
   auto it = s.slots.find(account_id);
   if (it == s.slots.end()) it = s.slots.emplace(std::string(account_id), Slot{}).first;
   Slot& slot = it->second;
@@ -38,7 +38,7 @@ void LocalCreditMeter::Reset(std::string_view account_id, std::optional<int64_t>
 
 CreditCharge LocalCreditMeter::Charge(std::string_view account_id, int64_t cost) {
   Shard& s = ShardFor(account_id);
-  std::lock_guard lock(s.mu);
+  MutexLock lock(s.mu);
   auto it = s.slots.find(account_id);
   if (it == s.slots.end()) return CreditCharge{false, 0};
   Slot& slot = it->second;
@@ -52,7 +52,7 @@ CreditCharge LocalCreditMeter::Charge(std::string_view account_id, int64_t cost)
 
 std::optional<CreditSnapshot> LocalCreditMeter::Snapshot(std::string_view account_id) {
   Shard& s = ShardFor(account_id);
-  std::lock_guard lock(s.mu);
+  MutexLock lock(s.mu);
   auto it = s.slots.find(account_id);
   if (it == s.slots.end()) return std::nullopt;
   return CreditSnapshot{BalanceOf(it->second.unlimited, it->second.balance), it->second.pending};
@@ -61,7 +61,7 @@ std::optional<CreditSnapshot> LocalCreditMeter::Snapshot(std::string_view accoun
 std::vector<CreditUsage> LocalCreditMeter::TakeUsage() {
   std::vector<CreditUsage> out;
   for (Shard& s : shards_) {
-    std::lock_guard lock(s.mu);
+    MutexLock lock(s.mu);
     for (auto& [id, slot] : s.slots) {
       if (slot.pending == 0) continue;
       out.push_back(CreditUsage{id, slot.pending});
@@ -74,7 +74,7 @@ std::vector<CreditUsage> LocalCreditMeter::TakeUsage() {
 void LocalCreditMeter::ReturnUsage(const std::vector<CreditUsage>& usage) {
   for (const CreditUsage& u : usage) {
     Shard& s = ShardFor(u.account_id);
-    std::lock_guard lock(s.mu);
+    MutexLock lock(s.mu);
     auto it = s.slots.find(u.account_id);
     if (it != s.slots.end()) it->second.pending += u.used;
   }

@@ -8,6 +8,7 @@
 #include <string>
 #include <unordered_map>
 
+#include "core/mutex.h"
 #include "limits/credit_meter.h"
 
 namespace keyward {
@@ -35,8 +36,8 @@ class LocalCreditMeter final : public CreditMeter {
     }
   };
   struct Shard {
-    std::mutex mu;
-    std::unordered_map<std::string, Slot, KeyHash, std::equal_to<>> slots;  // guarded by mu
+    Mutex mu;
+    std::unordered_map<std::string, Slot, KeyHash, std::equal_to<>> slots GUARDED_BY(mu);
   };
   static constexpr size_t kShards = 32;
   Shard& ShardFor(std::string_view id) {

@@ -48,7 +48,31 @@ void LocalLimiter::Sweep(Shard& shard, int64_t now_ns) const {
   shard.sweep_at = std::max(shard_cap_, 2 * shard.tat.size());
 }
 
-LimitOutcome LocalLimiter::Take(std::span<const BucketRequest> requests, int64_t now_ns) {
+// Holds the shards of one Take, locked in ascending index order (no deadlock between two takes),
+// until UnlockAll() or the end of the scope. A runtime-sized set of locks is beyond clang's
+// thread-safety analysis, so Take, which holds it, is exempt from the analysis.
+class LocalLimiter::ShardLocks {
+ public:
+  ShardLocks(std::array<Shard, kShards>& all,
+             std::span<const size_t> ascending) NO_THREAD_SAFETY_ANALYSIS
+      : held_(ascending.size()) {
+    for (size_t k = 0; k < ascending.size(); ++k) {
+      held_[k] = &all[ascending[k]].mu;
+      held_[k]->Lock();
+    }
+  }
+  ~ShardLocks() { UnlockAll(); }
+  void UnlockAll() NO_THREAD_SAFETY_ANALYSIS {
+    for (Mutex* mu : held_) mu->Unlock();
+    held_.resize(0);
+  }
+
+ private:
+  SmallVector<Mutex*, kInlineBuckets> held_;
+};
+
+LimitOutcome LocalLimiter::Take(std::span<const BucketRequest> requests,
+                                int64_t now_ns) NO_THREAD_SAFETY_ANALYSIS {
   const size_t n = requests.size();
   LimitOutcome out;
   out.allowed = true;
@@ -64,8 +88,7 @@ LimitOutcome LocalLimiter::Take(std::span<const BucketRequest> requests, int64_t
   const size_t shards =
       static_cast<size_t>(std::unique(order.begin(), order.end()) - order.begin());
 
-  SmallVector<std::unique_lock<std::mutex>, kInlineBuckets> locks(shards);
-  for (size_t k = 0; k < shards; ++k) locks[k] = std::unique_lock<std::mutex>(shards_[order[k]].mu);
+  ShardLocks locks(shards_, std::span<const size_t>(order.begin(), shards));
 
   // Decide in request order; a key named twice sees its own earlier take.
   SmallVector<GcraDecision, kInlineBuckets> decisions(n);
@@ -108,7 +131,7 @@ LimitOutcome LocalLimiter::Take(std::span<const BucketRequest> requests, int64_t
       decisions[i].allowed = true;
     }
   }
-  for (auto& lock : locks) lock.unlock();
+  locks.UnlockAll();
 
   size_t tightest = n;
   for (size_t i = 0; i < n; ++i) {
@@ -128,7 +151,7 @@ LimitOutcome LocalLimiter::Take(std::span<const BucketRequest> requests, int64_t
 size_t LocalLimiter::EntryCount() const {
   size_t total = 0;
   for (const Shard& s : shards_) {
-    std::lock_guard<std::mutex> lock(s.mu);
+    MutexLock lock(s.mu);
     total += s.tat.size();
   }
   return total;

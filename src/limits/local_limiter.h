@@ -15,6 +15,7 @@
 #include <string>
 #include <unordered_map>
 
+#include "core/mutex.h"
 #include "limits/limiter.h"
 
 namespace keyward {
@@ -35,19 +36,22 @@ class LocalLimiter final : public Limiter {
   // Transparent hashing: look buckets up by string_view without building a std::string.
   struct KeyHash {
     using is_transparent = void;
-    size_t operator()(std::string_view k) const noexcept { return std::hash<std::string_view>{}(k); }
+    size_t operator()(std::string_view k) const noexcept {
+      return std::hash<std::string_view>{}(k);
+    }
   };
   struct Shard {
-    mutable std::mutex mu;
-    std::unordered_map<std::string, int64_t, KeyHash, std::equal_to<>> tat;  // guarded by mu
-    size_t sweep_at = 0;                           // guarded by mu; size that triggers a sweep
+    mutable Mutex mu;
+    std::unordered_map<std::string, int64_t, KeyHash, std::equal_to<>> tat GUARDED_BY(mu);
+    size_t sweep_at GUARDED_BY(mu) = 0;  // the size that triggers a sweep
   };
 
   static size_t ShardOf(std::string_view key);
   // Erases full buckets from `shard` (mu held) and sets the next sweep threshold.
-  void Sweep(Shard& shard, int64_t now_ns) const;
+  void Sweep(Shard& shard, int64_t now_ns) const REQUIRES(shard.mu);
 
   size_t shard_cap_;
+  class ShardLocks;  // the shards one Take holds (local_limiter.cc)
   std::array<Shard, kShards> shards_;
 };
 

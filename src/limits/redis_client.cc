@@ -8,6 +8,8 @@
 
 #include <thread>
 
+#include "core/mutex.h"
+
 namespace keyward {
 namespace {
 
@@ -130,9 +132,9 @@ std::string Sha1Hex(std::string_view text) {
 RedisScript::RedisScript(std::string src) : source(std::move(src)), sha1(Sha1Hex(source)) {}
 
 struct RedisPool::Slot {
-  std::mutex mu;
-  redisContext* ctx = nullptr;                        // guarded by mu
-  std::chrono::steady_clock::time_point retry_after;  // guarded by mu
+  Mutex mu;
+  redisContext* ctx GUARDED_BY(mu) = nullptr;
+  std::chrono::steady_clock::time_point retry_after GUARDED_BY(mu);
   ~Slot() {
     if (ctx) redisFree(ctx);
   }
@@ -165,7 +167,7 @@ RedisPool::Slot& RedisPool::SlotForThisThread() {
 
 Result<RedisReply> RedisPool::Command(std::span<const std::string_view> args) {
   Slot& slot = SlotForThisThread();
-  std::lock_guard lock(slot.mu);
+  MutexLock lock(slot.mu);
   if (slot.ctx == nullptr) {
     const auto now = std::chrono::steady_clock::now();
     // Back off only while Redis is known down: once another connection got through, reconnect

@@ -180,14 +180,14 @@ void RedisCreditMeter::TopUp(std::string_view account_id, int64_t amount,
                              std::optional<int64_t> stored_after) {
   TopUpOp op{std::string(account_id), amount, stored_after, RandomHex(16)};
   if (ApplyTopUp(op)) return;
-  std::lock_guard lock(topups_mu_);
+  MutexLock lock(topups_mu_);
   topups_.push_back(std::move(op));  // applied when Redis answers again (RetryTopUps)
 }
 
 void RedisCreditMeter::RetryTopUps() {
   std::vector<TopUpOp> ops;
   {
-    std::lock_guard lock(topups_mu_);
+    MutexLock lock(topups_mu_);
     ops.swap(topups_);
   }
   std::vector<TopUpOp> failed;
@@ -195,12 +195,12 @@ void RedisCreditMeter::RetryTopUps() {
     if (!ApplyTopUp(op)) failed.push_back(std::move(op));
   }
   if (failed.empty()) return;
-  std::lock_guard lock(topups_mu_);
+  MutexLock lock(topups_mu_);
   for (TopUpOp& op : failed) topups_.push_back(std::move(op));
 }
 
 size_t RedisCreditMeter::PendingTopUps() {
-  std::lock_guard lock(topups_mu_);
+  MutexLock lock(topups_mu_);
   return topups_.size();
 }
 
@@ -254,7 +254,7 @@ std::vector<CreditUsage> RedisCreditMeter::TakeUsage() {
   RetryTopUps();
   std::vector<CreditUsage> out;
   {
-    std::lock_guard lock(topups_mu_);
+    MutexLock lock(topups_mu_);
     out.swap(held_);
   }
   const std::string account_prefix = prefix_ + "cr:";
@@ -281,7 +281,7 @@ void RedisCreditMeter::ReturnUsage(const std::vector<CreditUsage>& usage) {
     std::string_view args[] = {used, u.account_id};
     if (pool_.Eval(ReturnScript(), keys, args).ok()) continue;
     // Redis is down too: keep it here; the next TakeUsage hands it out again.
-    std::lock_guard lock(topups_mu_);
+    MutexLock lock(topups_mu_);
     held_.push_back(u);
   }
 }

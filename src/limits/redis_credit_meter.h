@@ -26,6 +26,7 @@
 #include <mutex>
 #include <vector>
 
+#include "core/mutex.h"
 #include "core/status.h"
 #include "limits/credit_meter.h"
 #include "limits/redis_client.h"
@@ -73,9 +74,10 @@ class RedisCreditMeter final : public CreditMeter {
   BalanceLoader loader_;
   std::string prefix_;
   std::string dirty_key_;
-  std::mutex topups_mu_;
-  std::vector<TopUpOp> topups_;    // guarded by topups_mu_
-  std::vector<CreditUsage> held_;  // guarded by topups_mu_: taken, not written, not returnable
+  Mutex topups_mu_;
+  std::vector<TopUpOp> topups_ GUARDED_BY(topups_mu_);
+  // taken, not written, not returnable
+  std::vector<CreditUsage> held_ GUARDED_BY(topups_mu_);
 };
 
 }  // namespace keyward

@@ -7,8 +7,8 @@ Status ReadinessProbe::Check() const {
   if (Status st = store_.Ping(); !st.ok()) {
     return Error(ErrorCode::kUnavailable, "The store does not answer: " + st.error().message());
   }
-  if (redis_) {
-    if (Status st = redis_->Ping(); !st.ok()) {
+  if (ping_redis_) {
+    if (Status st = ping_redis_(); !st.ok()) {
       return Error(ErrorCode::kUnavailable, "Redis does not answer.");
     }
   }

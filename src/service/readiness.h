@@ -5,9 +5,10 @@
 #pragma once
 
 #include <atomic>
+#include <functional>
+#include <utility>
 
 #include "core/status.h"
-#include "limits/redis_client.h"
 #include "service/index_sync.h"
 #include "store/store.h"
 
@@ -15,9 +16,9 @@ namespace keyward {
 
 class ReadinessProbe {
  public:
-  // `redis` and `sync` may be null (not configured); all must outlive the probe.
-  ReadinessProbe(Store& store, RedisPool* redis, const IndexSync* sync)
-      : store_(store), redis_(redis), sync_(sync) {}
+  // `ping_redis` is empty and `sync` null when not configured; all must outlive the probe.
+  ReadinessProbe(Store& store, std::function<Status()> ping_redis, const IndexSync* sync)
+      : store_(store), ping_redis_(std::move(ping_redis)), sync_(sync) {}
 
   void MarkLoaded() { loaded_.store(true, std::memory_order_release); }
   // The index is loaded (no ping).
@@ -28,7 +29,7 @@ class ReadinessProbe {
 
  private:
   Store& store_;
-  RedisPool* const redis_;
+  const std::function<Status()> ping_redis_;
   const IndexSync* const sync_;
   std::atomic<bool> loaded_{false};
 };

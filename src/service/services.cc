@@ -83,7 +83,9 @@ Services::Services(std::unique_ptr<Store> store, ServiceSettings settings, const
     tokens_.set_notifier(sync_.get());
     accounts_.set_notifier(sync_.get());
   }
-  readiness_ = std::make_unique<ReadinessProbe>(*store_, redis_.get(), sync_.get());
+  std::function<Status()> ping_redis;
+  if (redis_) ping_redis = [redis = redis_.get()] { return redis->Ping(); };
+  readiness_ = std::make_unique<ReadinessProbe>(*store_, std::move(ping_redis), sync_.get());
 }
 
 Services::~Services() {

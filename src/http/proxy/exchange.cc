@@ -21,6 +21,7 @@
 #include <string>
 
 #include "http/errors.h"
+#include "http/idempotency_gate.h"
 #include "http/proxy/body_relay.h"
 #include "http/proxy/idempotency_claim.h"
 #include "http/proxy/memory_upstreams.h"
@@ -304,19 +305,13 @@ class Exchange {
     const auto& res = rp_->get();
     if (claimed_) {
       claimed_ = false;
-      IdempotencyService& idem = st_.api.services().idempotency();
-      Status s = Status::Ok();
-      if (storable && status < 500) {
-        std::string content_type(res[http::field::content_type]);
-        s = idem.Complete(admission_.idempotency_scope, idempotency_key_, status,
-                          EncodeStoredResponse(content_type, stored));
-      } else {
-        s = idem.Release(admission_.idempotency_scope, idempotency_key_);
+      std::optional<std::string> record;
+      if (storable) {
+        record = EncodeStoredResponse(std::string(res[http::field::content_type]), stored);
       }
-      if (!s.ok()) {
-        spdlog::warn("request {}: could not record its Idempotency-Key: {}", request_id_,
-                     s.error().message());
-      }
+      IdempotencyGate(st_.api.services().idempotency())
+          .LeaveForwarded(admission_.idempotency_scope, idempotency_key_, status, record,
+                          request_id_);
     }
     if (res.keep_alive() && rp_->is_done() && ubuf_.size() == 0 && !side_.control.Draining()) {
       upstreams_.Return(admission_.upstream, std::move(*upstream_));
@@ -394,12 +389,9 @@ class Exchange {
   void ReleaseClaim() {
     if (!claimed_) return;
     claimed_ = false;
-    if (Status s = st_.api.services().idempotency().Release(admission_.idempotency_scope,
-                                                            idempotency_key_);
-        !s.ok()) {
-      spdlog::warn("request {}: could not release its Idempotency-Key: {}", request_id_,
-                   s.error().message());
-    }
+    IdempotencyGate(st_.api.services().idempotency())
+        .LeaveForwarded(admission_.idempotency_scope, idempotency_key_, 500, std::nullopt,
+                        request_id_);
   }
 
   // A response piece kept for an idempotent replay while the whole stays within the limit.

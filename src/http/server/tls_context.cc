@@ -38,13 +38,13 @@ Result<std::shared_ptr<ssl::context>> MakeTlsContext(const std::string& cert,
 Status TlsContext::Reload() {
   auto ctx = MakeTlsContext(cert_file_, key_file_);
   if (!ctx.ok()) return ctx.error();
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   current_ = std::move(*ctx);
   return Status::Ok();
 }
 
 std::shared_ptr<boost::asio::ssl::context> TlsContext::Current() {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   return current_;
 }
 

@@ -9,9 +9,9 @@
 
 #include <boost/asio/ssl/context.hpp>
 #include <memory>
-#include <mutex>
 #include <string>
 
+#include "core/mutex.h"
 #include "core/status.h"
 
 namespace keyward {
@@ -28,8 +28,8 @@ class TlsContext {
  private:
   const std::string cert_file_;
   const std::string key_file_;
-  std::mutex mu_;
-  std::shared_ptr<boost::asio::ssl::context> current_;  // guarded by mu_
+  Mutex mu_;
+  std::shared_ptr<boost::asio::ssl::context> current_ GUARDED_BY(mu_);
 };
 
 }  // namespace keyward
