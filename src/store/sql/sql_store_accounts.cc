@@ -70,6 +70,7 @@ Status SqlStore::RecordCreditUsage(const std::vector<AccountUsage>& usage) {
   if (usage.empty()) return Status::Ok();
   // A fixed lock order: two nodes flushing overlapping batches cannot deadlock.
   std::vector<const AccountUsage*> sorted;
+  sorted.reserve(usage.size());
   for (const AccountUsage& u : usage) sorted.push_back(&u);
   std::stable_sort(sorted.begin(), sorted.end(), [](const AccountUsage* a, const AccountUsage* b) {
     return a->account_id < b->account_id;

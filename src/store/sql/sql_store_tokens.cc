@@ -165,6 +165,7 @@ Status SqlStore::RecordUsage(const std::vector<TokenUsage>& usage) {
   if (usage.empty()) return Status::Ok();
   // A fixed lock order: two nodes flushing overlapping batches cannot deadlock.
   std::vector<const TokenUsage*> sorted;
+  sorted.reserve(usage.size());
   for (const TokenUsage& u : usage) sorted.push_back(&u);
   std::stable_sort(sorted.begin(), sorted.end(), [](const TokenUsage* a, const TokenUsage* b) {
     return a->token_id < b->token_id;
