@@ -1,9 +1,9 @@
 #include "app/environment.h"
 
-#include <iostream>
-
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
+
+#include <iostream>
 
 #include "core/clock.h"
 #include "store/store.h"
@@ -49,8 +49,8 @@ std::unique_ptr<Environment> OpenEnvironment(const CommonOptions& opts, char** e
     return nullptr;
   }
   try {
-    env->services = std::make_unique<Services>(std::move(*store), env->config.service,
-                                               SystemClock::Instance());
+    env->services =
+        std::make_unique<Services>(std::move(*store), env->config.service, SystemClock::Instance());
   } catch (const std::exception& e) {
     std::cerr << "keyward: " << e.what() << "\n";
     return nullptr;

@@ -1,5 +1,6 @@
 // The http layer's own request/response values, so that handlers are pure functions from a
-// request to a response and only the wire (wire/, server/, proxy/) deals with Beast. Not thread-safe (per request).
+// request to a response and only the wire (wire/, server/, proxy/) deals with Beast. Not
+// thread-safe (per request).
 #pragma once
 
 #include <optional>
@@ -26,7 +27,7 @@ struct HttpRequest {
   std::string_view query;   // after '?', may be empty
   std::string_view body;
   const HeaderSource* headers = nullptr;
-  IpAddress peer;           // the socket's peer
+  IpAddress peer;              // the socket's peer
   std::string_view peer_text;  // the same, printed ("127.0.0.1", "::1")
   bool tls = false;
   std::string_view request_id;  // req_..., also sent as X-Request-Id; valid for the request

@@ -22,7 +22,8 @@ namespace {
 // The number of I/O workers: server.threads, or with 0 one per CPU.
 size_t WorkerCount(const ServerSettings& settings) {
   if (settings.threads > 0) return static_cast<size_t>(settings.threads);
-  return static_cast<size_t>(UsableCpuCount());  // the affinity mask and cgroup quota, not every CPU of the host
+  return static_cast<size_t>(
+      UsableCpuCount());  // the affinity mask and cgroup quota, not every CPU of the host
 }
 
 }  // namespace

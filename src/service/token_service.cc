@@ -9,8 +9,12 @@
 namespace keyward {
 namespace {
 
-Error Forbidden(std::string message) { return Error(ErrorCode::kForbidden, std::move(message)); }
-Error NotFound() { return Error(ErrorCode::kNotFound, "No such token."); }
+Error Forbidden(std::string message) {
+  return Error(ErrorCode::kForbidden, std::move(message));
+}
+Error NotFound() {
+  return Error(ErrorCode::kNotFound, "No such token.");
+}
 
 }  // namespace
 
@@ -140,15 +144,15 @@ Result<IssuedToken> TokenService::Create(const Principal& who, const CreateToken
   auto account = ActingAccount(who);
   if (!account.ok()) return account.error();
   if (Status st = CheckWritable(); !st.ok()) return st.error();
-  IssuedToken issued = Mint((*account)->id, p.name, type, std::move(permissions), livemode,
-                            p.expires_at, now);
+  IssuedToken issued =
+      Mint((*account)->id, p.name, type, std::move(permissions), livemode, p.expires_at, now);
   if (Status st = store_.InsertToken(issued.row); !st.ok()) return st.error();
   Publish(issued.row, *account);
   return issued;
 }
 
 Result<IssuedAccessToken> TokenService::MintAccessToken(const Principal& who,
-                                                       int64_t expiry_minutes) {
+                                                        int64_t expiry_minutes) {
   if (who.kind != Principal::Kind::kKey) {
     return Forbidden("Access tokens are minted with one of the account's keys.");
   }
@@ -178,13 +182,13 @@ Result<IssuedAccessToken> TokenService::MintAccessToken(const Principal& who,
 }
 
 Result<IssuedAccessToken> TokenService::MintAccessTokenFor(const Principal& session,
-                                                          std::string_view parent_id,
-                                                          int64_t expiry_minutes) {
+                                                           std::string_view parent_id,
+                                                           int64_t expiry_minutes) {
   if (session.kind != Principal::Kind::kSession) {
     return Forbidden("Only dashboard sessions name the parent key.");
   }
-  Error no_parent = InvalidRequest("parent must be the id of one of the account's active keys.",
-                                   "parent");
+  Error no_parent =
+      InvalidRequest("parent must be the id of one of the account's active keys.", "parent");
   if (!IsValidId(parent_id, kTokenIdPrefix)) return no_parent;
   auto row = store_.GetToken(session.account_id, parent_id);
   if (!row.ok()) return row.error();
@@ -246,8 +250,7 @@ Result<IssuedToken> TokenService::Roll(const Principal& who, std::string_view id
                                        int64_t grace_seconds) {
   if (Status st = Require(who, "tokens:write"); !st.ok()) return st.error();
   if (grace_seconds < 0 || grace_seconds > kMaxRollGraceSeconds) {
-    return InvalidRequest("expires_in_seconds must be between 0 and 604800.",
-                          "expires_in_seconds");
+    return InvalidRequest("expires_in_seconds must be between 0 and 604800.", "expires_in_seconds");
   }
   auto account = ActingAccount(who);
   if (!account.ok()) return account.error();
@@ -272,8 +275,8 @@ Result<IssuedToken> TokenService::Roll(const Principal& who, std::string_view id
 
   if (Status st = CheckWritable(); !st.ok()) return st.error();
   const int64_t now = clock_.NowUnix();
-  IssuedToken issued = Mint(prev.account_id, prev.name, prev.type, prev.permissions,
-                            prev.livemode, prev.expires_at, now);
+  IssuedToken issued = Mint(prev.account_id, prev.name, prev.type, prev.permissions, prev.livemode,
+                            prev.expires_at, now);
   std::optional<int64_t> old_expiry;
   if (grace_seconds > 0) old_expiry = now + grace_seconds;
   auto ended = store_.RollToken(prev.account_id, prev.id, issued.row, old_expiry, now);

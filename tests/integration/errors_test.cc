@@ -22,7 +22,8 @@ class ErrorsTest : public SharedServerTest {
     int n = 0;
     std::string after;
     for (;;) {
-      std::string target = "/v1/tokens?limit=100" + (after.empty() ? "" : "&starting_after=" + after);
+      std::string target =
+          "/v1/tokens?limit=100" + (after.empty() ? "" : "&starting_after=" + after);
       Response r = client().Get(target, auth);
       if (r.status != 200) throw std::runtime_error("list tokens: " + Describe(r));
       auto o = r.object();
@@ -71,54 +72,66 @@ TEST_F(ErrorsTest, EveryResponseHasAWellFormedAndDistinctRequestId) {
 
 TEST_F(ErrorsTest, MalformedJsonIs400) {
   Headers auth = NewAccount();
-  EXPECT_TRUE(IsError(client().PostRaw("/v1/tokens", "{\"name\": \"x\"", auth), 400, "INVALID_REQUEST"));
-  EXPECT_TRUE(IsError(client().PostRaw("/v1/tokens", "not json at all", auth), 400, "INVALID_REQUEST"));
+  EXPECT_TRUE(
+      IsError(client().PostRaw("/v1/tokens", "{\"name\": \"x\"", auth), 400, "INVALID_REQUEST"));
+  EXPECT_TRUE(
+      IsError(client().PostRaw("/v1/tokens", "not json at all", auth), 400, "INVALID_REQUEST"));
   EXPECT_TRUE(IsError(client().PostRaw("/v1/tokens", "[1,2,3]", auth), 400, "INVALID_REQUEST"));
-  EXPECT_TRUE(IsError(client().PostRaw("/v1/accounts", "{email:", Admin(admin())), 400, "INVALID_REQUEST"));
-  EXPECT_TRUE(IsError(client().PostRaw("/v1/keys/verify", "{\"key\":", {}), 400, "INVALID_REQUEST"));
+  EXPECT_TRUE(
+      IsError(client().PostRaw("/v1/accounts", "{email:", Admin(admin())), 400, "INVALID_REQUEST"));
+  EXPECT_TRUE(
+      IsError(client().PostRaw("/v1/keys/verify", "{\"key\":", {}), 400, "INVALID_REQUEST"));
 }
 
 TEST_F(ErrorsTest, UnknownFieldIs400NamingIt) {
   Headers auth = NewAccount();
-  EXPECT_TRUE(IsError(client().Post("/v1/tokens", {{"name", "x"}, {"bogus", 1}}, auth), 400, "INVALID_REQUEST",
-                      "bogus"));
-  EXPECT_TRUE(IsError(client().Post("/v1/accounts", {{"email", UniqueEmail()}, {"colour", "red"}}, Admin(admin())),
-                      400, "INVALID_REQUEST", "colour"));
+  EXPECT_TRUE(IsError(client().Post("/v1/tokens", {{"name", "x"}, {"bogus", 1}}, auth), 400,
+                      "INVALID_REQUEST", "bogus"));
+  EXPECT_TRUE(IsError(
+      client().Post("/v1/accounts", {{"email", UniqueEmail()}, {"colour", "red"}}, Admin(admin())),
+      400, "INVALID_REQUEST", "colour"));
 }
 
 TEST_F(ErrorsTest, WrongTypeIs400NamingTheField) {
   Headers auth = NewAccount();
-  EXPECT_TRUE(IsError(client().Post("/v1/tokens", {{"name", 5}}, auth), 400, "INVALID_REQUEST", "name"));
-  EXPECT_TRUE(IsError(client().Post("/v1/tokens", {{"name", "x"}, {"type", 1}}, auth), 400, "INVALID_REQUEST",
-                      "type"));
+  EXPECT_TRUE(
+      IsError(client().Post("/v1/tokens", {{"name", 5}}, auth), 400, "INVALID_REQUEST", "name"));
+  EXPECT_TRUE(IsError(client().Post("/v1/tokens", {{"name", "x"}, {"type", 1}}, auth), 400,
+                      "INVALID_REQUEST", "type"));
   EXPECT_TRUE(IsError(
-      client().Post("/v1/tokens", {{"name", "x"}, {"type", "restricted"}, {"permissions", "tokens:read"}}, auth),
+      client().Post("/v1/tokens",
+                    {{"name", "x"}, {"type", "restricted"}, {"permissions", "tokens:read"}}, auth),
       400, "INVALID_REQUEST", "permissions"));
-  EXPECT_TRUE(IsError(client().Post("/v1/tokens", {{"name", "x"}, {"expires_at", "tomorrow"}}, auth), 400,
-                      "INVALID_REQUEST", "expires_at"));
+  EXPECT_TRUE(
+      IsError(client().Post("/v1/tokens", {{"name", "x"}, {"expires_at", "tomorrow"}}, auth), 400,
+              "INVALID_REQUEST", "expires_at"));
   EXPECT_TRUE(IsError(client().Post("/v1/tokens", {{"name", "x"}, {"livemode", "yes"}}, auth), 400,
                       "INVALID_REQUEST", "livemode"));
-  EXPECT_TRUE(IsError(client().Post("/v1/accounts", {{"email", UniqueEmail()}, {"credits", "lots"}}, Admin(admin())),
+  EXPECT_TRUE(IsError(client().Post("/v1/accounts", {{"email", UniqueEmail()}, {"credits", "lots"}},
+                                    Admin(admin())),
                       400, "INVALID_REQUEST", "credits"));
 }
 
 TEST_F(ErrorsTest, UnknownTypeIs400) {
   Headers auth = NewAccount();
-  EXPECT_TRUE(IsError(client().Post("/v1/tokens", {{"name", "x"}, {"type", "superuser"}}, auth), 400,
-                      "INVALID_REQUEST", "type"));
+  EXPECT_TRUE(IsError(client().Post("/v1/tokens", {{"name", "x"}, {"type", "superuser"}}, auth),
+                      400, "INVALID_REQUEST", "type"));
 }
 
 TEST_F(ErrorsTest, MissingNameIs400) {
   Headers auth = NewAccount();
-  EXPECT_TRUE(IsError(client().Post("/v1/tokens", boost::json::object{}, auth), 400, "INVALID_REQUEST", "name"));
-  EXPECT_TRUE(IsError(client().Post("/v1/tokens", {{"type", "secret"}}, auth), 400, "INVALID_REQUEST", "name"));
+  EXPECT_TRUE(IsError(client().Post("/v1/tokens", boost::json::object{}, auth), 400,
+                      "INVALID_REQUEST", "name"));
+  EXPECT_TRUE(IsError(client().Post("/v1/tokens", {{"type", "secret"}}, auth), 400,
+                      "INVALID_REQUEST", "name"));
 }
 
 TEST_F(ErrorsTest, NameMustBe1To100Characters) {
   Headers auth = NewAccount();
-  EXPECT_TRUE(IsError(client().Post("/v1/tokens", {{"name", std::string(101, 'n')}}, auth), 400, "INVALID_REQUEST",
-                      "name"));
-  EXPECT_TRUE(IsError(client().Post("/v1/tokens", {{"name", ""}}, auth), 400, "INVALID_REQUEST", "name"));
+  EXPECT_TRUE(IsError(client().Post("/v1/tokens", {{"name", std::string(101, 'n')}}, auth), 400,
+                      "INVALID_REQUEST", "name"));
+  EXPECT_TRUE(
+      IsError(client().Post("/v1/tokens", {{"name", ""}}, auth), 400, "INVALID_REQUEST", "name"));
   Response ok = client().Post("/v1/tokens", {{"name", std::string(100, 'n')}}, auth);
   ASSERT_TRUE(IsOk(ok));
   EXPECT_EQ(AsString(ok.object().at("name")), std::string(100, 'n'));
@@ -128,16 +141,18 @@ TEST_F(ErrorsTest, NameMustBe1To100Characters) {
 TEST_F(ErrorsTest, ControlCharactersInStringFieldsAre400AndWriteNothing) {
   Headers auth = NewAccount();
   const std::string before = NewestAccountId();
-  for (const char* body : {R"({"name":"a\u0000b"})", R"({"name":"line\nbreak"})",
-                           R"({"name":"x","permissions":["files:read\u007f"],"type":"restricted"})"}) {
+  for (const char* body :
+       {R"({"name":"a\u0000b"})", R"({"name":"line\nbreak"})",
+        R"({"name":"x","permissions":["files:read\u007f"],"type":"restricted"})"}) {
     Response r = client().PostRaw("/v1/tokens", body, auth);
     EXPECT_TRUE(IsError(r, 400, "INVALID_REQUEST")) << body << ": " << Describe(r);
   }
   EXPECT_EQ(CountTokens(auth), 0);
-  Response acc = client().PostRaw("/v1/accounts", R"({"email":"nul\u0000@example.com"})", Admin(admin()));
+  Response acc =
+      client().PostRaw("/v1/accounts", R"({"email":"nul\u0000@example.com"})", Admin(admin()));
   EXPECT_TRUE(IsError(acc, 400, "INVALID_REQUEST", "email")) << Describe(acc);
-  Response named = client().PostRaw("/v1/accounts", R"({"email":"ok@example.com","name":"tab\there"})",
-                                    Admin(admin()));
+  Response named = client().PostRaw(
+      "/v1/accounts", R"({"email":"ok@example.com","name":"tab\there"})", Admin(admin()));
   EXPECT_TRUE(IsError(named, 400, "INVALID_REQUEST", "name")) << Describe(named);
   EXPECT_EQ(NewestAccountId(), before);
   // Printable Unicode is fine.
@@ -152,8 +167,10 @@ TEST_F(ErrorsTest, ListLimitOutOfRangeIs400) {
   EXPECT_TRUE(IsError(client().Get("/v1/tokens?limit=101", auth), 400, "INVALID_REQUEST", "limit"));
   EXPECT_TRUE(IsError(client().Get("/v1/tokens?limit=-1", auth), 400, "INVALID_REQUEST", "limit"));
   EXPECT_TRUE(IsError(client().Get("/v1/tokens?limit=ten", auth), 400, "INVALID_REQUEST", "limit"));
-  EXPECT_TRUE(IsError(client().Get("/v1/accounts?limit=0", Admin(admin())), 400, "INVALID_REQUEST", "limit"));
-  EXPECT_TRUE(IsError(client().Get("/v1/accounts?limit=101", Admin(admin())), 400, "INVALID_REQUEST", "limit"));
+  EXPECT_TRUE(IsError(client().Get("/v1/accounts?limit=0", Admin(admin())), 400, "INVALID_REQUEST",
+                      "limit"));
+  EXPECT_TRUE(IsError(client().Get("/v1/accounts?limit=101", Admin(admin())), 400,
+                      "INVALID_REQUEST", "limit"));
   EXPECT_TRUE(IsOk(client().Get("/v1/tokens?limit=1", auth)));
   EXPECT_TRUE(IsOk(client().Get("/v1/tokens?limit=100", auth)));
 }
@@ -164,19 +181,22 @@ TEST_F(ErrorsTest, UnknownPathIs404) {
   EXPECT_TRUE(IsError(client().Get("/v1/no-such-thing", ApiKey(k.key)), 404, "NOT_FOUND"));
   EXPECT_TRUE(IsError(client().Get("/nope", ApiKey(k.key)), 404, "NOT_FOUND"));
   // Protected API paths with no proxy upstream: 404 (API.md 5).
-  EXPECT_TRUE(IsError(client().Post("/v1/extractions", boost::json::object{}, ApiKey(k.key)), 404, "NOT_FOUND"));
+  EXPECT_TRUE(IsError(client().Post("/v1/extractions", boost::json::object{}, ApiKey(k.key)), 404,
+                      "NOT_FOUND"));
 }
 
 TEST_F(ErrorsTest, UnknownObjectIdIs404) {
   Headers auth = NewAccount();
   EXPECT_TRUE(IsError(client().Get("/v1/tokens/tok_" + RandomBase62(24), auth), 404, "NOT_FOUND"));
-  EXPECT_TRUE(IsError(client().Get("/v1/accounts/acct_" + RandomBase62(24), Admin(admin())), 404, "NOT_FOUND"));
+  EXPECT_TRUE(IsError(client().Get("/v1/accounts/acct_" + RandomBase62(24), Admin(admin())), 404,
+                      "NOT_FOUND"));
 }
 
 TEST_F(ErrorsTest, KnownPathWithWrongMethodIs405) {
   Headers auth = NewAccount();
   EXPECT_TRUE(IsError(client().Delete("/v1/tokens", auth), 405, "METHOD_NOT_ALLOWED"));
-  EXPECT_TRUE(IsError(client().Request("PUT", "/v1/accounts", Admin(admin()), "{}"), 405, "METHOD_NOT_ALLOWED"));
+  EXPECT_TRUE(IsError(client().Request("PUT", "/v1/accounts", Admin(admin()), "{}"), 405,
+                      "METHOD_NOT_ALLOWED"));
   EXPECT_TRUE(IsError(client().Get("/v1/keys/verify"), 405, "METHOD_NOT_ALLOWED"));
   EXPECT_TRUE(IsError(client().Post("/healthz", boost::json::object{}), 405, "METHOD_NOT_ALLOWED"));
 }
@@ -191,9 +211,11 @@ TEST_F(ErrorsTest, BodyOverOneMebibyteIs413) {
   ASSERT_EQ(body.size(), kLimit + 1);
 
   HttpClient raw(server().port());
-  std::string req = "POST /v1/tokens HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
-                    "x-api-key: " + auth[0].second + "\r\nKeyward-Account: " + auth[1].second +
-                    "\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+  std::string req =
+      "POST /v1/tokens HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+      "x-api-key: " +
+      auth[0].second + "\r\nKeyward-Account: " + auth[1].second +
+      "\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
   raw.SendRaw(req);  // the server may answer and close before reading it all
   auto r = raw.TryReadResponse();
   ASSERT_TRUE(r.has_value()) << "no response (connection closed) to a body over 1 MiB";
@@ -215,7 +237,8 @@ TEST_F(ErrorsTest, BodyOfExactlyOneMebibyteIsNotRefusedForSize) {
 TEST_F(ErrorsTest, HeadersOverTheLimitAre431) {
   HttpClient raw(server().port());
   std::string req = "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n";
-  for (int i = 0; i < 100; ++i) req += "X-Pad-" + std::to_string(i) + ": " + std::string(1000, 'p') + "\r\n";
+  for (int i = 0; i < 100; ++i)
+    req += "X-Pad-" + std::to_string(i) + ": " + std::string(1000, 'p') + "\r\n";
   req += "\r\n";
   raw.SendRaw(req);
   auto r = raw.TryReadResponse();
@@ -227,7 +250,9 @@ TEST_F(ErrorsTest, HeadersOverTheLimitAre431) {
 
 TEST_F(ErrorsTest, OneHugeHeaderIs431) {
   HttpClient raw(server().port());
-  std::string req = "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Pad: " + std::string(100 * 1024, 'p') + "\r\n\r\n";
+  std::string req =
+      "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Pad: " + std::string(100 * 1024, 'p') +
+      "\r\n\r\n";
   raw.SendRaw(req);
   auto r = raw.TryReadResponse();
   ASSERT_TRUE(r.has_value()) << "the connection was closed without a 431 response";
@@ -243,23 +268,35 @@ TEST_F(ErrorsTest, RefusedCreatesWriteNothing) {
   EXPECT_EQ(client().Post("/v1/tokens", {{"name", std::string(101, 'x')}}, auth).status, 400);
   EXPECT_EQ(client().Post("/v1/tokens", {{"name", "x"}, {"bogus", true}}, auth).status, 400);
   EXPECT_EQ(client().Post("/v1/tokens", {{"name", "x"}, {"type", "restricted"}}, auth).status, 400);
+  EXPECT_EQ(
+      client()
+          .Post("/v1/tokens",
+                {{"name", "x"}, {"type", "secret"}, {"permissions", boost::json::array{"a:b"}}},
+                auth)
+          .status,
+      400);
   EXPECT_EQ(client()
-                .Post("/v1/tokens", {{"name", "x"}, {"type", "secret"}, {"permissions", boost::json::array{"a:b"}}},
+                .Post("/v1/tokens",
+                      {{"name", "x"},
+                       {"type", "restricted"},
+                       {"permissions", boost::json::array{"a:b", "BAD"}}},
                       auth)
                 .status,
             400);
-  EXPECT_EQ(client()
-                .Post("/v1/tokens",
-                      {{"name", "x"}, {"type", "restricted"}, {"permissions", boost::json::array{"a:b", "BAD"}}}, auth)
-                .status,
+  EXPECT_EQ(client().Post("/v1/tokens", {{"name", "x"}, {"expires_at", Now() - 60}}, auth).status,
             400);
-  EXPECT_EQ(client().Post("/v1/tokens", {{"name", "x"}, {"expires_at", Now() - 60}}, auth).status, 400);
   EXPECT_EQ(client().PostRaw("/v1/tokens", "{\"name\":\"x\",", auth).status, 400);
   EXPECT_EQ(client().Post("/v1/tokens", {{"name", "x"}}).status, 401);
   EXPECT_EQ(CountTokens(auth), 1);
 
-  EXPECT_EQ(client().Post("/v1/accounts", {{"email", UniqueEmail()}, {"unknown", 1}}, Admin(admin())).status, 400);
-  EXPECT_EQ(client().Post("/v1/accounts", {{"email", UniqueEmail()}, {"credits", "x"}}, Admin(admin())).status, 400);
+  EXPECT_EQ(client()
+                .Post("/v1/accounts", {{"email", UniqueEmail()}, {"unknown", 1}}, Admin(admin()))
+                .status,
+            400);
+  EXPECT_EQ(client()
+                .Post("/v1/accounts", {{"email", UniqueEmail()}, {"credits", "x"}}, Admin(admin()))
+                .status,
+            400);
   EXPECT_EQ(client().Post("/v1/accounts", {{"email", UniqueEmail()}}).status, 401);
   EXPECT_EQ(NewestAccountId(), before);
 }
@@ -315,8 +352,7 @@ TEST(StoreUnavailable, ALockedStoreAnswers503WithOurSentenceAndTheEngineTextOnly
   EXPECT_TRUE(r.has_header("Retry-After")) << Describe(r);
   EXPECT_EQ(r.body.find("locked"), std::string::npos) << Describe(r);
   EXPECT_EQ(r.body.find("sqlite"), std::string::npos) << Describe(r);
-  EXPECT_NE(r.body.find("The store is busy; try again shortly."), std::string::npos)
-      << Describe(r);
+  EXPECT_NE(r.body.find("The store is busy; try again shortly."), std::string::npos) << Describe(r);
   const std::string log = p.ReadLog();
   EXPECT_NE(log.find("database is locked"), std::string::npos) << p.LogTail();
   EXPECT_NE(log.find(AsString(r.object().at("error").at("request_id"))), std::string::npos)

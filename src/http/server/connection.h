@@ -38,8 +38,8 @@ struct ServeContext {
 class ConnectionSlot final : public ConnectionControl {
  public:
   // `now` is the worker's coarse clock (seconds), `read_extension` the read timeout in its units.
-  ConnectionSlot(boost::asio::ip::tcp::socket* its_socket, size_t worker_index,
-                 const int64_t& now, int64_t read_extension, const std::atomic<bool>& stopping)
+  ConnectionSlot(boost::asio::ip::tcp::socket* its_socket, size_t worker_index, const int64_t& now,
+                 int64_t read_extension, const std::atomic<bool>& stopping)
       : socket(its_socket),
         worker(worker_index),
         now_(now),

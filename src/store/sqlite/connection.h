@@ -24,8 +24,8 @@
 
 namespace keyward::sqlite {
 
-// kFull: a commit is on disk when it returns; kNormal: may lose the last commits on power loss (never
-// on a process crash); kOff: leaves flushing to the operating system — for tests only.
+// kFull: a commit is on disk when it returns; kNormal: may lose the last commits on power loss
+// (never on a process crash); kOff: leaves flushing to the operating system — for tests only.
 enum class Synchronous { kFull, kNormal, kOff };
 
 // The Error for result code `rc` from `db` (which may be null): our sentence in public, `context`
