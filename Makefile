@@ -7,7 +7,7 @@ FUZZ_SECONDS ?= 60
 FUZZ_SMOKE_SECONDS ?= 4
 SOAK_SECONDS ?= 300
 
-.PHONY: all deps build run test tidy asan-build test-asan unit integration bench format clean fuzz fuzz-build fuzz-smoke soak
+.PHONY: all deps build run test tidy asan-build test-asan unit integration bench format clean fuzz fuzz-build fuzz-smoke soak test-clients
 
 all: build
 
@@ -25,12 +25,20 @@ run: build
 # Every test in Release, clang-tidy on the .cc files changed since main (scripts/tidy-changed),
 # then every test again under AddressSanitizer + UndefinedBehaviorSanitizer (clang, with
 # -Wthread-safety), then a short smoke run of every fuzz target (built by the same sanitizer build:
-# one compile, not two).
+# one compile, not two), then the client libraries (clients/node, clients/python) against the
+# Release binary.
 test: build
 	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS) --timeout 600
 	@scripts/tidy-changed
 	@$(MAKE) --no-print-directory test-asan
 	@scripts/run-fuzzers $(FUZZ_SMOKE_SECONDS)
+	@scripts/test-clients $(BUILD)/keyward
+
+# The client libraries' suites (clients/node, clients/python) against the real binary.
+test-clients: deps
+	@cmake --preset $(PRESET) >/dev/null
+	@cmake --build $(BUILD) -j $(JOBS) --target keyward
+	@scripts/test-clients $(BUILD)/keyward
 
 # The asan preset (clang): the tests and the libFuzzer targets.
 asan-build: deps

@@ -2,7 +2,7 @@
 // from the package fails the tests. Each block runs as its own ES module inside the package (so
 // `import ... from "@keyward/client"` resolves to this package's dist/), with KEYWARD_URL,
 // KEYWARD_ADMIN_KEY and KEYWARD_API_KEY (a secret key of a fresh account) in its environment, and
-// must exit 0; every `console.log(...); // EXPECTED` line must print a line starting with EXPECTED
+// must exit 0 (`<!-- requires: node 20 -->` skips a block on an older Node); every `console.log(...); // EXPECTED` line must print a line starting with EXPECTED
 // (an `…` in it matches anything), so the documented results are checked too. A block preceded by `<!-- requires: METHOD /path, ... -->` runs only when the
 // binary serves those endpoints (part-two endpoints still landing); otherwise it is skipped.
 import assert from "node:assert/strict";
@@ -86,6 +86,13 @@ for (const [i, block] of blocks.entries()) {
   test(`README example ${i + 1} (line ${block.line})`, async (t) => {
     for (const req of block.requires) {
       const [method, p] = req.split(/\s+/);
+      if (method === "node") {
+        if (Number(process.versions.node.split(".")[0]) < Number(p)) {
+          t.skip(`needs Node ${p}`);
+          return;
+        }
+        continue;
+      }
       if (!(await serves(server.url, server.adminKey, method, p))) {
         t.skip(`this keyward does not serve ${req} yet`);
         return;
