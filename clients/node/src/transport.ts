@@ -55,8 +55,24 @@ function flattenHeaders(raw: http.IncomingHttpHeaders): Record<string, string> {
   return out;
 }
 
-/** Sends one request over `agent`. Rejects with ConnectionError/TimeoutError only. */
-export function send(agent: http.Agent, req: TransportRequest): Promise<TransportResponse> {
+/** A kept-alive socket the server had closed: nothing was answered, so sending again is safe. */
+class StaleSocket extends Error {}
+
+/**
+ * Sends one request over `agent`. Rejects with ConnectionError/TimeoutError only. A request that
+ * failed on a reused keep-alive socket before any answer (the server closed it meanwhile) is sent
+ * once more on a fresh socket, as Node's documentation recommends.
+ */
+export async function send(agent: http.Agent, req: TransportRequest): Promise<TransportResponse> {
+  try {
+    return await sendOnce(agent, req);
+  } catch (e) {
+    if (!(e instanceof StaleSocket)) throw e;
+    return sendOnce(agent, req);
+  }
+}
+
+function sendOnce(agent: http.Agent, req: TransportRequest): Promise<TransportResponse> {
   const lib = req.url.protocol === "https:" ? https : http;
   return new Promise<TransportResponse>((resolve, reject) => {
     let settled = false;
@@ -119,8 +135,17 @@ export function send(agent: http.Agent, req: TransportRequest): Promise<Transpor
       );
       r.destroy();
     }, req.timeoutMs);
+    let answered = false;
+    r.on("response", () => {
+      answered = true;
+    });
     r.on("error", (e: NodeJS.ErrnoException) => {
       clearTimeout(timer);
+      if (!settled && !answered && r.reusedSocket && (e.code === "ECONNRESET" || e.code === "EPIPE")) {
+        settled = true;
+        reject(new StaleSocket());
+        return;
+      }
       fail(
         new ConnectionError({
           status: 0,

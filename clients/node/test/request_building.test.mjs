@@ -4,6 +4,7 @@
 // not serve yet (usage, events, token and account updates) exactly as the contract defines them.
 import assert from "node:assert/strict";
 import * as http from "node:http";
+import * as net from "node:net";
 import { after, before, describe, test } from "node:test";
 
 import * as kw from "../dist/index.js";
@@ -166,6 +167,30 @@ describe("request building", () => {
     assert.equal(seen.length, 3);
     assert.equal(new Set(seen.map((s) => s.headers["idempotency-key"])).size, 1);
     c.close();
+  });
+});
+
+describe("stale keep-alive sockets", () => {
+  test("a request on a socket the server closed meanwhile is sent again, even a verify", async () => {
+    // Answers the first request of each connection, then closes the connection on the next one
+    // without answering: what a server's idle eviction looks like to the client.
+    let connections = 0;
+    const srv = net.createServer((sock) => {
+      connections += 1;
+      let requests = 0;
+      sock.on("data", () => {
+        requests += 1;
+        if (requests > 1) return sock.destroy();
+        const body = '{"valid":true,"code":"VALID"}';
+        sock.write(`HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: ${body.length}\r\n\r\n${body}`);
+      });
+    });
+    await new Promise((r) => srv.listen(0, "127.0.0.1", r));
+    const c = new Keyward({ baseUrl: `http://127.0.0.1:${srv.address().port}`, maxRetries: 0 });
+    for (let i = 0; i < 3; ++i) assert.equal((await c.keys.verify({ key: "k" })).valid, true);
+    assert.equal(connections, 3);
+    c.close();
+    await new Promise((r) => srv.close(r));
   });
 });
 

@@ -6,6 +6,7 @@ exactly as the contract defines them."""
 from __future__ import annotations
 
 import json
+import socket
 import threading
 import unittest
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -222,6 +223,49 @@ class RequestBuildingTest(unittest.TestCase):
             c.credits.get()
         self.assertEqual(c.connections_opened, 1)
         c.close()
+
+
+class StaleConnectionTest(unittest.TestCase):
+    def test_a_request_on_a_connection_the_server_closed_is_sent_again(self) -> None:
+        """Answers the first request of each connection, then closes it on the next one without
+        answering (what a server's idle eviction looks like): even a verify goes through."""
+        lsock = socket.socket()
+        lsock.bind(("127.0.0.1", 0))
+        lsock.listen(8)
+        connections = []
+
+        def serve() -> None:
+            while True:
+                try:
+                    conn, _ = lsock.accept()
+                except OSError:
+                    return
+                connections.append(conn)
+                threading.Thread(target=handle, args=(conn,), daemon=True).start()
+
+        def handle(conn: socket.socket) -> None:
+            body = b'{"valid":true,"code":"VALID"}'
+            first = True
+            while True:
+                data = conn.recv(65536)
+                if not data:
+                    return
+                if not first:
+                    conn.close()
+                    return
+                first = False
+                conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                             b"Content-Length: %d\r\n\r\n%s" % (len(body), body))
+
+        threading.Thread(target=serve, daemon=True).start()
+        try:
+            c = Keyward(f"http://127.0.0.1:{lsock.getsockname()[1]}", max_retries=0)
+            for _ in range(3):
+                self.assertTrue(c.keys.verify("k")["valid"])
+            self.assertEqual(len(connections), 3)
+            c.close()
+        finally:
+            lsock.close()
 
 
 class TypedErrorsTest(unittest.TestCase):
