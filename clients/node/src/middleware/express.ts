@@ -5,6 +5,8 @@
 // (`app.post("/v1/extractions", keyward({ client }), handler)` or `router.use(keyward(...))` on a
 // router of real routes), and unknown paths keep Express's own 404.
 // Stateless; safe for concurrent requests.
+import type { Request, RequestHandler } from "express";
+
 import type { Verdict } from "../types.js";
 import { decide, pathOf, type GuardOptions } from "./core.js";
 
@@ -18,32 +20,13 @@ declare global {
   }
 }
 
-/** The parts of Express's request and response this middleware uses. */
-interface ExpressRequestLike {
-  method: string;
-  originalUrl?: string;
-  url: string;
-  ip?: string | undefined;
-  headers: Record<string, string | string[] | undefined>;
-  keyward?: Verdict;
-}
-interface ExpressResponseLike {
-  status(code: number): this;
-  set(headers: Record<string, string>): this;
-  send(body: string): this;
-}
-
 export interface ExpressGuardOptions extends GuardOptions {
   /** The client address sent to keyward (default `req.ip`, which honours "trust proxy"). */
-  clientIp?: (req: ExpressRequestLike) => string | undefined;
+  clientIp?: (req: Request) => string | undefined;
 }
 
-export function keyward(options: ExpressGuardOptions) {
-  return function keywardGuard(
-    req: ExpressRequestLike,
-    res: ExpressResponseLike,
-    next: (err?: unknown) => void,
-  ): void {
+export function keyward(options: ExpressGuardOptions): RequestHandler {
+  return function keywardGuard(req, res, next): void {
     const clientIp = options.clientIp ? options.clientIp(req) : req.ip;
     decide(options, {
       header: (name) => req.headers[name],

@@ -6,41 +6,26 @@
 // Register the plugin (it applies to the whole instance, like fastify-plugin) or add the hook
 // yourself in an encapsulated context to guard only that context's routes.
 // Stateless; safe for concurrent requests.
+import type { FastifyPluginAsync, FastifyRequest, onRequestAsyncHookHandler } from "fastify";
+
 import type { Verdict } from "../types.js";
 import { decide, pathOf, type GuardOptions } from "./core.js";
 
-/** The parts of Fastify's request and reply this integration uses. */
-interface FastifyRequestLike {
-  method: string;
-  url: string;
-  ip?: string;
-  is404?: boolean;
-  headers: Record<string, string | string[] | undefined>;
-  keyward?: Verdict | undefined;
-}
-interface FastifyReplyLike {
-  code(status: number): this;
-  headers(values: Record<string, string>): this;
-  send(payload: string): unknown;
-  sent?: boolean;
-}
-interface FastifyInstanceLike {
-  addHook(name: "onRequest", hook: (req: never, reply: never) => Promise<unknown>): unknown;
-  decorateRequest(name: string, value: unknown): unknown;
-  hasRequestDecorator?(name: string): boolean;
+declare module "fastify" {
+  interface FastifyRequest {
+    /** keyward's verdict for this request's key; undefined when passed by `failOpen`. */
+    keyward?: Verdict | undefined;
+  }
 }
 
 export interface FastifyGuardOptions extends GuardOptions {
   /** The client address sent to keyward (default `request.ip`, which honours trustProxy). */
-  clientIp?: (req: FastifyRequestLike) => string | undefined;
+  clientIp?: (req: FastifyRequest) => string | undefined;
 }
 
 /** The onRequest hook, for `fastify.addHook("onRequest", keywardHook({ client }))`. */
-export function keywardHook(options: FastifyGuardOptions) {
-  return async function keywardOnRequest(
-    request: FastifyRequestLike,
-    reply: FastifyReplyLike,
-  ): Promise<unknown> {
+export function keywardHook(options: FastifyGuardOptions): onRequestAsyncHookHandler {
+  return async function keywardOnRequest(request, reply): Promise<unknown> {
     if (request.is404) return undefined;
     const clientIp = options.clientIp ? options.clientIp(request) : request.ip;
     const d = await decide(options, {
@@ -64,13 +49,10 @@ export function keywardHook(options: FastifyGuardOptions) {
  * The plugin: `await app.register(keywardPlugin, { client })`. Not encapsulated (it guards every
  * route of the instance it is registered on, as fastify-plugin would make it).
  */
-export async function keywardPlugin(
-  fastify: FastifyInstanceLike,
-  options: FastifyGuardOptions,
-): Promise<void> {
-  if (!fastify.hasRequestDecorator?.("keyward")) fastify.decorateRequest("keyward", undefined);
-  fastify.addHook("onRequest", keywardHook(options) as never);
-}
+export const keywardPlugin: FastifyPluginAsync<FastifyGuardOptions> = async (fastify, options) => {
+  if (!fastify.hasRequestDecorator("keyward")) fastify.decorateRequest("keyward", undefined);
+  fastify.addHook("onRequest", keywardHook(options));
+};
 // What fastify-plugin sets: do not encapsulate, so the hook applies to the parent instance.
 Object.assign(keywardPlugin, {
   [Symbol.for("skip-override")]: true,

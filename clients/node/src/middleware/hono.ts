@@ -8,6 +8,9 @@
 import type { Verdict } from "../types.js";
 import { decide, type GuardOptions } from "./core.js";
 
+/** For typed contexts: `new Hono<{ Variables: KeywardVariables }>()`, then `c.get("keyward")`. */
+export type KeywardVariables = { keyward: Verdict | undefined };
+
 /** The parts of Hono's context this middleware uses. */
 interface HonoContextLike {
   req: {
