@@ -1,7 +1,7 @@
 // The keyward API client: one object per keyward server, holding the base URL, the credential,
 // a keep-alive connection pool and the defaults (timeout, retries). Resource namespaces
-// (tokens, accounts, accessTokens, credits, keys, usage, events, plans) build requests and
-// return the server's objects; failures are thrown as the typed errors of errors.ts.
+// (tokens, accounts, accessTokens, credits, keys, usage, events, plans, webhookEndpoints) build
+// requests and return the server's objects; failures are thrown as the typed errors of errors.ts.
 //
 // Safe for concurrent use: calls share only the Agent (a socket pool) and immutable settings.
 // Retries: GETs and POSTs carrying an Idempotency-Key (every POST gets one unless the caller gives
@@ -21,6 +21,7 @@ import {
   Plans,
   Tokens,
   UsageResource,
+  WebhookEndpoints,
 } from "./resources.js";
 import { makeAgent, send } from "./transport.js";
 
@@ -95,6 +96,7 @@ export class Keyward {
   readonly usage: UsageResource;
   readonly events: Events;
   readonly plans: Plans;
+  readonly webhookEndpoints: WebhookEndpoints;
 
   readonly #apiKey: string | undefined;
   readonly #account: string | undefined;
@@ -128,6 +130,7 @@ export class Keyward {
     this.usage = new UsageResource(this);
     this.events = new Events(this);
     this.plans = new Plans(this);
+    this.webhookEndpoints = new WebhookEndpoints(this);
   }
 
   /** The admin key used for verify calls, if any (see KeywardOptions.verifierAdminKey). */

@@ -4,6 +4,7 @@
 export { Keyward, VERSION } from "./client.js";
 export type { KeywardOptions, RequestOptions, RawRequest, RawResponse } from "./client.js";
 export * from "./errors.js";
+export { SignatureVerificationError, constructEvent, signPayload } from "./webhooks.js";
 export type * from "./types.js";
 export { decide, extractKey, pathOf } from "./middleware/core.js";
 export type { Decision, GuardOptions, ErrorAnswerBody } from "./middleware/core.js";

@@ -223,3 +223,49 @@ export class Plans extends Resource {
     return this.postJson<Record<string, unknown>>(`/v1/plans/${seg(name)}`, params, options);
   }
 }
+
+export interface WebhookEndpointParams {
+  url?: string;
+  enabled_events?: string[];
+  description?: string;
+  /** Admin keys: only this account's events. */
+  account?: string;
+  status?: "enabled" | "disabled";
+}
+
+/** /v1/webhook_endpoints: where keyward delivers events. The `secret` is shown on create and roll. */
+export class WebhookEndpoints extends Resource {
+  create(params: WebhookEndpointParams & { url: string; enabled_events: string[] }, options?: RequestOptions) {
+    return this.postJson<Record<string, unknown> & { id: string; secret: string }>(
+      "/v1/webhook_endpoints",
+      params,
+      options,
+    );
+  }
+  list(params: ListParams = {}, options?: RequestOptions) {
+    return this.getJson<List<Record<string, unknown> & { id: string }>>("/v1/webhook_endpoints", params, options);
+  }
+  get(id: string, options?: RequestOptions) {
+    return this.getJson<Record<string, unknown>>(`/v1/webhook_endpoints/${seg(id)}`, undefined, options);
+  }
+  update(id: string, params: WebhookEndpointParams, options?: RequestOptions) {
+    return this.postJson<Record<string, unknown>>(`/v1/webhook_endpoints/${seg(id)}`, params, options);
+  }
+  async delete(id: string, options?: RequestOptions): Promise<unknown> {
+    return this.client.call({ method: "DELETE", path: `/v1/webhook_endpoints/${seg(id)}`, options });
+  }
+  rollSecret(id: string, options?: RequestOptions) {
+    return this.postJson<Record<string, unknown> & { secret: string }>(
+      `/v1/webhook_endpoints/${seg(id)}/roll_secret`,
+      {},
+      options,
+    );
+  }
+  deliveries(id: string, params: ListParams = {}, options?: RequestOptions) {
+    return this.getJson<List<Record<string, unknown> & { id: string }>>(
+      `/v1/webhook_endpoints/${seg(id)}/deliveries`,
+      params,
+      options,
+    );
+  }
+}

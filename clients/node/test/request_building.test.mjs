@@ -76,6 +76,12 @@ describe("request building", () => {
       [() => c.events.get("evt_1"), "GET", "/v1/events/evt_1"],
       [() => c.plans.create({ name: "pro", rate_limit: "10/s" }), "POST", "/v1/plans", { name: "pro", rate_limit: "10/s" }],
       [() => c.plans.get("pro"), "GET", "/v1/plans/pro"],
+      [() => c.webhookEndpoints.create({ url: "https://h/x", enabled_events: ["token.*"] }), "POST",
+        "/v1/webhook_endpoints", { url: "https://h/x", enabled_events: ["token.*"] }],
+      [() => c.webhookEndpoints.update("we_1", { status: "disabled" }), "POST", "/v1/webhook_endpoints/we_1",
+        { status: "disabled" }],
+      [() => c.webhookEndpoints.rollSecret("we_1"), "POST", "/v1/webhook_endpoints/we_1/roll_secret", {}],
+      [() => c.webhookEndpoints.deliveries("we_1", { limit: 3 }), "GET", "/v1/webhook_endpoints/we_1/deliveries?limit=3"],
     ];
     for (const [call, method, url, body] of calls) {
       seen = [];
@@ -93,6 +99,14 @@ describe("request building", () => {
         assert.equal(r.headers["idempotency-key"], undefined);
       }
     }
+    c.close();
+  });
+
+  test("webhook endpoints are deleted with DELETE", async () => {
+    const c = client();
+    await c.webhookEndpoints.delete("we_1");
+    assert.equal(`${seen[0].method} ${seen[0].url}`, "DELETE /v1/webhook_endpoints/we_1");
+    assert.equal(seen[0].headers["idempotency-key"], undefined);
     c.close();
   });
 
