@@ -26,6 +26,7 @@ from .errors import (
     TooLargeError,
     UnavailableError,
 )
+from .webhooks import SignatureVerificationError, construct_event, sign_payload
 
 __version__ = VERSION
 
@@ -49,4 +50,7 @@ __all__ = [
     "UnavailableError",
     "APIConnectionError",
     "APITimeoutError",
+    "SignatureVerificationError",
+    "construct_event",
+    "sign_payload",
 ]

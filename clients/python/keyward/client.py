@@ -2,8 +2,9 @@
 
 ``Keyward`` holds the base URL, the credential, a keep-alive connection pool and the defaults
 (timeout, retries); its resource namespaces (``tokens``, ``accounts``, ``access_tokens``,
-``credits``, ``keys``, ``usage``, ``events``, ``plans``) build the requests of docs/api.md and
-return the server's objects as dicts. Failures raise the typed errors of ``keyward.errors``.
+``credits``, ``keys``, ``usage``, ``events``, ``plans``, ``webhook_endpoints``) build the requests
+of docs/api.md and return the server's objects as dicts. Failures raise the typed errors of
+``keyward.errors``.
 
 Thread-safe: calls share only the connection pool (locked) and immutable settings.
 Retries: GETs and POSTs carrying an Idempotency-Key (every POST gets one unless given, except
@@ -33,6 +34,7 @@ from .resources import (
     Plans,
     Tokens,
     Usage,
+    WebhookEndpoints,
 )
 from .transport import Transport
 
@@ -95,6 +97,7 @@ class Keyward:
         self.usage = Usage(self)
         self.events = Events(self)
         self.plans = Plans(self)
+        self.webhook_endpoints = WebhookEndpoints(self)
 
     # -- lifecycle ---------------------------------------------------------------------------
 

@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING, Any, Iterator
 if TYPE_CHECKING:
     from .client import Keyward
 
-__all__ = ["Tokens", "Accounts", "AccessTokens", "Credits", "Keys", "Usage", "Events", "Plans"]
+__all__ = ["Tokens", "Accounts", "AccessTokens", "Credits", "Keys", "Usage", "Events", "Plans",
+           "WebhookEndpoints"]
 
 _OPTIONS = ("idempotency_key", "for_account", "api_key", "timeout", "max_retries")
 
@@ -233,3 +234,35 @@ class Plans(_Resource):
 
     def update(self, name: str, **kwargs: Any) -> dict:
         return self._post(f"/v1/plans/{self._seg(name)}", kwargs)
+
+
+class WebhookEndpoints(_Resource):
+    """/v1/webhook_endpoints: where keyward delivers events; ``secret`` is shown on create and
+    roll_secret only."""
+
+    def create(self, **kwargs: Any) -> dict:
+        """url, enabled_events (required), description, account (admin keys: one account)."""
+        return self._post("/v1/webhook_endpoints", kwargs)
+
+    def list(self, **kwargs: Any) -> dict:
+        return self._get("/v1/webhook_endpoints", kwargs)
+
+    def get(self, endpoint_id: str, **kwargs: Any) -> dict:
+        return self._get(f"/v1/webhook_endpoints/{self._seg(endpoint_id)}", kwargs)
+
+    def update(self, endpoint_id: str, **kwargs: Any) -> dict:
+        """url, enabled_events, status (enabled|disabled)."""
+        return self._post(f"/v1/webhook_endpoints/{self._seg(endpoint_id)}", kwargs)
+
+    def delete(self, endpoint_id: str, **kwargs: Any) -> Any:
+        _, options = _split(kwargs)
+        options.pop("idempotency_key", None)
+        return self._client.call(
+            "DELETE", f"/v1/webhook_endpoints/{self._seg(endpoint_id)}", **options
+        )
+
+    def roll_secret(self, endpoint_id: str, **kwargs: Any) -> dict:
+        return self._post(f"/v1/webhook_endpoints/{self._seg(endpoint_id)}/roll_secret", kwargs)
+
+    def deliveries(self, endpoint_id: str, **kwargs: Any) -> dict:
+        return self._get(f"/v1/webhook_endpoints/{self._seg(endpoint_id)}/deliveries", kwargs)

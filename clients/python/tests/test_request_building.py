@@ -45,6 +45,7 @@ class Recorder(BaseHTTPRequestHandler):
 
     do_GET = _handle
     do_POST = _handle
+    do_DELETE = _handle
 
     def log_message(self, *args) -> None:
         pass
@@ -118,6 +119,15 @@ class RequestBuildingTest(unittest.TestCase):
             (lambda: c.plans.create(name="pro", rate_limit="10/s"), "POST", "/v1/plans",
              {"name": "pro", "rate_limit": "10/s"}),
             (lambda: c.plans.get("pro"), "GET", "/v1/plans/pro", None),
+            (lambda: c.webhook_endpoints.create(url="https://h/x", enabled_events=["token.*"]),
+             "POST", "/v1/webhook_endpoints",
+             {"url": "https://h/x", "enabled_events": ["token.*"]}),
+            (lambda: c.webhook_endpoints.update("we_1", status="disabled"), "POST",
+             "/v1/webhook_endpoints/we_1", {"status": "disabled"}),
+            (lambda: c.webhook_endpoints.roll_secret("we_1"), "POST",
+             "/v1/webhook_endpoints/we_1/roll_secret", {}),
+            (lambda: c.webhook_endpoints.deliveries("we_1", limit=3), "GET",
+             "/v1/webhook_endpoints/we_1/deliveries?limit=3", None),
         ]
         for call, method, path, body in calls:
             with self.subTest(path=path):
@@ -134,6 +144,14 @@ class RequestBuildingTest(unittest.TestCase):
                 else:
                     self.assertEqual(r["body"], b"")
                     self.assertNotIn("idempotency-key", r["headers"])
+        c.close()
+
+    def test_webhook_endpoints_are_deleted_with_delete(self) -> None:
+        c = client()
+        c.webhook_endpoints.delete("we_1")
+        self.assertEqual(f"{seen[0]['method']} {seen[0]['path']}",
+                         "DELETE /v1/webhook_endpoints/we_1")
+        self.assertNotIn("idempotency-key", seen[0]["headers"])
         c.close()
 
     def test_ids_are_one_path_segment(self) -> None:
