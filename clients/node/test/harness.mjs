@@ -157,7 +157,7 @@ method = "POST"
 path = "/v1/extractions"
 permission = "extractions:write"
 cost = 1
-rate_limit = "3/min"
+rate_limit = "3/hour"
 `;
 
 /** Does this keyward serve `method path`? (false when it answers 404/405 for an unknown path) */

@@ -28,7 +28,7 @@ method = "POST"
 path = "/v1/extractions"
 permission = "extractions:write"
 cost = 1
-rate_limit = "3/min"
+rate_limit = "3/hour"
 """
 
 
