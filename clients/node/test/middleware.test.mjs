@@ -140,6 +140,15 @@ for (const [name, make, isFrameworks404] of frameworks) {
       }
     });
 
+    test("an access token minted by the backend passes as its parent key", async () => {
+      const backend = new Keyward({ baseUrl: server.url, apiKey: keys.secret.key });
+      const at = await backend.accessTokens.create({ expiry_minutes: 5 });
+      backend.close();
+      const res = await app.send("GET", "/hello", { authorization: `Bearer ${at.access_token}` });
+      assert.equal(res.status, 200, res.body);
+      assert.equal(JSON.parse(res.body).verdict.token.id, keys.secret.id);
+    });
+
     test("no key: 401 with a challenge", async () => {
       const res = await app.send("GET", "/hello");
       assert.equal(res.status, 401);

@@ -174,6 +174,13 @@ class Matrix:
             self.assertEqual(verdict["token"]["account"], self.keys["acct"]["id"])
             self.assertEqual(hdrs.get("x-ratelimit-limit"), "150")
 
+    def test_access_token_passes_as_its_parent_key(self) -> None:
+        with Keyward(server.url, api_key=self.keys["secret"]["key"]) as backend:
+            at = backend.access_tokens.create(expiry_minutes=5)["access_token"]
+        status, _, body = self.app.send("GET", "/hello", {"Authorization": f"Bearer {at}"})
+        self.assertEqual(status, 200, body)
+        self.assertEqual(json.loads(body)["verdict"]["token"]["id"], self.keys["secret"]["id"])
+
     def test_no_key(self) -> None:
         status, hdrs, body = self.app.send("GET", "/hello")
         self.assertEqual(status, 401)
