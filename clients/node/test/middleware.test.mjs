@@ -226,3 +226,24 @@ for (const [name, make, isFrameworks404] of frameworks) {
     });
   });
 }
+
+describe("hono sub-apps", () => {
+  test("routes mounted with app.route() are guarded; unknown paths under them keep Hono's 404", async () => {
+    const sub = new Hono();
+    sub.use("*", async (c, next) => next()); // a middleware of the sub-app: not a route
+    sub.get("/hello", (c) => c.json({ verdict: c.get("keyward") ?? null }));
+    sub.onError((err, c) => c.text(String(err), 500)); // makes Hono wrap the sub-app's handlers
+    const app = new Hono();
+    app.use("*", honoKeyward({ client: new Keyward({ baseUrl: server.url }) }));
+    app.route("/api", sub);
+    const get = (path, headers = {}) => app.fetch(new Request(`http://app.local${path}`, { headers }));
+    assert.equal((await get("/api/hello")).status, 401);
+    const keys = await keysFor("honosub");
+    const ok = await get("/api/hello", { "x-api-key": keys.secret.key });
+    assert.equal(ok.status, 200);
+    assert.equal((await ok.json()).verdict.token.id, keys.secret.id);
+    const missing = await get("/api/nope");
+    assert.equal(missing.status, 404);
+    assert.equal(await missing.text(), "404 Not Found");
+  });
+});
