@@ -76,7 +76,9 @@ function sendOnce(agent: http.Agent, req: TransportRequest): Promise<TransportRe
   const lib = req.url.protocol === "https:" ? https : http;
   return new Promise<TransportResponse>((resolve, reject) => {
     let settled = false;
+    let timer: NodeJS.Timeout | undefined;
     const fail = (err: ConnectionError) => {
+      clearTimeout(timer);
       if (settled) return;
       settled = true;
       reject(err);
@@ -125,7 +127,7 @@ function sendOnce(agent: http.Agent, req: TransportRequest): Promise<TransportRe
         );
       },
     );
-    const timer = setTimeout(() => {
+    timer = setTimeout(() => {
       fail(
         new TimeoutError({
           status: 0,
