@@ -23,7 +23,9 @@ class RedisTlsTest : public ::testing::Test {
     return o;
   }
   keyward_test::RedisServer server_{keyward_test::RedisServerOptions{
-      .tls = true, .extra_args = {"--user", "kw", "on", ">s3cret-pw", "~*", "&*", "+@all"}}};
+      .tls = true,
+      .extra_args = {"--user", "kw", "on", ">s3cret-pw", "~*", "&*", "+@all"},
+      .sentinel_config = {}}};
 };
 
 TEST_F(RedisTlsTest, TheRightCaAndAnAclUserWork) {

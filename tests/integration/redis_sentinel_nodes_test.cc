@@ -9,65 +9,16 @@
 #include <thread>
 
 #include "harness.h"
-#include "redis_server.h"
+#include "redis_sentinel_set.h"
 
 namespace keyward_it {
 namespace {
 
-using keyward_test::RedisServer;
-using keyward_test::RedisServerOptions;
+using keyward_test::RedisSentinelSet;
 using std::chrono::milliseconds;
 using std::chrono::steady_clock;
 
-struct SentinelSet {
-  SentinelSet()
-      : replica(RedisServerOptions{
-            .extra_args = {"--replicaof", "127.0.0.1", std::to_string(primary.port())}}) {
-    const std::string conf = "sentinel monitor mymaster 127.0.0.1 " +
-                             std::to_string(primary.port()) +
-                             " 2\nsentinel down-after-milliseconds mymaster 2000\n"
-                             "sentinel failover-timeout mymaster 10000\n";
-    for (int i = 0; i < 3; ++i) {
-      sentinels.push_back(
-          std::make_unique<RedisServer>(RedisServerOptions{.sentinel_config = conf}));
-    }
-    // Ready when the replica has synced and every sentinel knows it.
-    const bool known = PollUntil(
-        [&] {
-          if (replica.CommandLines("INFO replication").find("master_link_status:up") ==
-              std::string::npos) {
-            return false;
-          }
-          for (auto& s : sentinels) {
-            if (s->CommandLines("SENTINEL replicas mymaster")
-                    .find(std::to_string(replica.port())) == std::string::npos) {
-              return false;
-            }
-          }
-          return true;
-        },
-        std::chrono::seconds(30));
-    if (!known) throw std::runtime_error("the sentinels never saw the replica");
-  }
-  std::string url() const {
-    std::string u = "redis+sentinel://";
-    for (size_t i = 0; i < sentinels.size(); ++i) {
-      u += (i ? "," : "") + std::string("127.0.0.1:") + std::to_string(sentinels[i]->port());
-    }
-    return u + "/mymaster/0";
-  }
-  // The port the sentinels name as the primary now.
-  std::string PrimaryPort() const {
-    std::string lines = sentinels[0]->CommandLines("SENTINEL get-master-addr-by-name mymaster");
-    return lines.substr(lines.find('\n') + 1);
-  }
-
-  RedisServer primary;
-  RedisServer replica;
-  std::vector<std::unique_ptr<RedisServer>> sentinels;
-};
-
-std::string SentinelConfig(const SentinelSet& set) {
+std::string SentinelConfig(const RedisSentinelSet& set) {
   return "[redis]\nurl = \"" + set.url() +
          "\"\nresync_seconds = 3600\ntimeout_ms = 500\n"
          "[plans.default]\nrate_limit = \"100000/min\"\n"
@@ -109,7 +60,7 @@ std::map<int, int> Burst(KeywardProcess& a, KeywardProcess& b, const std::string
 }
 
 TEST(RedisSentinelNodesTest, ExactLimitsAndCreditsAcrossAFailoverWithoutARestart) {
-  SentinelSet set;
+  RedisSentinelSet set;
   const std::string config = SentinelConfig(set);
   KeywardProcess a(KeywardOptions{.config_toml = config});
   KeywardProcess b(
@@ -128,14 +79,9 @@ TEST(RedisSentinelNodesTest, ExactLimitsAndCreditsAcrossAFailoverWithoutARestart
     ASSERT_EQ(Auth(i % 2 ? ca : cb, key.key, "GET", "/paid").status, 200);
 
   // The failover: the replica has everything (WAIT), then the sentinels switch.
-  const std::string old_primary = set.PrimaryPort();
-  ASSERT_EQ(old_primary, std::to_string(set.primary.port()));
-  EXPECT_EQ(set.primary.Command("WAIT 1 5000"), ":1");
+  ASSERT_EQ(set.PrimaryPort(), std::to_string(set.primary().port()));
   const auto switch_at = steady_clock::now();
-  ASSERT_EQ(set.sentinels[0]->Command("SENTINEL FAILOVER mymaster"), "+OK");
-  ASSERT_TRUE(PollUntil([&] { return set.PrimaryPort() == std::to_string(set.replica.port()); },
-                        std::chrono::seconds(30)))
-      << "the sentinels never switched";
+  set.Failover();
 
   // Both nodes serve again on the new primary, without a restart.
   const bool serving = PollUntil(
@@ -152,7 +98,7 @@ TEST(RedisSentinelNodesTest, ExactLimitsAndCreditsAcrossAFailoverWithoutARestart
       static_cast<long long>(ms));
   ASSERT_TRUE(serving);
   EXPECT_LT(ms, 15000);
-  EXPECT_NE(set.replica.CommandLines("ROLE").find("master"), std::string::npos);
+  EXPECT_NE(set.replica().CommandLines("ROLE").find("master"), std::string::npos);
 
   // After: the balance is intact (60 - 10) and charged exactly.
   Response credits = cb.Get("/v1/credits", AdminFor(a.admin_key(), account));

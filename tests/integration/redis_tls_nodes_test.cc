@@ -18,7 +18,9 @@ using std::chrono::milliseconds;
 using std::chrono::steady_clock;
 
 keyward_test::RedisServerOptions TlsWithAclUser() {
-  return {.tls = true, .extra_args = {"--user", "kw", "on", ">tls-pw-9", "~*", "&*", "+@all"}};
+  return {.tls = true,
+          .extra_args = {"--user", "kw", "on", ">tls-pw-9", "~*", "&*", "+@all"},
+          .sentinel_config = {}};
 }
 
 std::string TlsConfig(const keyward_test::RedisServer& redis, const std::string& ca,
