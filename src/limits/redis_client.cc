@@ -51,6 +51,31 @@ bool IsDemoted(const Status& st) {
 
 }  // namespace
 
+namespace {
+
+// "host:port" of the primary the first answering sentinel names; "" when none does.
+std::string AskSentinels(const RedisOptions& o) {
+  RedisOptions ask;
+  ask.timeout_ms = o.timeout_ms;
+  ask.url.password = o.sentinel_password;
+  for (const RedisHostPort& s : o.url.sentinels) {
+    auto sc = RedisConnection::Open(ask, s.host, s.port, nullptr);
+    if (!sc.ok()) continue;
+    RedisArg get[] = {"SENTINEL", "get-master-addr-by-name", o.url.master_name};
+    Result<RedisReply> addr = (*sc)->Call(
+        get, std::chrono::steady_clock::now() + std::chrono::milliseconds(o.timeout_ms));
+    if (!addr.ok() || addr->type != RedisReply::Type::kArray || addr->elements.size() != 2) {
+      continue;
+    }
+    const std::string& host = addr->elements[0].str;
+    return (host.find(':') != std::string::npos ? "[" + host + "]" : host) + ":" +
+           addr->elements[1].str;
+  }
+  return "";
+}
+
+}  // namespace
+
 Result<std::unique_ptr<RedisConnection>> ConnectToPrimary(const RedisOptions& o,
                                                           const RedisTls* tls) {
   if (!o.url.sentinel()) return RedisConnection::Open(o, o.url.host, o.url.port, tls);
@@ -258,8 +283,22 @@ Status RedisSubscriber::Connect() {
   return Status::Ok();
 }
 
+bool RedisSubscriber::PrimaryMoved() {
+  if (!options_.url.sentinel() || conn_ == nullptr) return false;
+  const auto now = std::chrono::steady_clock::now();
+  if (now < next_primary_check_) return false;
+  next_primary_check_ = now + std::chrono::seconds(1);
+  const std::string primary = AskSentinels(options_);
+  return !primary.empty() && primary != conn_->where();
+}
+
 Result<std::optional<std::string>> RedisSubscriber::Poll(std::chrono::milliseconds wait) {
   if (conn_ == nullptr) return Unavailable("not connected");
+  if (PrimaryMoved()) {
+    const std::string was = conn_->where();
+    Close();
+    return Unavailable(was + " is no longer the primary");
+  }
   auto fail = [&](const Error& e) -> Result<std::optional<std::string>> {
     Close();
     return e;

@@ -15,7 +15,9 @@
 // (SENTINEL get-master-addr-by-name), connects to it and checks ROLE says "master". A connection
 // that breaks, or whose server answers READONLY (demoted by a failover), is dropped; the next
 // call reconnects and so asks the sentinels again — that is how a failover is followed without
-// a restart. The subscriber does the same when it reconnects, and IndexSync then resyncs.
+// a restart. The subscriber does the same when it reconnects, and IndexSync then resyncs; it also
+// asks the sentinels once a second whether its server is still the primary, and reconnects when
+// not (a demoted primary keeps its pub/sub clients).
 //
 // Failures are values: kUnavailable when Redis cannot be reached as configured (refused, timed
 // out, TLS certificate or host name not accepted, AUTH refused), does not answer in time or the
@@ -121,10 +123,15 @@ class RedisSubscriber {
   void Close();
 
  private:
+  // Sentinel: whether the sentinels still name the server this connection is on (asked at most
+  // once a second). A demoted primary may keep its subscribers; this moves them.
+  bool PrimaryMoved();
+
   RedisOptions options_;
   const RedisTls* tls_;
   std::string channel_;
   std::unique_ptr<RedisConnection> conn_;
+  std::chrono::steady_clock::time_point next_primary_check_;
 };
 
 }  // namespace keyward
