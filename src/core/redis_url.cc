@@ -19,31 +19,8 @@ bool ParseNumber(std::string_view s, T lo, T hi, T* out) {
   return true;
 }
 
-}  // namespace
-
-Result<RedisUrl> ParseRedisUrl(std::string_view text) {
-  constexpr std::string_view kScheme = "redis://";
-  if (!text.starts_with(kScheme)) return Bad("must start with redis://");
-  std::string_view rest = text.substr(kScheme.size());
-  RedisUrl url;
-
-  // Userinfo: everything before the last '@' (a password may hold '@'? no: keep it simple and
-  // split at the last one, so that "a@b" passwords work when the host has none).
-  if (const size_t at = rest.rfind('@'); at != std::string_view::npos) {
-    std::string_view info = rest.substr(0, at);
-    rest = rest.substr(at + 1);
-    if (const size_t colon = info.find(':'); colon != std::string_view::npos) {
-      url.user = std::string(info.substr(0, colon));
-      url.password = std::string(info.substr(colon + 1));
-    } else {
-      url.password = std::string(info);  // redis://secret@host: a password alone
-    }
-  }
-  std::string_view path;
-  if (const size_t slash = rest.find('/'); slash != std::string_view::npos) {
-    path = rest.substr(slash + 1);
-    rest = rest.substr(0, slash);
-  }
+// "host[:port]" or "[v6][:port]" into `out` (port left as given when absent).
+Status ParseHostPort(std::string_view rest, RedisHostPort* out) {
   std::string_view host = rest;
   std::string_view port;
   if (rest.starts_with('[')) {
@@ -62,9 +39,76 @@ Result<RedisUrl> ParseRedisUrl(std::string_view text) {
     if (port.empty()) return Bad("has an empty port");
   }
   if (host.empty()) return Bad("has no host");
-  url.host = std::string(host);
-  if (!port.empty() && !ParseNumber<uint16_t>(port, 1, 65535, &url.port)) {
+  out->host = std::string(host);
+  if (!port.empty() && !ParseNumber<uint16_t>(port, 1, 65535, &out->port)) {
     return Bad("has a port that is not 1 to 65535");
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<RedisUrl> ParseRedisUrl(std::string_view text) {
+  constexpr std::string_view kScheme = "redis://";
+  constexpr std::string_view kTlsScheme = "rediss://";
+  constexpr std::string_view kSentinelScheme = "redis+sentinel://";
+  constexpr std::string_view kClusterScheme = "redis+cluster://";
+  RedisUrl url;
+  std::string_view rest;
+  bool sentinel = false;
+  if (text.starts_with(kScheme)) {
+    rest = text.substr(kScheme.size());
+  } else if (text.starts_with(kTlsScheme)) {
+    rest = text.substr(kTlsScheme.size());
+    url.tls = true;
+  } else if (text.starts_with(kSentinelScheme)) {
+    rest = text.substr(kSentinelScheme.size());
+    sentinel = true;
+  } else if (text.starts_with(kClusterScheme)) {
+    return Bad(
+        "uses redis+cluster://, which this version does not support yet (use redis://, "
+        "rediss:// or redis+sentinel://)");
+  } else {
+    return Bad("must start with redis://, rediss:// or redis+sentinel://");
+  }
+
+  // Userinfo: everything before the last '@' (so that "a@b" passwords work).
+  if (const size_t at = rest.rfind('@'); at != std::string_view::npos) {
+    std::string_view info = rest.substr(0, at);
+    rest = rest.substr(at + 1);
+    if (const size_t colon = info.find(':'); colon != std::string_view::npos) {
+      url.user = std::string(info.substr(0, colon));
+      url.password = std::string(info.substr(colon + 1));
+    } else {
+      url.password = std::string(info);  // redis://secret@host: a password alone
+    }
+  }
+  std::string_view path;
+  if (const size_t slash = rest.find('/'); slash != std::string_view::npos) {
+    path = rest.substr(slash + 1);
+    rest = rest.substr(0, slash);
+  }
+  if (sentinel) {
+    // h1:26379,h2:26379/mymaster[/db]
+    while (true) {
+      const size_t comma = rest.find(',');
+      RedisHostPort hp{.host = {}, .port = 26379};
+      if (Status st = ParseHostPort(rest.substr(0, comma), &hp); !st.ok()) return st.error();
+      url.sentinels.push_back(std::move(hp));
+      if (comma == std::string_view::npos) break;
+      rest = rest.substr(comma + 1);
+    }
+    const size_t slash = path.find('/');
+    url.master_name = std::string(path.substr(0, slash));
+    if (url.master_name.empty()) {
+      return Bad("needs the primary's name after the sentinels (redis+sentinel://h1,h2/mymaster)");
+    }
+    path = slash == std::string_view::npos ? std::string_view() : path.substr(slash + 1);
+  } else {
+    RedisHostPort hp;
+    if (Status st = ParseHostPort(rest, &hp); !st.ok()) return st.error();
+    url.host = std::move(hp.host);
+    url.port = hp.port;
   }
   if (!path.empty() && !ParseNumber<int>(path, 0, 1'000'000, &url.db)) {
     return Bad("has a database number that is not a non-negative integer");

@@ -1,22 +1,40 @@
-// Redis addresses as written in the config: "redis://[[user]:password@]host[:port][/db]".
-// Port defaults to 6379, db to 0; host is a name, an IPv4 address or a bracketed IPv6 address.
+// Redis addresses as written in the config (API.md 16):
+//   redis://[[user]:password@]host[:port][/db]            one server
+//   rediss://…                                            the same over TLS
+//   redis+sentinel://[[user]:password@]h1:26379,h2:26379/mymaster[/db]
+//                                                         the primary the sentinels name
+// Port defaults to 6379 (26379 for a sentinel), db to 0; a host is a name, an IPv4 address or a
+// bracketed IPv6 address. user:password authenticate to the data nodes (AUTH user password, an
+// ACL user); sentinels take redis.sentinel_password. redis+cluster:// is recognised and refused
+// with a sentence saying it is not supported by this version.
 // Pure; thread-safe.
 #pragma once
 
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/status.h"
 
 namespace keyward {
 
-struct RedisUrl {
+struct RedisHostPort {
   std::string host;
+  uint16_t port = 6379;
+};
+
+struct RedisUrl {
+  std::string host;  // standalone: the server
   uint16_t port = 6379;
   int db = 0;
   std::string user;      // empty: the default user
   std::string password;  // empty: no AUTH
+  bool tls = false;      // rediss://
+  // redis+sentinel://: the sentinels to ask (host/port above unused) and the primary's name.
+  std::vector<RedisHostPort> sentinels;
+  std::string master_name;
+  bool sentinel() const { return !sentinels.empty(); }
 };
 
 // Errors: kInvalidRequest with a sentence saying what is wrong (never quoting the password).

@@ -55,3 +55,49 @@ TEST(RedisUrl, RefusesBadInputWithoutQuotingThePassword) {
 
 }  // namespace
 }  // namespace keyward
+
+namespace keyward {
+namespace {
+
+TEST(RedisUrl, TlsScheme) {
+  auto u = ParseRedisUrl("rediss://kw:pw@redis.example:6380/2");
+  ASSERT_TRUE(u.ok());
+  EXPECT_TRUE(u->tls);
+  EXPECT_EQ(u->host, "redis.example");
+  EXPECT_EQ(u->port, 6380);
+  EXPECT_EQ(u->db, 2);
+  EXPECT_EQ(u->user, "kw");
+  EXPECT_FALSE(ParseRedisUrl("redis://h")->tls);
+}
+
+TEST(RedisUrl, SentinelsAndThePrimarysName) {
+  auto u = ParseRedisUrl("redis+sentinel://kw:pw@h1:26380,[::1],h3/mymaster/4");
+  ASSERT_TRUE(u.ok()) << u.error().message();
+  ASSERT_EQ(u->sentinels.size(), 3u);
+  EXPECT_EQ(u->sentinels[0].host, "h1");
+  EXPECT_EQ(u->sentinels[0].port, 26380);
+  EXPECT_EQ(u->sentinels[1].host, "::1");
+  EXPECT_EQ(u->sentinels[1].port, 26379);
+  EXPECT_EQ(u->sentinels[2].port, 26379);
+  EXPECT_EQ(u->master_name, "mymaster");
+  EXPECT_EQ(u->db, 4);
+  EXPECT_EQ(u->password, "pw");
+  EXPECT_TRUE(u->sentinel());
+  auto no_db = ParseRedisUrl("redis+sentinel://h1:26379/mymaster");
+  ASSERT_TRUE(no_db.ok());
+  EXPECT_EQ(no_db->db, 0);
+  for (const char* bad : {"redis+sentinel://h1:26379", "redis+sentinel://h1:26379/",
+                          "redis+sentinel://h1,,h2/m", "redis+sentinel://h1:0/m"}) {
+    EXPECT_FALSE(ParseRedisUrl(bad).ok()) << bad;
+  }
+}
+
+TEST(RedisUrl, ClusterIsRefusedWithASentence) {
+  auto u = ParseRedisUrl("redis+cluster://:pw@h1:7000,h2:7001");
+  ASSERT_FALSE(u.ok());
+  EXPECT_NE(u.error().message().find("not support"), std::string::npos);
+  EXPECT_EQ(u.error().message().find("pw"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace keyward

@@ -1,117 +1,15 @@
 // See redis_client.h.
 #include "limits/redis_client.h"
 
-#include <hiredis/hiredis.h>
 #include <openssl/evp.h>
-#include <poll.h>
-#include <sys/time.h>
 
-#include <thread>
-
-#include "core/mutex.h"
+#include <charconv>
 
 namespace keyward {
 namespace {
 
-timeval ToTimeval(int ms) {
-  timeval tv{};
-  tv.tv_sec = ms / 1000;
-  tv.tv_usec = static_cast<suseconds_t>((ms % 1000) * 1000);
-  return tv;
-}
-
 Error Unavailable(std::string_view what) {
   return Error(ErrorCode::kUnavailable, "Redis is unavailable: " + std::string(what));
-}
-
-RedisReply Convert(const redisReply* r) {
-  RedisReply out;
-  switch (r->type) {
-    case REDIS_REPLY_INTEGER:
-      out.type = RedisReply::Type::kInteger;
-      out.integer = r->integer;
-      break;
-    case REDIS_REPLY_STRING:
-      out.type = RedisReply::Type::kString;
-      out.str.assign(r->str, r->len);
-      break;
-    case REDIS_REPLY_STATUS:
-      out.type = RedisReply::Type::kStatus;
-      out.str.assign(r->str, r->len);
-      break;
-    case REDIS_REPLY_ARRAY:
-      out.type = RedisReply::Type::kArray;
-      out.elements.reserve(r->elements);
-      for (size_t i = 0; i < r->elements; ++i) out.elements.push_back(Convert(r->element[i]));
-      break;
-    default:
-      break;
-  }
-  return out;
-}
-
-struct ReplyDeleter {
-  void operator()(redisReply* r) const {
-    if (r) freeReplyObject(r);
-  }
-};
-using ReplyPtr = std::unique_ptr<redisReply, ReplyDeleter>;
-
-ReplyPtr Run(redisContext* c, std::span<const std::string_view> args) {
-  std::vector<const char*> argv;
-  std::vector<size_t> lens;
-  argv.reserve(args.size());
-  lens.reserve(args.size());
-  for (std::string_view a : args) {
-    argv.push_back(a.data());
-    lens.push_back(a.size());
-  }
-  return ReplyPtr(static_cast<redisReply*>(
-      redisCommandArgv(c, static_cast<int>(args.size()), argv.data(), lens.data())));
-}
-
-// Connects, authenticates and selects the database; nullptr (and `why`) on failure.
-redisContext* Open(const RedisOptions& o, std::string* why) {
-  redisContext* c =
-      redisConnectWithTimeout(o.url.host.c_str(), o.url.port, ToTimeval(o.timeout_ms));
-  if (c == nullptr) {
-    *why = "cannot allocate a connection";
-    return nullptr;
-  }
-  if (c->err) {
-    *why = std::string("cannot connect to ") + o.url.host + ":" + std::to_string(o.url.port) +
-           " (" + c->errstr + ")";
-    redisFree(c);
-    return nullptr;
-  }
-  redisSetTimeout(c, ToTimeval(o.timeout_ms));
-  redisEnableKeepAlive(c);
-  auto setup = [&](std::span<const std::string_view> args, const char* what) {
-    ReplyPtr r = Run(c, args);
-    if (!r || r->type == REDIS_REPLY_ERROR) {
-      *why = std::string(what) + " failed";  // never the password
-      return false;
-    }
-    return true;
-  };
-  if (!o.url.password.empty()) {
-    std::vector<std::string_view> auth = {"AUTH"};
-    if (!o.url.user.empty()) auth.push_back(o.url.user);
-    auth.push_back(o.url.password);
-    if (!setup(auth, "AUTH")) {
-      redisFree(c);
-      return nullptr;
-    }
-  }
-  if (o.url.db != 0) {
-    const std::string db = std::to_string(o.url.db);
-    std::string_view select[] = {"SELECT", db};
-    if (!setup(select, "SELECT")) {
-      redisFree(c);
-      return nullptr;
-    }
-  }
-  return c;
 }
 
 std::string Sha1Hex(std::string_view text) {
@@ -127,25 +25,118 @@ std::string Sha1Hex(std::string_view text) {
   return out;
 }
 
+bool IsNoScript(const Status& st) {
+  return !st.ok() && st.error().code() == ErrorCode::kInternalError &&
+         st.error().message().starts_with("NOSCRIPT");
+}
+
+void AppendEval(std::string& out, std::string_view verb, std::string_view script,
+                std::span<const RedisArg> keys, std::span<const RedisArg> args) {
+  AppendRedisArrayHeader(out, 3 + keys.size() + args.size());
+  AppendRedisBulk(out, RedisArg(verb));
+  AppendRedisBulk(out, RedisArg(script));
+  AppendRedisBulk(out, RedisArg::Number(static_cast<int64_t>(keys.size())));
+  for (const RedisArg& k : keys) AppendRedisBulk(out, k);
+  for (const RedisArg& a : args) AppendRedisBulk(out, a);
+}
+
+std::atomic<uint64_t> g_next_pool_id{1};
+
+// A server that was the primary and was demoted answers writes with READONLY: the connection is
+// then as good as broken (the next one asks the sentinels again).
+bool IsDemoted(const Status& st) {
+  return !st.ok() && st.error().code() == ErrorCode::kInternalError &&
+         st.error().message().starts_with("READONLY");
+}
+
 }  // namespace
+
+namespace {
+
+// "host:port" of the primary the first answering sentinel names; "" when none does.
+std::string AskSentinels(const RedisOptions& o) {
+  RedisOptions ask;
+  ask.timeout_ms = o.timeout_ms;
+  ask.url.password = o.sentinel_password;
+  for (const RedisHostPort& s : o.url.sentinels) {
+    auto sc = RedisConnection::Open(ask, s.host, s.port, nullptr);
+    if (!sc.ok()) continue;
+    RedisArg get[] = {"SENTINEL", "get-master-addr-by-name", o.url.master_name};
+    Result<RedisReply> addr = (*sc)->Call(
+        get, std::chrono::steady_clock::now() + std::chrono::milliseconds(o.timeout_ms));
+    if (!addr.ok() || addr->type != RedisReply::Type::kArray || addr->elements.size() != 2) {
+      continue;
+    }
+    const std::string& host = addr->elements[0].str;
+    return (host.find(':') != std::string::npos ? "[" + host + "]" : host) + ":" +
+           addr->elements[1].str;
+  }
+  return "";
+}
+
+}  // namespace
+
+Result<std::unique_ptr<RedisConnection>> ConnectToPrimary(const RedisOptions& o,
+                                                          const RedisTls* tls) {
+  if (!o.url.sentinel()) return RedisConnection::Open(o, o.url.host, o.url.port, tls);
+  RedisOptions ask;  // the sentinels: plain TCP, their own password, no database
+  ask.timeout_ms = o.timeout_ms;
+  ask.url.password = o.sentinel_password;
+  std::string why;
+  for (const RedisHostPort& s : o.url.sentinels) {
+    const std::string where = s.host + ":" + std::to_string(s.port);
+    auto sc = RedisConnection::Open(ask, s.host, s.port, nullptr);
+    if (!sc.ok()) {
+      why = sc.error().message();
+      continue;
+    }
+    RedisArg get[] = {"SENTINEL", "get-master-addr-by-name", o.url.master_name};
+    Result<RedisReply> addr = (*sc)->Call(
+        get, std::chrono::steady_clock::now() + std::chrono::milliseconds(o.timeout_ms));
+    if (!addr.ok()) {
+      why = "sentinel " + where + " did not answer (" + addr.error().message() + ")";
+      continue;
+    }
+    uint16_t port = 0;
+    if (addr->type != RedisReply::Type::kArray || addr->elements.size() != 2 ||
+        std::from_chars(addr->elements[1].str.data(),
+                        addr->elements[1].str.data() + addr->elements[1].str.size(), port)
+                .ec != std::errc()) {
+      why = "sentinel " + where + " does not know a primary named " + o.url.master_name;
+      continue;
+    }
+    const std::string host = addr->elements[0].str;
+    auto c = RedisConnection::Open(o, host, port, tls);
+    if (!c.ok()) {
+      why = c.error().message();
+      continue;
+    }
+    RedisArg role[] = {"ROLE"};
+    Result<RedisReply> r = (*c)->Call(
+        role, std::chrono::steady_clock::now() + std::chrono::milliseconds(o.timeout_ms));
+    if (!r.ok() || r->type != RedisReply::Type::kArray || r->elements.empty() ||
+        r->elements[0].str != "master") {
+      why = (*c)->where() + ", named by sentinel " + where + ", is not the primary (yet)";
+      continue;
+    }
+    return c;
+  }
+  return Unavailable("no primary " + o.url.master_name +
+                     " from the sentinels: " + (why.empty() ? std::string("none listed") : why));
+}
 
 RedisScript::RedisScript(std::string src) : source(std::move(src)), sha1(Sha1Hex(source)) {}
 
 struct RedisPool::Slot {
   Mutex mu;
-  redisContext* ctx GUARDED_BY(mu) = nullptr;
+  std::unique_ptr<RedisConnection> conn GUARDED_BY(mu);
   std::chrono::steady_clock::time_point retry_after GUARDED_BY(mu);
-  ~Slot() {
-    if (ctx) redisFree(ctx);
-  }
 };
 
-namespace {
-std::atomic<uint64_t> g_next_pool_id{1};
-}  // namespace
-
 RedisPool::RedisPool(RedisOptions options)
-    : options_(std::move(options)), id_(g_next_pool_id.fetch_add(1)) {
+    : options_(std::move(options)),
+      tls_(options_.url.tls ? std::make_unique<RedisTls>(options_) : nullptr),
+      id_(g_next_pool_id.fetch_add(1)) {
   const int n = std::max(1, options_.pool_size);
   for (int i = 0; i < n; ++i) slots_.push_back(std::make_unique<Slot>());
 }
@@ -165,61 +156,101 @@ RedisPool::Slot& RedisPool::SlotForThisThread() {
   return *slots_[index];
 }
 
-Result<RedisReply> RedisPool::Command(std::span<const std::string_view> args) {
+void RedisPool::NoteFailure(const Error& e) {
+  healthy_.store(false, std::memory_order_relaxed);
+  MutexLock lock(error_mu_);
+  last_error_ = e.message();
+}
+
+std::string RedisPool::last_error() const {
+  MutexLock lock(error_mu_);
+  return last_error_;
+}
+
+template <typename Call>
+Status RedisPool::OnConnection(Call&& call) {
   Slot& slot = SlotForThisThread();
   MutexLock lock(slot.mu);
-  if (slot.ctx == nullptr) {
-    const auto now = std::chrono::steady_clock::now();
+  const auto now = std::chrono::steady_clock::now();
+  if (slot.conn == nullptr) {
     // Back off only while Redis is known down: once another connection got through, reconnect
     // at once (so that every thread recovers together).
     if (now < slot.retry_after && !healthy_.load(std::memory_order_relaxed)) {
-      healthy_.store(false, std::memory_order_relaxed);
-      return Unavailable("reconnecting");
+      std::string why = last_error();  // the reason the last attempt failed, for /readyz
+      if (why.empty()) return Unavailable("reconnecting");
+      return Error(ErrorCode::kUnavailable, std::move(why));
     }
-    std::string why;
-    slot.ctx = Open(options_, &why);
-    if (slot.ctx == nullptr) {
+    auto conn = ConnectToPrimary(options_, tls_.get());
+    if (!conn.ok()) {
       slot.retry_after = now + std::chrono::milliseconds(options_.retry_ms);
-      healthy_.store(false, std::memory_order_relaxed);
-      return Unavailable(why);
+      NoteFailure(conn.error());
+      return conn.error();
     }
+    slot.conn = std::move(*conn);
   }
-  ReplyPtr r = Run(slot.ctx, args);
-  if (!r) {
-    std::string why = slot.ctx->err ? slot.ctx->errstr : "no reply";
-    redisFree(slot.ctx);
-    slot.ctx = nullptr;
+  const RedisDeadline deadline = now + std::chrono::milliseconds(options_.timeout_ms);
+  Status st = call(*slot.conn, deadline);
+  if (IsDemoted(st)) st = Unavailable((*slot.conn).where() + " is no longer the primary");
+  if (!st.ok() && st.error().code() == ErrorCode::kUnavailable) {
+    slot.conn.reset();
     slot.retry_after =
         std::chrono::steady_clock::now() + std::chrono::milliseconds(options_.retry_ms);
-    healthy_.store(false, std::memory_order_relaxed);
-    return Unavailable(why);
+    NoteFailure(st.error());
+    return st;
   }
   healthy_.store(true, std::memory_order_relaxed);
-  if (r->type == REDIS_REPLY_ERROR) {
-    return Error(ErrorCode::kInternalError, std::string(r->str, r->len));
-  }
-  return Convert(r.get());
+  return st;
 }
 
-Result<RedisReply> RedisPool::Eval(const RedisScript& script,
-                                   std::span<const std::string_view> keys,
-                                   std::span<const std::string_view> args) {
-  const std::string numkeys = std::to_string(keys.size());
-  std::vector<std::string_view> argv;
-  argv.reserve(3 + keys.size() + args.size());
-  argv.push_back("EVALSHA");
-  argv.push_back(script.sha1);
-  argv.push_back(numkeys);
-  argv.insert(argv.end(), keys.begin(), keys.end());
-  argv.insert(argv.end(), args.begin(), args.end());
-  Result<RedisReply> r = Command(argv);
-  if (r.ok() || r.error().code() != ErrorCode::kInternalError ||
-      !r.error().message().starts_with("NOSCRIPT")) {
-    return r;
-  }
-  argv[0] = "EVAL";
-  argv[1] = script.source;
-  return Command(argv);
+Result<RedisReply> RedisPool::Command(std::span<const RedisArg> args) {
+  RedisReply reply;
+  Status st = OnConnection([&](RedisConnection& c, RedisDeadline deadline) -> Status {
+    Result<RedisReply> r = c.Call(args, deadline);
+    if (!r.ok()) return r.error();
+    reply = std::move(*r);
+    return Status::Ok();
+  });
+  if (!st.ok()) return st.error();
+  return reply;
+}
+
+Result<RedisReply> RedisPool::Eval(const RedisScript& script, std::span<const RedisArg> keys,
+                                   std::span<const RedisArg> args) {
+  RedisReply reply;
+  Status st = OnConnection([&](RedisConnection& c, RedisDeadline deadline) -> Status {
+    for (int attempt = 0; attempt < 2; ++attempt) {
+      AppendEval(c.out(), attempt == 0 ? "EVALSHA" : "EVAL",
+                 attempt == 0 ? script.sha1 : script.source, keys, args);
+      if (Status w = c.Flush(deadline); !w.ok()) return w;
+      Result<RedisReply> r = c.Read(deadline);
+      if (r.ok()) {
+        reply = std::move(*r);
+        return Status::Ok();
+      }
+      if (attempt == 0 && IsNoScript(r.error())) continue;
+      return r.error();
+    }
+    return Status::Ok();
+  });
+  if (!st.ok()) return st.error();
+  return reply;
+}
+
+Status RedisPool::EvalIntegers(const RedisScript& script, std::span<const RedisArg> keys,
+                               std::span<const RedisArg> args, std::span<int64_t> out,
+                               size_t* count) {
+  *count = 0;
+  return OnConnection([&](RedisConnection& c, RedisDeadline deadline) -> Status {
+    for (int attempt = 0; attempt < 2; ++attempt) {
+      AppendEval(c.out(), attempt == 0 ? "EVALSHA" : "EVAL",
+                 attempt == 0 ? script.sha1 : script.source, keys, args);
+      if (Status w = c.Flush(deadline); !w.ok()) return w;
+      Status r = c.ReadIntegers(deadline, out, count);
+      if (attempt == 0 && IsNoScript(r)) continue;
+      return r;
+    }
+    return Status::Ok();
+  });
 }
 
 Status RedisPool::Ping() {
@@ -228,61 +259,62 @@ Status RedisPool::Ping() {
   return Status::Ok();
 }
 
-RedisSubscriber::RedisSubscriber(RedisOptions options, std::string channel)
-    : options_(std::move(options)), channel_(std::move(channel)) {}
+RedisSubscriber::RedisSubscriber(RedisOptions options, const RedisTls* tls, std::string channel)
+    : options_(std::move(options)), tls_(tls), channel_(std::move(channel)) {}
 
 RedisSubscriber::~RedisSubscriber() {
   Close();
 }
 
 void RedisSubscriber::Close() {
-  if (ctx_) redisFree(static_cast<redisContext*>(ctx_));
-  ctx_ = nullptr;
+  conn_.reset();
 }
 
 Status RedisSubscriber::Connect() {
   Close();
-  std::string why;
-  redisContext* c = Open(options_, &why);
-  if (c == nullptr) return Unavailable(why);
-  std::string_view sub[] = {"SUBSCRIBE", channel_};
-  ReplyPtr r = Run(c, sub);
-  if (!r || r->type != REDIS_REPLY_ARRAY) {
-    redisFree(c);
-    return Unavailable("SUBSCRIBE failed");
-  }
-  ctx_ = c;
+  auto c = ConnectToPrimary(options_, tls_);
+  if (!c.ok()) return c.error();
+  RedisArg sub[] = {"SUBSCRIBE", channel_};
+  const RedisDeadline deadline =
+      std::chrono::steady_clock::now() + std::chrono::milliseconds(options_.timeout_ms);
+  Result<RedisReply> r = (*c)->Call(sub, deadline);
+  if (!r.ok() || r->type != RedisReply::Type::kArray) return Unavailable("SUBSCRIBE failed");
+  conn_ = std::move(*c);
   return Status::Ok();
 }
 
+bool RedisSubscriber::PrimaryMoved() {
+  if (!options_.url.sentinel() || conn_ == nullptr) return false;
+  const auto now = std::chrono::steady_clock::now();
+  if (now < next_primary_check_) return false;
+  next_primary_check_ = now + std::chrono::seconds(1);
+  const std::string primary = AskSentinels(options_);
+  return !primary.empty() && primary != conn_->where();
+}
+
 Result<std::optional<std::string>> RedisSubscriber::Poll(std::chrono::milliseconds wait) {
-  auto* c = static_cast<redisContext*>(ctx_);
-  if (c == nullptr) return Unavailable("not connected");
-  // `why` may point into the context (errstr): copy it before Close() frees the context.
-  auto fail = [&](std::string_view why) -> Result<std::optional<std::string>> {
-    std::string reason(why);
+  if (conn_ == nullptr) return Unavailable("not connected");
+  if (PrimaryMoved()) {
+    const std::string was = conn_->where();
     Close();
-    return Unavailable(reason);
-  };
-  void* raw = nullptr;
-  // A reply already buffered is returned without touching the socket.
-  if (redisGetReplyFromReader(c, &raw) != REDIS_OK) return fail("protocol error");
-  if (raw == nullptr) {
-    pollfd p{c->fd, POLLIN, 0};
-    const int n = ::poll(&p, 1, static_cast<int>(wait.count()));
-    if (n < 0) return fail("poll failed");
-    if (n == 0) return std::optional<std::string>();
-    if (redisBufferRead(c) != REDIS_OK) return fail(c->errstr);
-    if (redisGetReplyFromReader(c, &raw) != REDIS_OK) return fail("protocol error");
-    if (raw == nullptr) return std::optional<std::string>();  // a partial reply: next time
+    return Unavailable(was + " is no longer the primary");
   }
-  ReplyPtr r(static_cast<redisReply*>(raw));
+  auto fail = [&](const Error& e) -> Result<std::optional<std::string>> {
+    Close();
+    return e;
+  };
+  Result<bool> readable = conn_->WaitReadable(wait);
+  if (!readable.ok()) return fail(readable.error());
+  if (!*readable) return std::optional<std::string>();
+  Result<std::optional<RedisReply>> next = conn_->TryRead();
+  if (!next.ok()) return fail(next.error());
+  if (!next->has_value()) return std::optional<std::string>();  // a partial reply: next time
+  const RedisReply& r = **next;
   // ["message", channel, payload]
-  if (r->type == REDIS_REPLY_ARRAY && r->elements == 3 &&
-      r->element[0]->type == REDIS_REPLY_STRING &&
-      std::string_view(r->element[0]->str, r->element[0]->len) == "message" &&
-      r->element[2]->type == REDIS_REPLY_STRING) {
-    return std::optional<std::string>(std::string(r->element[2]->str, r->element[2]->len));
+  if (r.type == RedisReply::Type::kArray && r.elements.size() == 3 &&
+      r.elements[0].type == RedisReply::Type::kString && r.elements[0].str == "message" &&
+      r.elements[2].type == RedisReply::Type::kString) {
+    return std::optional<std::string>(r.elements[2].str);
   }
   return std::optional<std::string>();
 }

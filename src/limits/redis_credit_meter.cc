@@ -139,6 +139,7 @@ RedisCreditMeter::RedisCreditMeter(RedisPool& pool, BalanceLoader loader, std::s
     : pool_(pool),
       loader_(std::move(loader)),
       prefix_(std::move(key_prefix)),
+      account_prefix_(prefix_ + "cr:"),
       dirty_key_(prefix_ + "cr:dirty") {}
 
 std::string RedisCreditMeter::Key(std::string_view account_id) const {
@@ -151,8 +152,8 @@ std::optional<int64_t> RedisCreditMeter::Load(std::string_view account_id,
                                               std::optional<int64_t> stored_balance) {
   const std::string key = Key(account_id);
   const std::string arg = BalanceArg(stored_balance);
-  std::string_view keys[] = {key};
-  std::string_view args[] = {arg};
+  RedisArg keys[] = {key};
+  RedisArg args[] = {arg};
   Result<RedisReply> r = pool_.Eval(LoadScript(), keys, args);
   if (!r.ok() || r->elements.size() != 3) return stored_balance;  // Redis down: the store's
   return BalanceOf(r->elements[0], r->elements[1]);
@@ -161,8 +162,8 @@ std::optional<int64_t> RedisCreditMeter::Load(std::string_view account_id,
 void RedisCreditMeter::Reset(std::string_view account_id, std::optional<int64_t> stored_after) {
   const std::string key = Key(account_id);
   const std::string arg = BalanceArg(stored_after);
-  std::string_view keys[] = {key};
-  std::string_view args[] = {arg};
+  RedisArg keys[] = {key};
+  RedisArg args[] = {arg};
   (void)pool_.Eval(ResetScript(), keys, args);
 }
 
@@ -171,8 +172,8 @@ bool RedisCreditMeter::ApplyTopUp(const TopUpOp& op) {
   const std::string marker = prefix_ + "tu:" + op.id;
   const std::string amount = std::to_string(op.amount);
   const std::string after = BalanceArg(op.stored_after);
-  std::string_view keys[] = {key, marker};
-  std::string_view args[] = {amount, after};
+  RedisArg keys[] = {key, marker};
+  RedisArg args[] = {amount, after};
   return pool_.Eval(TopUpScript(), keys, args).ok();
 }
 
@@ -207,8 +208,8 @@ size_t RedisCreditMeter::PendingTopUps() {
 CreditCharge RedisCreditMeter::Charge(std::string_view account_id, int64_t cost) {
   const std::string key = Key(account_id);
   const std::string cost_text = std::to_string(cost);
-  std::string_view keys[] = {key, dirty_key_};
-  std::string_view args[] = {cost_text, account_id};
+  RedisArg keys[] = {key, dirty_key_};
+  RedisArg args[] = {cost_text, account_id};
   for (int attempt = 0; attempt < 2; ++attempt) {
     Result<RedisReply> r = pool_.Eval(ChargeScript(), keys, args);
     if (!r.ok() || r->elements.size() != 3) {
@@ -260,8 +261,8 @@ std::vector<CreditUsage> RedisCreditMeter::TakeUsage() {
   const std::string account_prefix = prefix_ + "cr:";
   constexpr std::string_view kBatch = "1000";
   for (int round = 0; round < 10; ++round) {
-    std::string_view keys[] = {dirty_key_};
-    std::string_view args[] = {account_prefix, kBatch};
+    RedisArg keys[] = {dirty_key_};
+    RedisArg args[] = {account_prefix, kBatch};
     Result<RedisReply> r = pool_.Eval(TakeScript(), keys, args);
     if (!r.ok()) break;
     const auto& e = r->elements;
@@ -277,8 +278,8 @@ void RedisCreditMeter::ReturnUsage(const std::vector<CreditUsage>& usage) {
   for (const CreditUsage& u : usage) {
     const std::string key = Key(u.account_id);
     const std::string used = std::to_string(u.used);
-    std::string_view keys[] = {key, dirty_key_};
-    std::string_view args[] = {used, u.account_id};
+    RedisArg keys[] = {key, dirty_key_};
+    RedisArg args[] = {used, u.account_id};
     if (pool_.Eval(ReturnScript(), keys, args).ok()) continue;
     // Redis is down too: keep it here; the next TakeUsage hands it out again.
     MutexLock lock(topups_mu_);

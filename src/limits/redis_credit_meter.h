@@ -58,6 +58,7 @@ class RedisCreditMeter final : public CreditMeter {
 
   // The key layout, for the RedisLimiter's combined limit-and-charge script.
   std::string Key(std::string_view account_id) const;
+  const std::string& account_prefix() const { return account_prefix_; }  // Key() = this + id
   const std::string& dirty_key() const { return dirty_key_; }
 
  private:
@@ -73,6 +74,7 @@ class RedisCreditMeter final : public CreditMeter {
   RedisPool& pool_;
   BalanceLoader loader_;
   std::string prefix_;
+  std::string account_prefix_;
   std::string dirty_key_;
   Mutex topups_mu_;
   std::vector<TopUpOp> topups_ GUARDED_BY(topups_mu_);

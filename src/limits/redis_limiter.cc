@@ -132,6 +132,9 @@ return out
 }
 
 constexpr int64_t kMicrosPerSecond = 1'000'000;
+// Buckets one script call decides (the verifier asks for one to three); more is refused as
+// unavailable rather than allocated for.
+constexpr size_t kMaxBuckets = 8;
 
 int64_t CeilSeconds(int64_t us) {
   if (us <= 0) return us / kMicrosPerSecond;
@@ -164,51 +167,55 @@ LimitOutcome RedisLimiter::Run(std::span<const BucketRequest> requests, int64_t 
   out.allowed = true;
   if (n == 0) return out;
   const int64_t now_us = now_ns / 1000;
-
-  std::vector<std::string> keys;
-  std::vector<std::string> nums;  // owns the ARGV text
-  keys.reserve(n);
-  nums.reserve(4 + 3 * n);
-  nums.push_back(std::to_string(now_us));
-  nums.push_back(std::to_string(n));
-  for (const BucketRequest& r : requests) {
-    std::string k;
-    k.reserve(prefix_.size() + r.key.size());
-    k.append(prefix_).append(r.key);
-    keys.push_back(std::move(k));
-    nums.push_back(std::to_string(r.spec.limit));
-    nums.push_back(std::to_string(r.spec.window_seconds));
-    nums.push_back(std::to_string(std::max<int64_t>(r.cost, 0)));
-  }
-  if (meter) {
-    keys.push_back(meter->Key(account));
-    keys.push_back(meter->dirty_key());
-    nums.push_back(std::to_string(std::max<int64_t>(cost, 0)));
-    nums.emplace_back(account);
-  }
-  std::vector<std::string_view> kv(keys.begin(), keys.end());
-  std::vector<std::string_view> av(nums.begin(), nums.end());
-  Result<RedisReply> reply = pool_.Eval(meter ? TakeChargeScript() : TakeScript(), kv, av);
-  const size_t expected = 1 + 4 * n + (meter ? 3 : 0);
-  if (!reply.ok() || reply->type != RedisReply::Type::kArray ||
-      reply->elements.size() != expected) {
+  if (n > kMaxBuckets) {
     out.allowed = false;
     out.unavailable = true;
     return out;
   }
-  const auto& e = reply->elements;
-  out.allowed = e[0].integer == 1;
+
+  // Keys and arguments point into the requests and into this frame: nothing is copied into a
+  // string of its own, the pool encodes them straight into the connection's buffer.
+  std::array<RedisArg, kMaxBuckets + 2> keys;
+  std::array<RedisArg, 4 + 3 * kMaxBuckets> args;
+  size_t nk = 0;
+  size_t na = 0;
+  args[na++] = RedisArg::Number(now_us);
+  args[na++] = RedisArg::Number(static_cast<int64_t>(n));
+  for (const BucketRequest& r : requests) {
+    keys[nk++] = RedisArg(prefix_, r.key);
+    args[na++] = RedisArg::Number(r.spec.limit);
+    args[na++] = RedisArg::Number(r.spec.window_seconds);
+    args[na++] = RedisArg::Number(std::max<int64_t>(r.cost, 0));
+  }
+  if (meter) {
+    keys[nk++] = RedisArg(meter->account_prefix(), account);
+    keys[nk++] = RedisArg(meter->dirty_key());
+    args[na++] = RedisArg::Number(std::max<int64_t>(cost, 0));
+    args[na++] = RedisArg(account);
+  }
+  std::array<int64_t, 1 + 4 * kMaxBuckets + 3> e{};
+  size_t got = 0;
+  const Status st =
+      pool_.EvalIntegers(meter ? TakeChargeScript() : TakeScript(), std::span(keys.data(), nk),
+                         std::span(args.data(), na), e, &got);
+  const size_t expected = 1 + 4 * n + (meter ? 3 : 0);
+  if (!st.ok() || got != expected) {
+    out.allowed = false;
+    out.unavailable = true;
+    return out;
+  }
+  out.allowed = e[0] == 1;
   out.buckets.resize(n);
   for (size_t i = 0; i < n; ++i) {
     BucketState& s = out.buckets[i];
     const RateSpec& spec = requests[i].spec;
-    s.allowed = e[1 + 4 * i].integer == 1;
+    s.allowed = e[1 + 4 * i] == 1;
     s.limit = spec.limit;
-    s.remaining = e[2 + 4 * i].integer;
-    const int64_t reset_after_us = e[3 + 4 * i].integer;
+    s.remaining = e[2 + 4 * i];
+    const int64_t reset_after_us = e[3 + 4 * i];
     s.reset_after_s = CeilSeconds(reset_after_us);
     s.reset_unix = CeilSeconds(now_us + reset_after_us);
-    s.retry_after_s = s.allowed ? 0 : std::max<int64_t>(1, CeilSeconds(e[4 + 4 * i].integer));
+    s.retry_after_s = s.allowed ? 0 : std::max<int64_t>(1, CeilSeconds(e[4 + 4 * i]));
     s.window_seconds = spec.window_seconds;
   }
   size_t tightest = n;
@@ -226,7 +233,7 @@ LimitOutcome RedisLimiter::Run(std::span<const BucketRequest> requests, int64_t 
   }
   out.tightest = tightest;
   if (meter && out.allowed) {
-    const int64_t code = e[1 + 4 * n].integer;
+    const int64_t code = e[1 + 4 * n];
     if (code == -1) {
       // Not held in Redis: the meter seeds it from the store (a second round trip, rarely).
       if (cost > 0) {
@@ -238,10 +245,10 @@ LimitOutcome RedisLimiter::Run(std::span<const BucketRequest> requests, int64_t 
     } else {
       charge->allowed = code == 1;
       charge->unavailable = false;
-      if (e[2 + 4 * n].integer == 1) {
+      if (e[2 + 4 * n] == 1) {
         charge->balance.reset();
       } else {
-        charge->balance = e[3 + 4 * n].integer;
+        charge->balance = e[3 + 4 * n];
       }
     }
   }

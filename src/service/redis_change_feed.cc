@@ -3,7 +3,7 @@
 namespace keyward {
 
 RedisChangeFeed::RedisChangeFeed(RedisPool& pool, const RedisOptions& options, std::string channel)
-    : pool_(pool), channel_(channel), subscriber_(options, std::move(channel)) {}
+    : pool_(pool), channel_(channel), subscriber_(options, pool.tls(), std::move(channel)) {}
 
 Status RedisChangeFeed::Announce(const Digest& key_hash) {
   const std::string payload = DigestHex(key_hash);

@@ -16,6 +16,10 @@ std::unique_ptr<RedisPool> MakeRedis(const RedisSettings& s) {
   o.url = std::move(*url);
   o.timeout_ms = s.timeout_ms;
   o.pool_size = s.pool_size;
+  o.tls_ca_file = s.tls_ca_file;
+  o.tls_cert_file = s.tls_cert_file;
+  o.tls_key_file = s.tls_key_file;
+  o.sentinel_password = s.sentinel_password;
   return std::make_unique<RedisPool>(std::move(o));
 }
 

@@ -34,6 +34,10 @@ struct RedisSettings {
   int pool_size = RedisOptions{}.pool_size;    // connections per node
   int resync_seconds = 10;  // periodic catch-up from the store (every second while Redis is down)
   std::string key_prefix = "kw:";  // of every Redis key and the pub/sub channel
+  std::string tls_ca_file;         // rediss://: CA bundle (empty: the system's)
+  std::string tls_cert_file;       // rediss://: optional client certificate and key
+  std::string tls_key_file;
+  std::string sentinel_password;  // redis+sentinel://: when the sentinels require AUTH
 
   bool enabled() const { return !url.empty(); }
 };

@@ -202,6 +202,9 @@ std::string Finish(Config& c) {
       (c.server.tls_cert_file.empty() || c.server.tls_key_file.empty())) {
     return c.source + ": server.listen_tls needs tls.cert and tls.key";
   }
+  if (c.service.redis.tls_cert_file.empty() != c.service.redis.tls_key_file.empty()) {
+    return c.source + ": redis.tls_cert_file and redis.tls_key_file must be set together";
+  }
   c.server.plain_http_allowed = c.trusted_proxies;
   const KeyPrefixes& p = c.service.prefixes;
   if (p.secret == p.publishable || p.secret == p.restricted || p.publishable == p.restricted) {

@@ -136,7 +136,10 @@ std::string Upstream(const std::string& s) {
 std::string RedisUrl(const std::string& s) {
   if (s.empty()) return "";
   auto url = ParseRedisUrl(s);
-  return url.ok() ? "" : url.error().message() + " (redis://[:password@]host[:port][/db])";
+  return url.ok() ? ""
+                  : url.error().message() +
+                        " (redis://[[user]:password@]host[:port][/db], rediss://… for TLS, or "
+                        "redis+sentinel://[[user]:password@]h1:26379,h2:26379/mymaster[/db])";
 }
 
 std::string RedisKeyPrefix(const std::string& s) {
@@ -225,6 +228,11 @@ const std::map<std::string, KeySpec>& Keys() {
       {"redis.pool_size", IntKey(1, 1024, &C::service, &Svc::redis, &Rd::pool_size)},
       {"redis.resync_seconds", IntKey(1, 3600, &C::service, &Svc::redis, &Rd::resync_seconds)},
       {"redis.key_prefix", StringKey(RedisKeyPrefix, &C::service, &Svc::redis, &Rd::key_prefix)},
+      {"redis.tls_ca_file", StringKey(nullptr, &C::service, &Svc::redis, &Rd::tls_ca_file)},
+      {"redis.tls_cert_file", StringKey(nullptr, &C::service, &Svc::redis, &Rd::tls_cert_file)},
+      {"redis.tls_key_file", StringKey(nullptr, &C::service, &Svc::redis, &Rd::tls_key_file)},
+      {"redis.sentinel_password",
+       StringKey(nullptr, &C::service, &Svc::redis, &Rd::sentinel_password)},
       {"log.access", BoolKey(&C::server, &Srv::access_log)},
       {"log.level", StringKey(LogLevel, &C::log_level)},
   };
