@@ -2,9 +2,8 @@
 
 #include <unistd.h>
 
-#include <iostream>
-
 #include <CLI/CLI.hpp>
+#include <iostream>
 
 #include "app/commands.h"
 
@@ -12,7 +11,7 @@ extern char** environ;
 
 namespace keyward {
 
-int RunCli(int argc, char** argv) {
+int RunCli(int argc, char** argv, GrpcEdgeStarter start_grpc) {
   CLI::App app{"keyward — a self-hosted API-key service"};
   app.require_subcommand(1);
   app.set_version_flag("--version", std::string(KEYWARD_VERSION));
@@ -65,7 +64,8 @@ int RunCli(int argc, char** argv) {
 
   CommonOptions ver_opts;
   std::string key, method = "GET", path = "/";
-  CLI::App* ver_cmd = app.add_subcommand("verify", "verify a key against the store; exit 0 if valid");
+  CLI::App* ver_cmd =
+      app.add_subcommand("verify", "verify a key against the store; exit 0 if valid");
   add_common(ver_cmd, ver_opts);
   ver_cmd->add_option("KEY", key, "the key to verify")->required();
   ver_cmd->add_option("--method", method, "the request's method");
@@ -75,7 +75,8 @@ int RunCli(int argc, char** argv) {
 
   CommonOptions seed_opts;
   long long count = 1000;
-  CLI::App* seed_cmd = app.add_subcommand("bench-seed", "developer: bulk-create keys for benchmarks");
+  CLI::App* seed_cmd =
+      app.add_subcommand("bench-seed", "developer: bulk-create keys for benchmarks");
   seed_cmd->group("");  // hidden
   add_common(seed_cmd, seed_opts);
   seed_cmd->add_option("--count", count, "number of keys")->check(CLI::Range(1LL, 10'000'000LL));
@@ -86,7 +87,7 @@ int RunCli(int argc, char** argv) {
     return app.exit(e);
   }
 
-  if (*serve_cmd) return ServeCommand(serve, environ);
+  if (*serve_cmd) return ServeCommand(serve, environ, start_grpc);
   if (*admin_create) return AdminKeyCreateCommand(admin_opts, admin_name, environ);
   if (*acct_create) {
     return AccountsCreateCommand(acct_opts, email, acct_name, credits, plan, environ);

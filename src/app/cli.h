@@ -2,8 +2,12 @@
 // verify, version. Returns the process exit code.
 #pragma once
 
+#include "grpc/grpc_edge.h"  // GrpcEdgeStarter: a type only; the binary links the edge
+
 namespace keyward {
 
-int RunCli(int argc, char** argv);
+// `start_grpc` starts the gRPC edge for `serve` when server.listen_grpc is set (the keyward binary
+// passes StartGrpcEdge; null: this build has no gRPC edge, and such a config is refused).
+int RunCli(int argc, char** argv, GrpcEdgeStarter start_grpc = nullptr);
 
 }  // namespace keyward

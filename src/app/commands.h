@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "grpc/grpc_edge.h"
+
 namespace keyward {
 
 struct CommonOptions {
@@ -18,7 +20,7 @@ struct ServeOptions {
   std::string listen;  // --listen ADDR:PORT
 };
 
-int ServeCommand(const ServeOptions& opts, char** envp);
+int ServeCommand(const ServeOptions& opts, char** envp, GrpcEdgeStarter start_grpc);
 int AdminKeyCreateCommand(const CommonOptions& opts, const std::string& name, char** envp);
 int AccountsCreateCommand(const CommonOptions& opts, const std::string& email,
                           const std::string& name, std::optional<long long> credits,

@@ -32,6 +32,10 @@ struct Config {
   // Per client address; 0 = no throttle.
   int64_t auth_failures_per_minute = ApiSettings{}.auth_failures_per_minute;
   std::string source = "(defaults)";  // where it came from, for messages
+  // server.listen_grpc: Envoy/Istio gRPC ext_authz (API.md 10); empty = off. Plaintext on a
+  // loopback address; anywhere else it serves TLS with [tls] cert/key (required there).
+  std::string listen_grpc;
+  bool listen_grpc_tls = false;  // derived: listen_grpc is not a loopback address
 };
 
 // Loads `path` (or defaults when empty), then the environment `envp` (KEYWARD_*).

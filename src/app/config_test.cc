@@ -241,6 +241,28 @@ TEST_F(ConfigTest, TlsSettings) {
   EXPECT_TRUE(d->server.listen_tls.empty());  // make run stays plain HTTP
 }
 
+TEST_F(ConfigTest, ListenGrpcIsPlaintextOnLoopbackAndNeedsTlsElsewhere) {
+  for (const char* loopback : {"127.0.0.1:9191", "[::1]:9191", "localhost:9191", "127.0.0.2:0"}) {
+    auto c =
+        LoadConfig(Write(std::string("[server]\nlisten_grpc = \"") + loopback + "\"\n"), nullptr);
+    ASSERT_TRUE(c.ok()) << loopback << ": " << c.error().message();
+    EXPECT_EQ(c->listen_grpc, loopback);
+    EXPECT_FALSE(c->listen_grpc_tls) << loopback;
+  }
+  auto refused = LoadConfig(Write("[server]\nlisten_grpc = \"0.0.0.0:9191\"\n"), nullptr);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.error().message().find("server.listen_grpc"), std::string::npos);
+  auto tls = LoadConfig(Write("[server]\nlisten_grpc = \"0.0.0.0:9191\"\n[tls]\ncert = "
+                              "\"/c.pem\"\nkey = \"/k.pem\"\n"),
+                        nullptr);
+  ASSERT_TRUE(tls.ok()) << tls.error().message();
+  EXPECT_TRUE(tls->listen_grpc_tls);
+  EXPECT_FALSE(LoadConfig(Write("[server]\nlisten_grpc = \"nope\"\n"), nullptr).ok());
+  auto d = LoadConfig("", nullptr);
+  ASSERT_TRUE(d.ok());
+  EXPECT_TRUE(d->listen_grpc.empty());  // off unless asked for
+}
+
 TEST_F(ConfigTest, ListenTlsNeedsCertAndKey) {
   auto c = LoadConfig(Write("[server]\nlisten_tls = \"0.0.0.0:8443\"\n[tls]\ncert = \"/c.pem\"\n"),
                       nullptr);

@@ -31,7 +31,7 @@ void PrintFirstStart(const std::string& admin_key, const std::string& host, uint
 
 }  // namespace
 
-int ServeCommand(const ServeOptions& opts, char** envp) {
+int ServeCommand(const ServeOptions& opts, char** envp, GrpcEdgeStarter start_grpc) {
   auto env = OpenEnvironment(opts.common, envp, opts.listen);
   if (!env) return 1;
   Services& sv = *env->services;
@@ -72,6 +72,29 @@ int ServeCommand(const ServeOptions& opts, char** envp) {
                  env->config.server.tls_cert_file);
   }
 
+  // The gRPC edge (API.md 10) on its own threads, stopped after the HTTP server drained.
+  std::unique_ptr<GrpcEdge> grpc;
+  if (!env->config.listen_grpc.empty()) {
+    if (start_grpc == nullptr) {
+      std::cerr << "keyward: server.listen_grpc is set, but this build has no gRPC edge\n";
+      return 1;
+    }
+    const bool tls = env->config.listen_grpc_tls;
+    auto started = start_grpc(
+        api, GrpcSettings{env->config.listen_grpc, tls ? env->config.server.tls_cert_file : "",
+                          tls ? env->config.server.tls_key_file : ""});
+    if (!started.ok()) {
+      std::cerr << "keyward: " << started.error().message() << "\n";
+      return 1;
+    }
+    grpc = std::move(*started);
+    std::string grpc_host;
+    uint16_t grpc_port;
+    SplitHostPort(env->config.listen_grpc, &grpc_host, &grpc_port);
+    spdlog::info("listening for gRPC ext_authz on {}:{} ({})", grpc_host, grpc->port(),
+                 tls ? "TLS" : "plaintext, loopback");
+  }
+
   // Only one of several nodes starting together on an empty store makes (and prints) the key.
   auto admin_count = sv.store().CountAdminKeys();
   if (admin_count.ok() && *admin_count == 0) {
@@ -84,6 +107,7 @@ int ServeCommand(const ServeOptions& opts, char** envp) {
   }
 
   server.Run();
+  if (grpc) grpc->Shutdown(env->config.server.shutdown_grace_seconds);
   sv.Shutdown();
   spdlog::info("stopped");
   return 0;

@@ -25,7 +25,8 @@ struct OriginalRequest {
 // By precedence (API.md 10): X-Original-Method/-URI (nginx auth_request), X-Forwarded-Method/-Uri
 // (Caddy forward_auth, Traefik ForwardAuth), else `req`'s own method and the path after /v1/auth
 // (Envoy HTTP ext_authz with path_prefix). Each of the two comes from the first convention that
-// carries it. Only for callers the /v1/auth route admits (their headers are never a client's).
+// carries it. Only for callers the /v1/auth route admits (verifier.allow_from or an admin key):
+// their headers are never a client's own.
 OriginalRequest OriginalOf(const HttpRequest& req);
 
 // The decision for `original`, with the credential (x-api-key / Authorization) and request id of

@@ -55,6 +55,10 @@ TEST(RouteRegistry, OnlyBlockingPostsHonourIdempotencyKeysAndAdmissionIsDeclared
     if (r.pattern.starts_with("/v1/accounts")) {
       EXPECT_EQ(r.auth, RouteAuth::kAdminOnly) << r.pattern;
     }
+    if (r.pattern == "/v1/auth") {  // API.md 10: every method; API.md 5: verifier callers only
+      EXPECT_EQ(r.method, "*");
+      EXPECT_EQ(r.auth, RouteAuth::kVerifierCaller);
+    }
   }
 }
 

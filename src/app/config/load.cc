@@ -8,6 +8,7 @@
 
 #include "app/config.h"
 #include "app/config/schema.h"
+#include "core/https_policy.h"  // IsLoopback
 #include "core/permissions.h"
 #include "core/route_table.h"
 
@@ -195,6 +196,16 @@ std::string ApplyEnv(Config& c, char** envp) {
   return "";
 }
 
+// Is `listen` (host:port) on a loopback address ("127.0.0.1", "[::1]", "localhost")?
+bool IsLoopbackListen(const std::string& listen) {
+  std::string host;
+  uint16_t port = 0;
+  if (!SplitHostPort(listen, &host, &port)) return false;
+  if (host == "localhost") return true;
+  auto ip = ParseIp(host);
+  return ip && IsLoopback(*ip);
+}
+
 // The checks that span several keys, and the settings derived from others; returns "" or the
 // error message.
 std::string Finish(Config& c) {
@@ -204,6 +215,11 @@ std::string Finish(Config& c) {
   }
   if (c.service.redis.tls_cert_file.empty() != c.service.redis.tls_key_file.empty()) {
     return c.source + ": redis.tls_cert_file and redis.tls_key_file must be set together";
+  }
+  c.listen_grpc_tls = !c.listen_grpc.empty() && !IsLoopbackListen(c.listen_grpc);
+  if (c.listen_grpc_tls && (c.server.tls_cert_file.empty() || c.server.tls_key_file.empty())) {
+    return c.source +
+           ": server.listen_grpc off loopback serves TLS only: it needs tls.cert and tls.key";
   }
   c.server.plain_http_allowed = c.trusted_proxies;
   const KeyPrefixes& p = c.service.prefixes;

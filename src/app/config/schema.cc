@@ -189,6 +189,7 @@ const std::map<std::string, KeySpec>& Keys() {
       {"server.max_connections", IntKey(1, 1'000'000, &C::server, &Srv::max_connections)},
       {"server.shutdown_grace_seconds", IntKey(0, 600, &C::server, &Srv::shutdown_grace_seconds)},
       {"server.listen_tls", StringKey(OptionalHostPort, &C::server, &Srv::listen_tls)},
+      {"server.listen_grpc", StringKey(OptionalHostPort, &C::listen_grpc)},
       {"server.auth_failures_per_minute", IntKey(0, 1'000'000'000, &C::auth_failures_per_minute)},
       {"tls.cert", StringKey(nullptr, &C::server, &Srv::tls_cert_file)},
       {"tls.key", StringKey(nullptr, &C::server, &Srv::tls_key_file)},
