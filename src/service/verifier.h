@@ -128,7 +128,7 @@ class Verifier {
     bool held = true;  // the record was in the index already (not just read from the store)
     // Refused without `record`: the key refused as revoked or expired (an access token's parent
     // that is gone), whose usage the refusal is.
-    KeyRecordPtr refused;
+    KeyRecordPtr refused = nullptr;
   };
   Identification Resolve(std::string_view credential, int64_t now_unix);
   Verdict Decide(std::string_view credential, std::string_view method, std::string_view path,

@@ -37,7 +37,8 @@ class UsageRoute : public RouteTest {
                        "&to=" + std::to_string(Now()) + "&" + query,
                    Admin(admin()));
     EXPECT_TRUE(IsOk(a)) << Describe(a);
-    const auto& data = BodyOf(a).at("data").as_array();
+    const object body = BodyOf(a);
+    const auto& data = body.at("data").as_array();
     EXPECT_EQ(data.size(), 1u) << Describe(a);
     return data.empty() ? object{} : data[0].as_object();
   }
@@ -142,7 +143,8 @@ TEST_F(UsageRoute, AnAccountSeesOnlyItself) {
       "/v1/usage?granularity=minute&from=" + std::to_string(Now()) + "&to=" + std::to_string(Now()),
       ApiKey(owner_.key));
   ASSERT_TRUE(IsOk(mine)) << Describe(mine);
-  EXPECT_EQ(BodyOf(mine).at("data").as_array()[0].at("valid").to_number<int64_t>(), 0);
+  const object body = BodyOf(mine);
+  EXPECT_EQ(body.at("data").as_array()[0].at("valid").to_number<int64_t>(), 0);
   EXPECT_TRUE(IsError(Get("/v1/usage?token=" + other.id, ApiKey(owner_.key)), 404, "NOT_FOUND"));
   EXPECT_TRUE(
       IsError(Get("/v1/usage?account=" + other_account, ApiKey(owner_.key)), 404, "NOT_FOUND"));

@@ -71,10 +71,10 @@ TEST(UsageIntegrationTest, EightRequestsAreCountedExactlyWithin2sAndSurviveSigte
                         std::chrono::seconds(2)));
   // More requests, then SIGTERM at once: the shutdown flushes them.
   HttpClient c2 = p.Client();
-  EXPECT_EQ(Auth(c2, key.key).status, 429);
+  const int last = Auth(c2, key.key).status;  // 429, unless the bucket refilled meanwhile
   ASSERT_EQ(p.Stop(SIGTERM), 0);
   p.Start();
-  EXPECT_TRUE(CountsAre(p, p.admin_key(), key.id, 5, 4));
+  EXPECT_TRUE(CountsAre(p, p.admin_key(), key.id, 5 + (last == 200), 3 + (last == 429)));
 }
 
 TEST(UsageIntegrationTest, CountsThatWereVisibleSurviveSigkill) {
