@@ -1,6 +1,7 @@
 #include "service/usage_counter.h"
 
 #include <atomic>
+#include <cstdint>
 #include <utility>
 
 namespace keyward {
@@ -46,9 +47,17 @@ UsageCounter::UsageCounter() {
   }
 }
 
+namespace {
+// Constant-initialised, so that reading it needs no thread_local initialisation guard.
+thread_local size_t tls_shard = SIZE_MAX;
+std::atomic<size_t> next_shard{0};
+}  // namespace
+
 UsageCounter::Shard& UsageCounter::MyShard() {
-  static std::atomic<size_t> next{0};
-  thread_local const size_t mine = next.fetch_add(1, std::memory_order_relaxed) % kShards;
+  size_t mine = tls_shard;
+  if (mine == SIZE_MAX) [[unlikely]] {
+    mine = tls_shard = next_shard.fetch_add(1, std::memory_order_relaxed) % kShards;
+  }
   return shards_[mine];
 }
 

@@ -35,7 +35,8 @@ Counts TokenCounts(const KeywardProcess& node, const std::string& admin, const s
                      Admin(admin));
   if (r.status != 200) throw std::runtime_error("GET /v1/usage: " + Describe(r));
   Counts out{0, 0, 0};
-  for (const auto& b : r.object().at("data").as_array()) {
+  const boost::json::object body = r.object();
+  for (const auto& b : body.at("data").as_array()) {
     out.valid += AsInt(b.at("valid"));
     out.rate_limited += AsInt(b.at("rate_limited"));
     out.unauthorized += AsInt(b.at("unauthorized"));
@@ -161,7 +162,7 @@ TEST(UsageIntegrationTest, BackupWhileServingRestoresIntoAWorkingKeyward) {
   CreatedKey key = CreateKey(c, AdminFor(p.admin_key(), account));
   ASSERT_EQ(Auth(c, key.key).status, 200);
 
-  KeywardProcess restored({.create_admin_key = false, .start = false});
+  KeywardProcess restored({.config_toml = "", .create_admin_key = false, .start = false});
   const std::string file = restored.data_dir() + "/keyward.db";
   std::vector<std::string> args = {"backup", "--to", file};
   for (auto& a : p.StoreArgs()) args.push_back(a);
