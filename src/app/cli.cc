@@ -45,6 +45,9 @@ int RunCli(int argc, char** argv, GrpcEdgeStarter start_grpc) {
   acct_create->add_option("--name", acct_name, "display name");
   acct_create->add_option("--credits", credits, "credit balance (omit for unlimited)");
   acct_create->add_option("--plan", plan, "plan name from the configuration");
+  CommonOptions acct_list_opts;
+  CLI::App* acct_list = acct_cmd->add_subcommand("list", "list every account; prints JSON");
+  add_common(acct_list, acct_list_opts);
 
   CommonOptions tok_opts;
   std::string account, type = "secret", tok_name = "CLI key";
@@ -61,6 +64,24 @@ int RunCli(int argc, char** argv, GrpcEdgeStarter start_grpc) {
   tok_create->add_option("--permission", permissions, "resource:action (repeatable)");
   tok_create->add_flag("--test", test, "a test-mode key (livemode false)");
   tok_create->add_option("--expires-at", expires_at, "Unix seconds");
+  CommonOptions tok_list_opts;
+  std::string list_account, list_status;
+  CLI::App* tok_list = tok_cmd->add_subcommand("list", "list an account's API keys; prints JSON");
+  add_common(tok_list, tok_list_opts);
+  tok_list->add_option("--account", list_account, "acct_... whose keys")->required();
+  tok_list->add_option("--status", list_status, "active, revoked or expired");
+  CommonOptions tok_revoke_opts;
+  std::string revoke_id;
+  CLI::App* tok_revoke = tok_cmd->add_subcommand("revoke", "revoke an API key now; prints JSON");
+  add_common(tok_revoke, tok_revoke_opts);
+  tok_revoke->add_option("TOKEN", revoke_id, "tok_... to revoke")->required();
+
+  CommonOptions backup_opts;
+  std::string backup_to;
+  CLI::App* backup_cmd = app.add_subcommand(
+      "backup", "write a consistent copy of a SQLite store (also while servers run)");
+  add_common(backup_cmd, backup_opts);
+  backup_cmd->add_option("--to", backup_to, "the new file (never overwritten)")->required();
 
   CommonOptions ver_opts;
   std::string key, method = "GET", path = "/";
@@ -96,6 +117,10 @@ int RunCli(int argc, char** argv, GrpcEdgeStarter start_grpc) {
     return TokensCreateCommand(tok_opts, account, type, tok_name, permissions, test, expires_at,
                                environ);
   }
+  if (*acct_list) return AccountsListCommand(acct_list_opts, environ);
+  if (*tok_list) return TokensListCommand(tok_list_opts, list_account, list_status, environ);
+  if (*tok_revoke) return TokensRevokeCommand(tok_revoke_opts, revoke_id, environ);
+  if (*backup_cmd) return BackupCommand(backup_opts, backup_to, environ);
   if (*ver_cmd) return VerifyCommand(ver_opts, key, method, path, environ);
   if (*version_cmd) {
     std::cout << "keyward " << KEYWARD_VERSION << "\n";

@@ -1,5 +1,5 @@
-// The `keyward` command line (API.md 9): serve, admin-key create, accounts create, tokens create,
-// verify, version. Returns the process exit code.
+// The `keyward` command line (API.md 9, 16): serve, admin-key create, accounts create|list,
+// tokens create|list|revoke, backup, verify, version. Returns the process exit code.
 #pragma once
 
 #include "grpc/grpc_edge.h"  // GrpcEdgeStarter: a type only; the binary links the edge

@@ -33,4 +33,12 @@ int VerifyCommand(const CommonOptions& opts, const std::string& key, const std::
                   const std::string& path, char** envp);
 int BenchSeedCommand(const CommonOptions& opts, long long count, char** envp);
 
+// Operators' commands (API.md 16), in operator_commands.cc. Lists print one JSON list object of
+// every match (newest first); revoke prints the token; backup writes FILE and prints its path.
+int TokensListCommand(const CommonOptions& opts, const std::string& account,
+                      const std::string& status, char** envp);
+int TokensRevokeCommand(const CommonOptions& opts, const std::string& token_id, char** envp);
+int AccountsListCommand(const CommonOptions& opts, char** envp);
+int BackupCommand(const CommonOptions& opts, const std::string& to, char** envp);
+
 }  // namespace keyward

@@ -1,6 +1,5 @@
 #include "http/checkpoint.h"
 
-#include "core/permissions.h"
 #include "http/errors.h"
 #include "http/session_auth.h"
 
@@ -11,23 +10,6 @@ HttpResponse Refuse(const Caller& caller, Error error, const HttpRequest& req) {
   HttpResponse res = ErrorResponse(error, req.request_id);
   if (caller.ratelimit) AddRateLimitHeaders(res, *caller.ratelimit);
   return res;
-}
-
-// A route permission is held by an API key itself: a secret key, or a restricted key granting it.
-bool Holds(const KeyRecord& key, std::string_view permission) {
-  return key.kind == CredentialKind::kApiKey &&
-         (key.type == KeyType::kSecret ||
-          (key.type == KeyType::kRestricted && AnyGrants(key.permissions, permission)));
-}
-
-// "billing:read" → "This key may not read billing."
-std::string PermissionRefusal(std::string_view permission) {
-  const size_t colon = permission.find(':');
-  std::string_view resource = permission.substr(0, colon);
-  std::string_view action = colon == std::string_view::npos ? "use" : permission.substr(colon + 1);
-  std::string text = "This key may not ";
-  text.append(action).append(" ").append(resource).append(".");
-  return text;
 }
 
 }  // namespace
@@ -83,6 +65,11 @@ HttpResponse Checkpoint::AdmitAndRun(const RouteEntry& route, Caller& caller,
   if (auto refused = Admit(route, caller, req)) return std::move(*refused);
   HttpResponse res = route.handler(ctx_, caller, req, params);
   if (caller.ratelimit) AddRateLimitHeaders(res, *caller.ratelimit);
+  // The domain refused the key what it asked (a publishable key managing keys, a restricted key
+  // granting more than it holds): the client was answered FORBIDDEN, and usage says so.
+  if (res.status == 403 && caller.usage_counted_at != 0) {
+    ctx_.verifier.CountHandlerRefusal(caller.principal.key, caller.usage_counted_at);
+  }
   return res;
 }
 
@@ -131,7 +118,7 @@ Checkpoint::Identified Checkpoint::IdentifyManagement(const HttpRequest& req) co
     caller.principal = Principal::Admin(std::move(account));
     return caller;
   }
-  auto identified = ctx_.verifier.Identify(cred.value);
+  auto identified = ctx_.verifier.IdentifyCaller(cred.value);
   if (!identified.ok()) return ErrorResponse(identified.error(), req.request_id);
   if ((*identified)->sandbox) {
     return ErrorResponse(Error(ErrorCode::kForbidden, "The sandbox key has no management access."),
@@ -190,22 +177,18 @@ std::optional<HttpResponse> Checkpoint::Admit(const RouteEntry& route, Caller& c
     case Principal::Kind::kKey:
       break;
   }
-  Verdict verdict = ctx_.verifier.AdmitManagement(who.key);
+  // The key's limit, then what the route asks of it: the verifier decides (and counts the outcome
+  // in usage, API.md 12).
+  Verdict verdict = ctx_.verifier.AdmitManagement(
+      who.key, ManagementRequest{.admin_only = admin_only,
+                                 .account_header = account_header.value_or(""),
+                                 .permission = route.permission});
   caller.ratelimit = verdict.ratelimit;
+  caller.usage_counted_at = verdict.decided_at;
   if (!verdict.valid()) {
     HttpResponse res = ErrorResponse(Error(*verdict.error, verdict.message), req.request_id);
     AddRefusalHeaders(res, verdict);
     return res;
-  }
-  if (admin_only) {
-    return Refuse(caller, Error(ErrorCode::kForbidden, "Only admin keys manage accounts."), req);
-  }
-  if (account_header && !account_header->empty() && *account_header != who.account_id) {
-    return Refuse(caller, Error(ErrorCode::kForbidden, "This key may act only on its own account."),
-                  req);
-  }
-  if (!route.permission.empty() && !Holds(*who.key, route.permission)) {
-    return Refuse(caller, Error(ErrorCode::kForbidden, PermissionRefusal(route.permission)), req);
   }
   return std::nullopt;
 }

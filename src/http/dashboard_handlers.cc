@@ -13,8 +13,16 @@ constexpr std::string_view kContentSecurityPolicy =
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
-HttpResponse Redirect(int status, std::string_view location) {
+// Served over keyward's own TLS listener, the dashboard tells browsers to come back only over
+// HTTPS (a year; not for subdomains, which keyward does not know). Never over plain HTTP, where
+// the header is meaningless (RFC 6797 8.1).
+void AddHsts(const HttpRequest& req, HttpResponse& res) {
+  if (req.tls) res.Add("Strict-Transport-Security", "max-age=31536000");
+}
+
+HttpResponse Redirect(const HttpRequest& req, int status, std::string_view location) {
   HttpResponse res;
+  AddHsts(req, res);
   res.status = status;
   res.content_type = "text/plain; charset=utf-8";
   res.body = "See " + std::string(location) + "\n";
@@ -28,6 +36,7 @@ HttpResponse Serve(const HttpRequest& req, std::string_view name) {
     return ErrorResponse(Error(ErrorCode::kNotFound, "No such path."), req.request_id);
   }
   HttpResponse res;
+  AddHsts(req, res);
   res.content_type = std::string(asset->content_type);
   // Names are not fingerprinted, so browsers revalidate every time (cheap: 304 by ETag).
   res.Add("Cache-Control", "no-cache");
@@ -59,14 +68,14 @@ const WebAsset* FindWebAsset(std::string_view name) {
 // In proxy mode "/" is not one of keyward's own paths (API.md 5): the proxy dispatch, which runs
 // before this registry, forwards it upstream, so this redirect is reached only without
 // proxy.upstream.
-HttpResponse HandleRoot(const HandlerContext&, const Caller&, const HttpRequest&,
+HttpResponse HandleRoot(const HandlerContext&, const Caller&, const HttpRequest& req,
                         const PathParams&) {
-  return Redirect(302, "/dashboard/");
+  return Redirect(req, 302, "/dashboard/");
 }
 
-HttpResponse HandleDashboardRedirect(const HandlerContext&, const Caller&, const HttpRequest&,
+HttpResponse HandleDashboardRedirect(const HandlerContext&, const Caller&, const HttpRequest& req,
                                      const PathParams&) {
-  return Redirect(301, "/dashboard/");
+  return Redirect(req, 301, "/dashboard/");
 }
 
 HttpResponse HandleDashboardIndex(const HandlerContext&, const Caller&, const HttpRequest& req,

@@ -14,6 +14,7 @@
 #include "service/readiness.h"
 #include "service/session_service.h"
 #include "service/token_service.h"
+#include "service/usage_service.h"
 #include "service/verifier.h"
 
 namespace keyward {
@@ -29,6 +30,7 @@ struct HandlerContext {
   const Clock& clock;
   const ApiSettings& settings;
   std::string_view sandbox_key;  // sandbox.key: the one key limited per client address
+  UsageService& usage;           // GET /v1/usage
 };
 
 }  // namespace keyward

@@ -47,6 +47,9 @@ HttpResponse HandleCheckAccessToken(const HandlerContext& ctx, const Caller& cal
 HttpResponse HandleGetCredits(const HandlerContext& ctx, const Caller& caller,
                               const HttpRequest& req, const PathParams& p);
 
+HttpResponse HandleGetUsage(const HandlerContext& ctx, const Caller& caller, const HttpRequest& req,
+                            const PathParams& p);
+
 HttpResponse HandleSignUp(const HandlerContext& ctx, const Caller& caller, const HttpRequest& req,
                           const PathParams& p);
 HttpResponse HandleCreateSession(const HandlerContext& ctx, const Caller& caller,

@@ -23,6 +23,7 @@ struct Caller {
   bool authenticated = false;
   Principal principal;
   std::optional<RateLimitReport> ratelimit;  // key callers, once admitted: sent on every response
+  int64_t usage_counted_at = 0;  // key callers, once admitted: when usage counted the call valid
   // Whose Idempotency-Keys these are (API.md 1.4): the account ("acct_…"), or
   // "admin:<Keyward-Account>" for an admin key; empty = none (nothing is stored or replayed).
   std::string idempotency_scope;

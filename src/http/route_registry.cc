@@ -68,6 +68,7 @@ constexpr std::array kRoutes = {
     Blocking("POST", "/v1/token/verify", HandleCheckAccessToken, kManagement),
     NeedingPermission("billing:read",
                       Blocking("GET", "/v1/credits", HandleGetCredits, kManagement)),
+    NeedingPermission("billing:read", Blocking("GET", "/v1/usage", HandleGetUsage, kManagement)),
     InMemory("POST", "/v1/keys/verify", HandleVerifyKey, kVerifierCaller),
     Blocking("POST", "/v1/signup", HandleSignUp, kNone),
     Blocking("POST", "/v1/session", HandleCreateSession, kNone),

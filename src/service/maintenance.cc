@@ -5,12 +5,14 @@
 namespace keyward {
 
 Maintenance::Maintenance(Store& store, KeyIndex& index, IdempotencyService& idempotency,
-                         SessionService& sessions, AgentAuthService& agent_auth, const Clock& clock)
+                         SessionService& sessions, AgentAuthService& agent_auth,
+                         UsageService& usage, const Clock& clock)
     : store_(store),
       index_(index),
       idempotency_(idempotency),
       sessions_(sessions),
       agent_auth_(agent_auth),
+      usage_(usage),
       clock_(clock) {}
 
 Maintenance::~Maintenance() {
@@ -39,6 +41,11 @@ void Maintenance::PurgeOnce() {
   if (auto n = sessions_.PurgeExpired(); n.ok() && *n > 0) spdlog::info("purged {} sessions", *n);
   if (auto n = agent_auth_.Purge(); n.ok() && *n > 0) {
     spdlog::info("purged {} agent sign-in requests", *n);
+  }
+  if (auto n = usage_.PurgeExpired(); !n.ok()) {
+    spdlog::warn("usage purge failed: {}", n.error().ForLog());
+  } else if (*n > 0) {
+    spdlog::info("purged {} usage rows past their retention", *n);
   }
 }
 

@@ -1,6 +1,7 @@
 // Background maintenance of one node: every minute it purges access tokens expired for longer than
 // the retention (from the store and the in-memory index), day-old Idempotency-Key records, ended
-// dashboard sessions and finished agent sign-in requests. One thread, started by Start() (the
+// dashboard sessions, finished agent sign-in requests and usage rows past their retention (every
+// purge is idempotent: several nodes may run it). One thread, started by Start() (the
 // server does, the CLI does not), stopped by Stop() or the destructor. Thread-safe; failures are
 // logged and retried on the next round.
 #pragma once
@@ -15,6 +16,7 @@
 #include "service/idempotency.h"
 #include "service/key_index.h"
 #include "service/session_service.h"
+#include "service/usage_service.h"
 #include "store/store.h"
 
 namespace keyward {
@@ -27,7 +29,8 @@ class Maintenance {
 
   // All must outlive the Maintenance.
   Maintenance(Store& store, KeyIndex& index, IdempotencyService& idempotency,
-              SessionService& sessions, AgentAuthService& agent_auth, const Clock& clock);
+              SessionService& sessions, AgentAuthService& agent_auth, UsageService& usage,
+              const Clock& clock);
   ~Maintenance();
 
   // Starts the thread (once; not after Stop()).
@@ -46,6 +49,7 @@ class Maintenance {
   IdempotencyService& idempotency_;
   SessionService& sessions_;
   AgentAuthService& agent_auth_;
+  UsageService& usage_;
   const Clock& clock_;
 
   Mutex mu_;

@@ -4,6 +4,7 @@
 
 #include "limits/redis_limits_and_credits.h"
 #include "service/redis_change_feed.h"
+#include "service/store_poll_feed.h"
 
 namespace keyward {
 namespace {
@@ -60,10 +61,13 @@ Services::Services(std::unique_ptr<Store> store, ServiceSettings settings, const
       idempotency_(*store_, clock_),
       sessions_(*store_, accounts_, *limiter_, settings_, clock_),
       agent_auth_(*store_, tokens_, accounts_, *limiter_, clock_),
-      maintenance_(*store_, index_, idempotency_, sessions_, agent_auth_, clock_) {
+      usage_reports_(*store_, settings_.usage, clock_),
+      maintenance_(*store_, index_, idempotency_, sessions_, agent_auth_, usage_reports_, clock_) {
   // Change propagation between nodes: over Redis when it is configured, else over the store
-  // itself when it offers one (PostgreSQL: LISTEN/NOTIFY); a SQLite store without Redis is
-  // one node, nothing to propagate.
+  // itself when it offers one (PostgreSQL: LISTEN/NOTIFY); a SQLite store without Redis has no
+  // transport, and is polled (StorePollFeed) so that what another process on the same file
+  // changes — the CLI, another node — reaches this one within a second.
+  bool polled = false;
   if (redis_) {
     feed_ = std::make_unique<RedisChangeFeed>(*redis_, redis_->options(),
                                               settings_.redis.key_prefix + "changes");
@@ -82,6 +86,11 @@ Services::Services(std::unique_ptr<Store> store, ServiceSettings settings, const
     sync_ = std::make_unique<IndexSync>(
         *store_, index_, directory_, *feed_, [this] { return store_->Ping(); },
         std::chrono::seconds(settings_.store.resync_seconds));
+  } else {
+    feed_ = std::make_unique<StorePollFeed>();
+    sync_ = std::make_unique<IndexSync>(*store_, index_, directory_, *feed_, nullptr,
+                                        StorePollFeed::kStorePollInterval);
+    polled = true;
   }
   if (sync_) {
     tokens_.set_notifier(sync_.get());
@@ -89,7 +98,9 @@ Services::Services(std::unique_ptr<Store> store, ServiceSettings settings, const
   }
   std::function<Status()> ping_redis;
   if (redis_) ping_redis = [redis = redis_.get()] { return redis->Ping(); };
-  readiness_ = std::make_unique<ReadinessProbe>(*store_, std::move(ping_redis), sync_.get());
+  // A polled local file is never "not caught up": readiness does not wait for it.
+  readiness_ = std::make_unique<ReadinessProbe>(*store_, std::move(ping_redis),
+                                                polled ? nullptr : sync_.get());
 }
 
 Services::~Services() {

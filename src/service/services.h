@@ -27,6 +27,7 @@
 #include "service/settings.h"
 #include "service/token_service.h"
 #include "service/usage_recorder.h"
+#include "service/usage_service.h"
 #include "service/verifier.h"
 #include "store/store.h"
 
@@ -67,10 +68,12 @@ class Services {
   AdminKeys& admin_keys() { return admin_keys_; }
   IdempotencyService& idempotency() { return idempotency_; }
   UsageRecorder& usage() { return usage_; }
+  UsageService& usage_reports() { return usage_reports_; }
   SessionService& sessions() { return sessions_; }
   AgentAuthService& agent_auth() { return agent_auth_; }
   const ServiceSettings& settings() const { return settings_; }
-  // nullptr on one node (no [redis], and a store other than PostgreSQL)
+  // The index's sync with other processes on the store: over Redis, PostgreSQL NOTIFY, or (SQLite
+  // alone) by polling the store's change sequence.
   IndexSync* index_sync() { return sync_.get(); }
   const KeyFormat& format() const { return format_; }
   const Clock& clock() const { return clock_; }
@@ -94,7 +97,8 @@ class Services {
   IdempotencyService idempotency_;
   SessionService sessions_;
   AgentAuthService agent_auth_;
-  std::unique_ptr<ChangeFeed> feed_;  // with [redis], or on PostgreSQL
+  UsageService usage_reports_;
+  std::unique_ptr<ChangeFeed> feed_;  // Redis, PostgreSQL's NOTIFY, or StorePollFeed
   std::unique_ptr<IndexSync> sync_;   // with feed_
   Maintenance maintenance_;
   std::unique_ptr<ReadinessProbe> readiness_;  // after sync_, which it watches

@@ -49,6 +49,13 @@ struct StoreSettings {
   int resync_seconds = 30;
 };
 
+// [usage] (API.md 12, 16): how long usage rows are kept, by granularity.
+struct UsageSettings {
+  int64_t minute_retention_seconds = 48 * 3600;
+  int64_t hour_retention_seconds = 90 * 86400;
+  int64_t day_retention_seconds = 730 * 86400;
+};
+
 struct ServiceSettings {
   KeyPrefixes prefixes;
   size_t display_prefix_length = 12;
@@ -61,6 +68,7 @@ struct ServiceSettings {
   DashboardSettings dashboard;
   RedisSettings redis;
   StoreSettings store;
+  UsageSettings usage;
 
   // The per-key limit of `plan`, falling back to the default plan.
   const RateSpec& PlanLimit(const std::string& plan) const {

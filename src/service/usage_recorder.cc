@@ -2,7 +2,9 @@
 
 #include <spdlog/spdlog.h>
 
+#include <array>
 #include <functional>
+#include <iterator>
 
 namespace keyward {
 
@@ -42,6 +44,7 @@ Status UsageRecorder::Flush() {
       return st;
     }
   }
+  Status counted = FlushCounts();
   std::vector<TokenUsage> batch;
   for (Shard& s : shards_) {
     std::unordered_map<std::string, int64_t> taken;
@@ -51,7 +54,7 @@ Status UsageRecorder::Flush() {
     }
     for (auto& [id, at] : taken) batch.push_back(TokenUsage{id, at});
   }
-  if (batch.empty()) return Status::Ok();
+  if (batch.empty()) return counted;
   Status st = store_.RecordUsage(batch);
   if (!st.ok()) {
     spdlog::warn("usage flush failed, will retry: {}", st.error().ForLog());
@@ -61,6 +64,41 @@ Status UsageRecorder::Flush() {
       int64_t& slot = s.pending[u.token_id];
       if (slot < u.last_used_at) slot = u.last_used_at;
     }
+  }
+  return st.ok() ? counted : st;
+}
+
+void UsageRecorder::AppendRows(const UsageCell& cell, std::vector<UsageRow>* rows) {
+  static constexpr std::array<int64_t, 3> kGranularities = {60, 3600, 86400};
+  const std::array<std::string_view, 3> owners = {cell.record->token_id(), cell.record->account->id,
+                                                  "*"};
+  for (std::string_view owner : owners) {
+    for (int64_t g : kGranularities) {
+      rows->push_back(
+          UsageRow{std::string(owner), g, cell.minute_start - cell.minute_start % g, cell.counts});
+    }
+  }
+}
+
+Status UsageRecorder::FlushCounts() {
+  std::vector<UsageCell> cells = counter_.Drain();
+  std::vector<UsageRow> rows;
+  {
+    MutexLock lock(carry_mu_);
+    rows.swap(carry_);
+  }
+  rows.reserve(rows.size() + cells.size() * 9);
+  for (const UsageCell& cell : cells) {
+    if (!cell.counts.empty()) AppendRows(cell, &rows);
+  }
+  cells.clear();  // the records' references go here, off the request path
+  if (rows.empty()) return Status::Ok();
+  Status st = store_.AddUsage(rows);
+  if (!st.ok()) {
+    spdlog::warn("usage count flush failed, will retry: {}", st.error().ForLog());
+    MutexLock lock(carry_mu_);
+    carry_.insert(carry_.end(), std::make_move_iterator(rows.begin()),
+                  std::make_move_iterator(rows.end()));
   }
   return st;
 }

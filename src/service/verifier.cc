@@ -64,6 +64,41 @@ Error Unauthorized(std::string_view message) {
   return Error(ErrorCode::kUnauthorized, std::string(message));
 }
 
+// How usage counts a verdict (API.md 12).
+UsageOutcome OutcomeOf(const std::optional<ErrorCode>& error) {
+  if (!error) return UsageOutcome::kValid;
+  switch (*error) {
+    case ErrorCode::kRateLimited:
+      return UsageOutcome::kRateLimited;
+    case ErrorCode::kQuotaExceeded:
+      return UsageOutcome::kQuotaExceeded;
+    case ErrorCode::kForbidden:
+    case ErrorCode::kTokenExpired:
+      return UsageOutcome::kForbidden;
+    case ErrorCode::kUnauthorized:
+      return UsageOutcome::kUnauthorized;
+    default:
+      return UsageOutcome::kNone;  // UNAVAILABLE: keyward could not decide
+  }
+}
+
+// A route permission is held by an API key itself: a secret key, or a restricted key granting it.
+bool Holds(const KeyRecord& key, std::string_view permission) {
+  return key.kind == CredentialKind::kApiKey &&
+         (key.type == KeyType::kSecret ||
+          (key.type == KeyType::kRestricted && AnyGrants(key.permissions, permission)));
+}
+
+// "billing:read" → "This key may not read billing."
+std::string PermissionRefusal(std::string_view permission) {
+  const size_t colon = permission.find(':');
+  std::string_view resource = permission.substr(0, colon);
+  std::string_view action = colon == std::string_view::npos ? "use" : permission.substr(colon + 1);
+  std::string text = "This key may not ";
+  text.append(action).append(" ").append(resource).append(".");
+  return text;
+}
+
 }  // namespace
 
 Verifier::Verifier(Store& store, KeyIndex& index, AccountDirectory& accounts,
@@ -130,19 +165,29 @@ Result<KeyRecordPtr> Verifier::Lookup(const Digest& digest, CredentialKind kind,
 }
 
 Result<KeyRecordPtr> Verifier::Identify(std::string_view credential) {
-  Identification id = Resolve(credential);
+  Identification id = Resolve(credential, clock_.NowUnix());
   if (id.error) return *id.error;
   return std::move(id.record);
 }
 
-Verifier::Identification Verifier::Resolve(std::string_view credential) {
+Result<KeyRecordPtr> Verifier::IdentifyCaller(std::string_view credential) {
+  const int64_t now = clock_.NowUnix();
+  Identification id = Resolve(credential, now);
+  if (!id.error) return std::move(id.record);
+  Verdict refused = Verdict::Deny(id.error->code(), {}, id.record ? id.record : id.refused);
+  CountUsage(refused, now);
+  return *id.error;
+}
+
+Verifier::Identification Verifier::Resolve(std::string_view credential, int64_t now_unix) {
   bool loaded = false;
-  Identification id = ResolveWith(credential, &loaded);
+  Identification id = ResolveWith(credential, &loaded, now_unix);
   id.held = !loaded;
   return id;
 }
 
-Verifier::Identification Verifier::ResolveWith(std::string_view credential, bool* loaded) {
+Verifier::Identification Verifier::ResolveWith(std::string_view credential, bool* loaded,
+                                               int64_t now) {
   if (sandbox_ && ConstantTimeEquals(credential, settings_.sandbox.key)) return {sandbox_, {}};
   std::optional<ParsedCredential> parsed = format_.Parse(credential);
   if (!parsed || parsed->kind == CredentialKind::kAdminKey)
@@ -152,14 +197,13 @@ Verifier::Identification Verifier::ResolveWith(std::string_view credential, bool
   if (!found.ok()) return {nullptr, found.error()};
   KeyRecordPtr record = std::move(*found);
   if (!record) return {nullptr, Unauthorized(kUnknown)};
-  const int64_t now = clock_.NowUnix();
 
   if (record->kind == CredentialKind::kAccessToken) {
     // The parent decides first: revoking (or rolling) the key kills its tokens at once.
     auto parent = Lookup(record->access->parent_hash, CredentialKind::kApiKey);
     if (!parent.ok()) return {nullptr, parent.error()};
     if (!*parent || (*parent)->StatusAt(now) != TokenStatus::kActive) {
-      return {nullptr, Unauthorized(kParentGone)};
+      return {nullptr, Unauthorized(kParentGone), true, std::move(*parent)};
     }
     if (record->StatusAt(now) == TokenStatus::kExpired) {
       return {std::move(record), Error(ErrorCode::kTokenExpired, std::string(kTokenExpired))};
@@ -170,27 +214,41 @@ Verifier::Identification Verifier::ResolveWith(std::string_view credential, bool
     case TokenStatus::kActive:
       return {std::move(record), {}};
     case TokenStatus::kRevoked:
-      return {nullptr, Unauthorized(kRevoked)};
+      return {nullptr, Unauthorized(kRevoked), true, std::move(record)};
     case TokenStatus::kExpired:
-      return {nullptr, Unauthorized(kExpired)};
+      return {nullptr, Unauthorized(kExpired), true, std::move(record)};
   }
   return {nullptr, Unauthorized(kUnknown)};
 }
 
 Verdict Verifier::Verify(std::string_view credential, std::string_view method,
                          std::string_view path, std::string_view client_ip, Consume consume) {
-  Verdict verdict = Decide(credential, method, path, client_ip, consume);
+  const int64_t now_ns = clock_.NowNanos();
+  Verdict verdict = Decide(credential, method, path, client_ip, consume, now_ns);
   outcomes_.Add(verdict.error);
+  if (consume != Consume::kNo) CountUsage(verdict, now_ns / 1'000'000'000);
   return verdict;
 }
 
+void Verifier::CountUsage(Verdict& verdict, int64_t now_unix) {
+  if (!verdict.record || verdict.record->sandbox) return;
+  const UsageOutcome outcome = OutcomeOf(verdict.error);
+  if (outcome == UsageOutcome::kNone) return;
+  verdict.decided_at = now_unix;
+  usage_.Count(verdict.record, now_unix, outcome, verdict.charged);
+}
+
 Verdict Verifier::Decide(std::string_view credential, std::string_view method,
-                         std::string_view path, std::string_view client_ip, Consume consume) {
-  Identification id = Resolve(credential);
+                         std::string_view path, std::string_view client_ip, Consume consume,
+                         int64_t now_ns) {
+  Identification id = Resolve(credential, now_ns / 1'000'000'000);
   if (id.error) {
     Verdict denied = Verdict::Deny(id.error->code(), id.error->message(), id.record);
     // An identified but refused credential (an expired access token) counts against its limit.
-    if (id.record) return Admit(std::move(denied), nullptr, client_ip, consume, false, id.held);
+    if (id.record) {
+      return Admit(std::move(denied), nullptr, client_ip, consume, now_ns, false, id.held);
+    }
+    denied.record = std::move(id.refused);  // whose usage a revoked or expired key's refusal is
     return denied;
   }
   Verdict verdict;
@@ -206,7 +264,7 @@ Verdict Verifier::Decide(std::string_view credential, std::string_view method,
     verdict.error = ErrorCode::kForbidden;
     verdict.message = "This key lacks the permission " + rule->permission + ".";
   }
-  return Admit(std::move(verdict), rule, client_ip, consume, false, id.held);
+  return Admit(std::move(verdict), rule, client_ip, consume, now_ns, false, id.held);
 }
 
 bool Verifier::ChargeDeferred(Verdict& verdict) {
@@ -214,26 +272,57 @@ bool Verifier::ChargeDeferred(Verdict& verdict) {
   const int64_t cost = verdict.cost_due;
   verdict.cost_due = 0;
   CreditCharge charge = credits_.Charge(verdict.record->account->id, cost);
+  // Verify counted this request as valid without credits; the answer it ends with is corrected in
+  // the same minute.
+  const bool counted = verdict.decided_at != 0;
   if (charge.unavailable) {
     // The shared meter (Redis) did not answer: fail open passes uncharged, closed refuses.
     if (settings_.redis.fail_open) return true;
     verdict.error = ErrorCode::kUnavailable;
     verdict.message = "The credit meter is unavailable.";
+    if (counted) usage_.Adjust(verdict.record, verdict.decided_at, UsageCounts{.valid = -1});
     return false;
   }
   verdict.balance = charge.balance;
   if (!charge.allowed) {
     DenyForQuota(verdict, cost);
+    if (counted) {
+      usage_.Adjust(verdict.record, verdict.decided_at,
+                    UsageCounts{.valid = -1, .quota_exceeded = 1});
+    }
     return false;
   }
   verdict.charged = cost;
+  if (counted) usage_.Adjust(verdict.record, verdict.decided_at, UsageCounts{.credits = cost});
   return true;
 }
 
-Verdict Verifier::AdmitManagement(const KeyRecordPtr& record) {
+Verdict Verifier::AdmitManagement(const KeyRecordPtr& record, const ManagementRequest& request) {
   Verdict verdict;
   verdict.record = record;
-  return Admit(std::move(verdict), nullptr, {}, Consume::kYes, /*management=*/true);
+  const int64_t now_ns = clock_.NowNanos();
+  verdict = Admit(std::move(verdict), nullptr, {}, Consume::kYes, now_ns, /*management=*/true);
+  if (verdict.valid()) {
+    const KeyRecord& rec = *record;
+    if (request.admin_only) {
+      verdict.error = ErrorCode::kForbidden;
+      verdict.message = "Only admin keys manage accounts.";
+    } else if (!request.account_header.empty() && request.account_header != rec.account->id) {
+      verdict.error = ErrorCode::kForbidden;
+      verdict.message = "This key may act only on its own account.";
+    } else if (!request.permission.empty() && !Holds(rec, request.permission)) {
+      verdict.error = ErrorCode::kForbidden;
+      verdict.message = PermissionRefusal(request.permission);
+    }
+  }
+  CountUsage(verdict, now_ns / 1'000'000'000);
+  return verdict;
+}
+
+void Verifier::CountHandlerRefusal(const KeyRecordPtr& record, int64_t decided_at) {
+  if (record && decided_at != 0) {
+    usage_.Adjust(record, decided_at, UsageCounts{.valid = -1, .forbidden = 1});
+  }
 }
 
 Verdict Verifier::Degraded(Verdict verdict, bool management, bool held) {
@@ -251,13 +340,12 @@ Verdict Verifier::Degraded(Verdict verdict, bool management, bool held) {
 }
 
 Verdict Verifier::Admit(Verdict verdict, const RouteRule* rule, std::string_view client_ip,
-                        Consume consume, bool management, bool held) {
+                        Consume consume, int64_t now_ns, bool management, bool held) {
   const KeyRecord& rec = *verdict.record;
   if (consume == Consume::kNo) {
     if (auto snapshot = credits_.Snapshot(rec.account->id)) verdict.balance = snapshot->balance;
     return verdict;
   }
-  const int64_t now_ns = clock_.NowNanos();
 
   // Refused requests still count against the per-key limit (a denied caller must not be able to
   // probe for free), but only valid ones take from the route's own limit.

@@ -43,11 +43,14 @@ struct RateLimitReport {
 struct Verdict {
   std::optional<ErrorCode> error;  // nullopt: VALID
   std::string message;             // public; set when error
-  KeyRecordPtr record;             // the identified credential, when it was identified
+  // The identified credential, when it was identified (also when refused as revoked or expired;
+  // an access token whose parent is gone: the parent).
+  KeyRecordPtr record;
   std::optional<RateLimitReport> ratelimit;
   int64_t charged = 0;
   int64_t cost_due = 0;            // Consume::kDeferCharge: what ChargeDeferred() will charge
   std::optional<int64_t> balance;  // the account's credits after this request; nullopt = unlimited
+  int64_t decided_at = 0;          // Unix seconds: the minute its usage was counted in
 
   bool valid() const { return !error.has_value(); }
   static Verdict Deny(ErrorCode code, std::string message, KeyRecordPtr record = nullptr) {
@@ -57,6 +60,14 @@ struct Verdict {
     v.record = std::move(record);
     return v;
   }
+};
+
+// What a management route asks of a key caller once its per-key limit passed (AdmitManagement),
+// checked in this order; a failed check is 403 FORBIDDEN.
+struct ManagementRequest {
+  bool admin_only = false;          // only admin keys may call it
+  std::string_view account_header;  // Keyward-Account as sent (empty: none): must be the key's own
+  std::string_view permission;      // a secret key, or a restricted key granting it
 };
 
 // kNo: a dry run (the CLI's verify) — no limits, no usage. kDeferCharge: limits and usage as kYes,
@@ -82,7 +93,9 @@ class Verifier {
   // route, then the limits (per key and per route; the sandbox per client IP), then the route's
   // credit cost (live mode only; a balance below it is QUOTA_EXCEEDED); notes usage when VALID
   // and consume is kYes. `client_ip` is the caller's client address (for the sandbox limit).
-  // Every call counts its outcome once in outcomes().
+  // Every call counts its outcome once in outcomes(), and — unless consume is kNo — its usage
+  // (API.md 12): the one place where /v1/auth, /v1/keys/verify, the proxy and the gRPC check are
+  // counted. A credential that identified nobody, the sandbox key and UNAVAILABLE are not counted.
   Verdict Verify(std::string_view credential, std::string_view method, std::string_view path,
                  std::string_view client_ip = {}, Consume consume = Consume::kYes);
   // How many verifications ended in each outcome since start (GET /metrics).
@@ -90,12 +103,19 @@ class Verifier {
 
   // Charges a kDeferCharge verdict's cost_due (no-op when 0). On a balance that no longer holds it
   // the verdict becomes QUOTA_EXCEEDED and false is returned; otherwise charged/balance are set.
+  // Usage follows: the credits, or the verdict's new outcome, in the minute it was counted in.
   bool ChargeDeferred(Verdict& verdict);
 
-  // LimitsAndCredits of a management call made with an identified key: its per-key limit only.
-  // Fails closed (UNAVAILABLE) when the shared limiter cannot be reached, whatever on_unavailable
-  // says.
-  Verdict AdmitManagement(const KeyRecordPtr& record);
+  // Identify for a management call authenticated by `credential`: a refusal of an identified
+  // credential (revoked, expired, an expired access token) is counted in usage.
+  Result<KeyRecordPtr> IdentifyCaller(std::string_view credential);
+  // Admission of a management call made with an identified key: its per-key limit only (fails
+  // closed — UNAVAILABLE — when the shared limiter cannot be reached, whatever on_unavailable
+  // says), then `request`'s checks (FORBIDDEN). The outcome is counted in usage.
+  Verdict AdmitManagement(const KeyRecordPtr& record, const ManagementRequest& request = {});
+  // A management call AdmitManagement admitted (and counted valid at `decided_at`) whose handler
+  // then refused it FORBIDDEN (the domain's own checks): its usage is corrected to forbidden.
+  void CountHandlerRefusal(const KeyRecordPtr& record, int64_t decided_at);
 
   const KeyRecordPtr& sandbox_record() const { return sandbox_; }
 
@@ -106,11 +126,16 @@ class Verifier {
     KeyRecordPtr record;
     std::optional<Error> error;
     bool held = true;  // the record was in the index already (not just read from the store)
+    // Refused without `record`: the key refused as revoked or expired (an access token's parent
+    // that is gone), whose usage the refusal is.
+    KeyRecordPtr refused = nullptr;
   };
-  Identification Resolve(std::string_view credential);
+  Identification Resolve(std::string_view credential, int64_t now_unix);
   Verdict Decide(std::string_view credential, std::string_view method, std::string_view path,
-                 std::string_view client_ip, Consume consume);
-  Identification ResolveWith(std::string_view credential, bool* loaded);
+                 std::string_view client_ip, Consume consume, int64_t now_ns);
+  Identification ResolveWith(std::string_view credential, bool* loaded, int64_t now_unix);
+  // Counts `verdict` in usage at `now_unix` (see Verify).
+  void CountUsage(Verdict& verdict, int64_t now_unix);
 
   // The record for `digest` from the index, else the store (remembered either way). nullptr when
   // unknown; kUnavailable on a store failure.
@@ -118,7 +143,7 @@ class Verifier {
   Result<KeyRecordPtr> Lookup(const Digest& digest, CredentialKind kind, bool* loaded = nullptr);
   Result<KeyRecordPtr> LoadAccessToken(const Digest& digest);
   Verdict Admit(Verdict verdict, const RouteRule* rule, std::string_view client_ip, Consume consume,
-                bool management = false, bool held = true);
+                int64_t now_ns, bool management = false, bool held = true);
   // When the shared limiter or meter cannot be reached (redis.on_unavailable): a denial stays a
   // denial; with "open", a valid verdict for a credential this node already held passes without
   // limits or charges; anything else (and every management call) is UNAVAILABLE.

@@ -58,8 +58,8 @@ struct AdminKeyRow {
 // account, mode and permissions, and dies with the parent.
 struct AccessTokenRow {
   Digest token_hash{};
-  std::string parent_id;   // tok_... of the key that minted it
-  Digest parent_hash{};    // that key's hash, to find the parent's live record
+  std::string parent_id;  // tok_... of the key that minted it
+  Digest parent_hash{};   // that key's hash, to find the parent's live record
   std::string account_id;
   int64_t created = 0;
   int64_t expires_at = 0;  // Unix seconds
@@ -78,7 +78,7 @@ struct IdempotencyRecord {
 };
 
 struct IdempotencyClaim {
-  bool claimed = false;               // ours to run; otherwise `existing` says what is there
+  bool claimed = false;  // ours to run; otherwise `existing` says what is there
   std::optional<IdempotencyRecord> existing;
 };
 
@@ -100,6 +100,41 @@ struct AccountUsage {
 struct TokenUsage {
   std::string token_id;
   int64_t last_used_at = 0;
+};
+
+// Usage counts (API.md 12): verifications by outcome, and the credits they were charged.
+struct UsageCounts {
+  int64_t valid = 0;
+  int64_t rate_limited = 0;
+  int64_t quota_exceeded = 0;
+  int64_t forbidden = 0;  // FORBIDDEN and TOKEN_EXPIRED
+  int64_t unauthorized = 0;
+  int64_t credits = 0;
+
+  bool empty() const {
+    return valid == 0 && rate_limited == 0 && quota_exceeded == 0 && forbidden == 0 &&
+           unauthorized == 0 && credits == 0;
+  }
+  UsageCounts& operator+=(const UsageCounts& o) {
+    valid += o.valid;
+    rate_limited += o.rate_limited;
+    quota_exceeded += o.quota_exceeded;
+    forbidden += o.forbidden;
+    unauthorized += o.unauthorized;
+    credits += o.credits;
+    return *this;
+  }
+  bool operator==(const UsageCounts&) const = default;
+};
+
+// One bucket of usage: whose (`owner`: a token id, an account id, or "*" for the whole service),
+// how long (`granularity` in seconds: 60, 3600 or 86400) and from when (`start`, a multiple of
+// the granularity, Unix seconds). As a write (Store::AddUsage) the counts are deltas.
+struct UsageRow {
+  std::string owner;
+  int64_t granularity = 60;
+  int64_t start = 0;
+  UsageCounts counts;
 };
 
 // A dashboard session (API.md 8): the cookie carries a random secret; only its SHA-256 is kept.

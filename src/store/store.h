@@ -149,6 +149,19 @@ class Store {
   // Deletes requests created at or before `cutoff_unix`; returns how many.
   virtual Result<int64_t> PurgeAgentAuth(int64_t cutoff_unix) = 0;
 
+  // --- usage counts (API.md 12) ---
+  // Adds each row's counts to the stored row of its (owner, granularity, start), creating it when
+  // absent, all in one transaction (deltas from several nodes sum).
+  virtual Status AddUsage(const std::vector<UsageRow>& deltas) = 0;
+  // The stored rows of `owner` at `granularity` with from <= start < to, oldest first (buckets
+  // without a row are absent).
+  virtual Result<std::vector<UsageRow>> ReadUsage(std::string_view owner, int64_t granularity,
+                                                  int64_t from, int64_t to) = 0;
+  // Deletes every row at `granularity` with start < `before`; returns how many.
+  virtual Result<int64_t> PurgeUsage(int64_t granularity, int64_t before) = 0;
+  // The token with `id` whatever its account (operators' tools), or nullopt.
+  virtual Result<std::optional<TokenRow>> FindTokenById(std::string_view id) = 0;
+
   // Cheap liveness probe (SELECT 1).
   virtual Status Ping() = 0;
 

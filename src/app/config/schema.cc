@@ -236,6 +236,12 @@ const std::map<std::string, KeySpec>& Keys() {
        StringKey(nullptr, &C::service, &Svc::redis, &Rd::sentinel_password)},
       {"log.access", BoolKey(&C::server, &Srv::access_log)},
       {"log.level", StringKey(LogLevel, &C::log_level)},
+      {"usage.minute_retention_hours", ScaledIntKey(1, 24 * 365, 3600, &C::service, &Svc::usage,
+                                                    &UsageSettings::minute_retention_seconds)},
+      {"usage.hour_retention_days", ScaledIntKey(1, 3650, 86400, &C::service, &Svc::usage,
+                                                 &UsageSettings::hour_retention_seconds)},
+      {"usage.day_retention_days", ScaledIntKey(1, 36500, 86400, &C::service, &Svc::usage,
+                                                &UsageSettings::day_retention_seconds)},
   };
   return keys;
 }

@@ -152,7 +152,8 @@ class Exchange {
       upstreams_.Return(admission_.upstream, std::move(*upstream_));
       upstream_.reset();
       ReleaseClaim();
-      co_return co_await Local(Err(ErrorCode::kQuotaExceeded, admission_.verdict.message));
+      // QUOTA_EXCEEDED, or UNAVAILABLE when the shared meter did not answer.
+      co_return co_await Local(Err(*admission_.verdict.error, admission_.verdict.message));
     }
     co_return Done();
   }

@@ -4,7 +4,8 @@
 // sql/rows.h. SqliteStore and PostgresStore are this class over their engine's driver.
 // Files: accounts and credits in sql_store_accounts.cc, API keys in _tokens.cc, access tokens in
 // _access_tokens.cc, Idempotency-Key records in _idempotency.cc, dashboard sessions and agent
-// sign-in requests in _dashboard.cc, admin keys and the probe in sql_store.cc.
+// sign-in requests in _dashboard.cc, usage counts in _usage.cc, admin keys and the probe in
+// sql_store.cc.
 //
 // How a method uses the driver: reads through Read(); a single statement, or statements that
 // stay correct apart, through Write(); several changes that must land together (a roll, a bulk
@@ -88,6 +89,12 @@ class SqlStore : public Store {
   Result<std::optional<AgentAuthRow>> ConsumeAgentAuth(const Digest& token_hash,
                                                        int64_t created_after) override;
   Result<int64_t> PurgeAgentAuth(int64_t cutoff_unix) override;
+
+  Status AddUsage(const std::vector<UsageRow>& deltas) override;
+  Result<std::vector<UsageRow>> ReadUsage(std::string_view owner, int64_t granularity, int64_t from,
+                                          int64_t to) override;
+  Result<int64_t> PurgeUsage(int64_t granularity, int64_t before) override;
+  Result<std::optional<TokenRow>> FindTokenById(std::string_view id) override;
 
   Status Ping() override;
 

@@ -109,7 +109,32 @@ UPDATE tokens SET change_seq = seq;
 CREATE INDEX tokens_change_seq ON tokens (change_seq);
 )sql";
 
-constexpr std::array<std::string_view, 5> kMigrations = {kV1, kV2, kV3, kV4, kV5};
+// Versions 6 and 7 are other features' (runtime control, events); until they are merged here
+// these placeholders hold their places, so that version 8 keeps its number.
+constexpr std::string_view kV6 = "SELECT 1;";
+constexpr std::string_view kV7 = "SELECT 1;";
+
+// Version 8: usage counts (API.md 12). One row per owner, granularity and bucket: `owner` is a
+// token id (tok_...), an account id (acct_...) or '*' (the whole service); `granularity` is the
+// bucket's length in seconds (60, 3600, 86400) and `start` its first second (UTC). Every flush
+// adds its deltas to the minute, hour and day rows of the token, its account and the service.
+constexpr std::string_view kV8 = R"sql(
+CREATE TABLE usage_counts (
+  owner          TEXT    NOT NULL,
+  granularity    INTEGER NOT NULL,
+  start          INTEGER NOT NULL,
+  valid          INTEGER NOT NULL DEFAULT 0,
+  rate_limited   INTEGER NOT NULL DEFAULT 0,
+  quota_exceeded INTEGER NOT NULL DEFAULT 0,
+  forbidden      INTEGER NOT NULL DEFAULT 0,
+  unauthorized   INTEGER NOT NULL DEFAULT 0,
+  credits        INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY (owner, granularity, start)
+) WITHOUT ROWID;
+CREATE INDEX usage_counts_age ON usage_counts (granularity, start);
+)sql";
+
+constexpr std::array<std::string_view, 8> kMigrations = {kV1, kV2, kV3, kV4, kV5, kV6, kV7, kV8};
 
 constexpr char kCreateVersionTable[] =
     "CREATE TABLE IF NOT EXISTS schema_migrations ("

@@ -135,7 +135,9 @@ TEST_F(SqliteStoreTest, SchemaHasTheDocumentedTablesAndIndex) {
                                                           {"sessions_expires"},
                                                           {"tokens"},
                                                           {"tokens_account_seq"},
-                                                          {"tokens_change_seq"}}));
+                                                          {"tokens_change_seq"},
+                                                          {"usage_counts"},
+                                                          {"usage_counts_age"}}));
 }
 
 TEST_F(SqliteStoreTest, RefusesADatabaseFromANewerVersion) {
