@@ -2,9 +2,8 @@
 
 #include <unistd.h>
 
-#include <iostream>
-
 #include <CLI/CLI.hpp>
+#include <iostream>
 
 #include "app/commands.h"
 
@@ -65,7 +64,8 @@ int RunCli(int argc, char** argv) {
 
   CommonOptions ver_opts;
   std::string key, method = "GET", path = "/";
-  CLI::App* ver_cmd = app.add_subcommand("verify", "verify a key against the store; exit 0 if valid");
+  CLI::App* ver_cmd =
+      app.add_subcommand("verify", "verify a key against the store; exit 0 if valid");
   add_common(ver_cmd, ver_opts);
   ver_cmd->add_option("KEY", key, "the key to verify")->required();
   ver_cmd->add_option("--method", method, "the request's method");
@@ -75,7 +75,8 @@ int RunCli(int argc, char** argv) {
 
   CommonOptions seed_opts;
   long long count = 1000;
-  CLI::App* seed_cmd = app.add_subcommand("bench-seed", "developer: bulk-create keys for benchmarks");
+  CLI::App* seed_cmd =
+      app.add_subcommand("bench-seed", "developer: bulk-create keys for benchmarks");
   seed_cmd->group("");  // hidden
   add_common(seed_cmd, seed_opts);
   seed_cmd->add_option("--count", count, "number of keys")->check(CLI::Range(1LL, 10'000'000LL));

@@ -17,6 +17,7 @@
 
 #include "core/clock.h"
 #include "http/api.h"
+#include "service/event_builder.h"
 #include "service/services.h"
 #include "store/store.h"
 
@@ -76,7 +77,7 @@ class ApiFixture {
       api.verifier_allow_from = {*Cidr::Parse("127.0.0.1/32")};
     }
     api_ = std::make_unique<Api>(*services_, std::move(api));
-    admin_ = Must(services_->admin_keys().Create("test admin"));
+    admin_ = Must(services_->admin_keys().Create("test admin", CliActor()));
     account_ = NewAccount();
     secret_ = NewKey(account_).key;
   }
@@ -120,7 +121,7 @@ class ApiFixture {
   std::string NewAccount() {
     CreateAccountParams p;
     p.email = "user" + std::to_string(++accounts_made_) + "@example.com";
-    return Must(services_->accounts().Create(p)).id;
+    return Must(services_->accounts().Create(Principal::Admin({}), p)).id;
   }
   IssuedToken NewKey(const std::string& account, CreateTokenParams p = {}) {
     if (p.name.empty()) p.name = "test key";

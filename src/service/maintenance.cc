@@ -5,13 +5,15 @@
 namespace keyward {
 
 Maintenance::Maintenance(Store& store, KeyIndex& index, IdempotencyService& idempotency,
-                         SessionService& sessions, AgentAuthService& agent_auth, const Clock& clock)
+                         SessionService& sessions, AgentAuthService& agent_auth, const Clock& clock,
+                         int64_t event_retention_seconds)
     : store_(store),
       index_(index),
       idempotency_(idempotency),
       sessions_(sessions),
       agent_auth_(agent_auth),
-      clock_(clock) {}
+      clock_(clock),
+      event_retention_seconds_(event_retention_seconds) {}
 
 Maintenance::~Maintenance() {
   Stop();
@@ -39,6 +41,9 @@ void Maintenance::PurgeOnce() {
   if (auto n = sessions_.PurgeExpired(); n.ok() && *n > 0) spdlog::info("purged {} sessions", *n);
   if (auto n = agent_auth_.Purge(); n.ok() && *n > 0) {
     spdlog::info("purged {} agent sign-in requests", *n);
+  }
+  if (auto n = store_.PurgeEvents(clock_.NowUnix() - event_retention_seconds_); n.ok() && *n > 0) {
+    spdlog::info("purged {} events past their retention", *n);
   }
 }
 

@@ -1,8 +1,8 @@
 // Background maintenance of one node: every minute it purges access tokens expired for longer than
 // the retention (from the store and the in-memory index), day-old Idempotency-Key records, ended
-// dashboard sessions and finished agent sign-in requests. One thread, started by Start() (the
-// server does, the CLI does not), stopped by Stop() or the destructor. Thread-safe; failures are
-// logged and retried on the next round.
+// dashboard sessions, finished agent sign-in requests and events past their retention. One thread,
+// started by Start() (the server does, the CLI does not), stopped by Stop() or the destructor.
+// Thread-safe; failures are logged and retried on the next round.
 #pragma once
 
 #include <cstddef>
@@ -27,7 +27,8 @@ class Maintenance {
 
   // All must outlive the Maintenance.
   Maintenance(Store& store, KeyIndex& index, IdempotencyService& idempotency,
-              SessionService& sessions, AgentAuthService& agent_auth, const Clock& clock);
+              SessionService& sessions, AgentAuthService& agent_auth, const Clock& clock,
+              int64_t event_retention_seconds);
   ~Maintenance();
 
   // Starts the thread (once; not after Stop()).
@@ -47,6 +48,7 @@ class Maintenance {
   SessionService& sessions_;
   AgentAuthService& agent_auth_;
   const Clock& clock_;
+  const int64_t event_retention_seconds_;
 
   Mutex mu_;
   CondVar cv_;

@@ -18,16 +18,20 @@
 #include "service/account_service.h"
 #include "service/admin_keys.h"
 #include "service/agent_auth_service.h"
+#include "service/event_service.h"
 #include "service/idempotency.h"
 #include "service/index_sync.h"
 #include "service/key_index.h"
+#include "service/leak_service.h"
 #include "service/maintenance.h"
 #include "service/readiness.h"
 #include "service/session_service.h"
 #include "service/settings.h"
+#include "service/token_notices.h"
 #include "service/token_service.h"
 #include "service/usage_recorder.h"
 #include "service/verifier.h"
+#include "service/webhook_service.h"
 #include "store/store.h"
 
 namespace keyward {
@@ -52,7 +56,10 @@ class Services {
   // Starts the background maintenance (purging expired access tokens and day-old idempotency
   // records every minute); the server
   // calls it, the CLI does not.
-  void StartMaintenance() { maintenance_.Start(); }
+  void StartMaintenance() {
+    maintenance_.Start();
+    token_notices_.Start();  // token.expired / token.expiring (API.md 13)
+  }
   // Deletes access tokens expired for longer than the retention from the store and the index;
   // returns how many left the index.
   size_t PurgeExpiredAccessTokens() { return maintenance_.PurgeExpiredAccessTokens(); }
@@ -69,6 +76,10 @@ class Services {
   UsageRecorder& usage() { return usage_; }
   SessionService& sessions() { return sessions_; }
   AgentAuthService& agent_auth() { return agent_auth_; }
+  EventService& events() { return events_; }
+  TokenNotices& token_notices() { return token_notices_; }
+  WebhookService& webhooks() { return webhooks_; }
+  LeakService& leaks() { return leaks_; }
   const ServiceSettings& settings() const { return settings_; }
   // nullptr on one node (no [redis], and a store other than PostgreSQL)
   IndexSync* index_sync() { return sync_.get(); }
@@ -96,6 +107,10 @@ class Services {
   AgentAuthService agent_auth_;
   std::unique_ptr<ChangeFeed> feed_;  // with [redis], or on PostgreSQL
   std::unique_ptr<IndexSync> sync_;   // with feed_
+  EventService events_;
+  TokenNotices token_notices_;
+  WebhookService webhooks_;
+  LeakService leaks_;
   Maintenance maintenance_;
   std::unique_ptr<ReadinessProbe> readiness_;  // after sync_, which it watches
 };
