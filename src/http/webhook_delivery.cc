@@ -102,9 +102,10 @@ WebhookDelivery::~WebhookDelivery() {
 size_t WebhookDelivery::RunOnce() {
   const int64_t now = clock_.NowUnix();
   const int64_t timeout_s = (settings_.timeout_ms + 999) / 1000;
-  // Long enough for every attempt of the batch (they run together) with a wide margin: a lease
-  // that ran out while its attempt was still in flight would let a second node make it too.
-  const int64_t lease_until = now + 2 * timeout_s + 60;
+  // Long enough for every attempt of the batch (they run together, each bounded by the timeout)
+  // with a margin: a lease that ran out while its attempt was still in flight would let a second
+  // node make it too. Short enough that an attempt cut off by a crash is made again soon.
+  const int64_t lease_until = now + 2 * timeout_s + 5;
   auto due = store_.LeaseDueDeliveries(node_, now, lease_until, kBatch);
   if (!due.ok()) {
     spdlog::warn("webhooks: could not lease deliveries: {}", due.error().ForLog());

@@ -47,13 +47,13 @@ TEST_F(EventsRoute, EveryManagementActionRecordsOneEventWithItsActor) {
   object e = Latest("account.created");
   EXPECT_TRUE(e.at("id").as_string().starts_with("evt_"));
   EXPECT_EQ(e.at("object"), "event");
-  EXPECT_EQ(e.at("account"), account);
+  EXPECT_EQ(Str(e.at("account")), account);
   EXPECT_EQ(e.at("livemode"), true);
-  EXPECT_EQ(e.at("request_id"), created.request_id);
+  EXPECT_EQ(Str(e.at("request_id")), created.request_id);
   EXPECT_EQ(e.at("created").as_int64(), env_.clock().NowUnix());
   EXPECT_EQ(e.at("actor"),
             (object{{"type", "admin_key"}, {"id", AdminPrefix(admin())}, {"ip", "127.0.0.1"}}));
-  EXPECT_EQ(e.at("data").at("object").at("id"), account);
+  EXPECT_EQ(Str(e.at("data").at("object").at("id")), account);
   EXPECT_EQ(e.at("data").at("object").at("object"), "account");
 
   Answer topped =
@@ -62,23 +62,23 @@ TEST_F(EventsRoute, EveryManagementActionRecordsOneEventWithItsActor) {
   e = Latest("credits.topped_up");
   EXPECT_EQ(e.at("data").at("object").at("credits"), 15);
   EXPECT_EQ(e.at("data").at("previous_attributes"), (object{{"credits", 10}}));
-  EXPECT_EQ(e.at("request_id"), topped.request_id);
+  EXPECT_EQ(Str(e.at("request_id")), topped.request_id);
 
   CreatedKey sk = NewKey(AdminFor(admin(), account));
   e = Latest("token.created");
-  EXPECT_EQ(e.at("data").at("object").at("id"), sk.id);
+  EXPECT_EQ(Str(e.at("data").at("object").at("id")), sk.id);
   EXPECT_EQ(e.at("actor").at("type"), "admin_key");
   CreatedKey child = NewKey(ApiKey(sk.key), object{{"name", "child"}});
   e = Latest("token.created");
-  EXPECT_EQ(e.at("data").at("object").at("id"), child.id);
+  EXPECT_EQ(Str(e.at("data").at("object").at("id")), child.id);
   EXPECT_EQ(e.at("actor"), (object{{"type", "token"}, {"id", sk.id}, {"ip", "127.0.0.1"}}));
 
   Answer rolled = Post("/v1/tokens/" + child.id + "/roll", object{}, ApiKey(sk.key));
   ASSERT_TRUE(IsOk(rolled));
   e = Latest("token.rolled");
   EXPECT_EQ(e.at("data").at("object").at("id"), BodyOf(rolled).at("id"));
-  EXPECT_EQ(e.at("data").at("rolled_from"), child.id);
-  EXPECT_EQ(e.at("request_id"), rolled.request_id);
+  EXPECT_EQ(Str(e.at("data").at("rolled_from")), child.id);
+  EXPECT_EQ(Str(e.at("request_id")), rolled.request_id);
 
   const std::string new_id(BodyOf(rolled).at("id").as_string());
   Answer revoked = Post("/v1/tokens/" + new_id + "/revoke", object{}, AdminFor(admin(), account));
@@ -97,7 +97,7 @@ TEST_F(EventsRoute, EveryManagementActionRecordsOneEventWithItsActor) {
   e = Latest("admin_key.created");
   EXPECT_EQ(e.at("actor"), (object{{"type", "cli"}, {"id", nullptr}, {"ip", nullptr}}));
   EXPECT_TRUE(e.at("account").is_null());
-  EXPECT_EQ(e.at("data").at("object").at("key_prefix"), AdminPrefix(second_admin));
+  EXPECT_EQ(Str(e.at("data").at("object").at("key_prefix")), AdminPrefix(second_admin));
 }
 
 TEST_F(EventsRoute, SignUpSignInFailedSignInAndAgentDecisionsAreSessionEvents) {
@@ -106,19 +106,19 @@ TEST_F(EventsRoute, SignUpSignInFailedSignInAndAgentDecisionsAreSessionEvents) {
   const std::string account(BodyOf(up).at("account").as_string());
   object e = Latest("account.created");
   EXPECT_EQ(e.at("actor"), (object{{"type", "session"}, {"id", nullptr}, {"ip", "127.0.0.1"}}));
-  EXPECT_EQ(e.at("request_id"), up.request_id);
+  EXPECT_EQ(Str(e.at("request_id")), up.request_id);
   EXPECT_TRUE(AllEvents("&type=session.created").empty()) << "a sign-up is one event";
 
   Answer in = Post("/v1/session", object{{"email", "p@example.com"}, {"password", "password123"}});
   ASSERT_TRUE(IsOk(in));
   e = Latest("session.created");
-  EXPECT_EQ(e.at("account"), account);
+  EXPECT_EQ(Str(e.at("account")), account);
   EXPECT_EQ(e.at("actor").at("type"), "session");
 
   Answer bad = Post("/v1/session", object{{"email", "p@example.com"}, {"password", "wrong-one"}});
   ASSERT_EQ(bad.status(), 401);
   e = Latest("session.failed");
-  EXPECT_EQ(e.at("account"), account);
+  EXPECT_EQ(Str(e.at("account")), account);
   EXPECT_EQ(e.at("data").at("object"), (object{{"email", "p@example.com"}}));
   Answer unknown =
       Post("/v1/session", object{{"email", "nobody@example.com"}, {"password", "whatever1"}});
@@ -146,7 +146,7 @@ TEST_F(EventsRoute, SignUpSignInFailedSignInAndAgentDecisionsAreSessionEvents) {
            object{{"token", std::string(64, 'b')}, {"decision", "deny"}, {"client_name", "Other"}},
            session)));
   e = Latest("agent_auth.denied");
-  EXPECT_EQ(e.at("account"), account);
+  EXPECT_EQ(Str(e.at("account")), account);
 }
 
 TEST_F(EventsRoute, VisibilityMatrix) {
@@ -158,7 +158,7 @@ TEST_F(EventsRoute, VisibilityMatrix) {
   // A secret key sees its own account's events only.
   Answer own = Get("/v1/events?limit=100", ApiKey(ka.key));
   ASSERT_TRUE(IsOk(own));
-  for (const auto& e : BodyOf(own).at("data").as_array()) EXPECT_EQ(e.at("account"), a);
+  for (const auto& e : BodyOf(own).at("data").as_array()) EXPECT_EQ(Str(e.at("account")), a);
   EXPECT_FALSE(BodyOf(own).at("data").as_array().empty());
   EXPECT_TRUE(IsError(Get("/v1/events/" + b_event, ApiKey(ka.key)), 404, "NOT_FOUND"));
   EXPECT_TRUE(IsOk(Get("/v1/events/" + b_event, ApiKey(kb.key))));
@@ -181,7 +181,7 @@ TEST_F(EventsRoute, VisibilityMatrix) {
   EXPECT_TRUE(IsError(Get("/v1/events/garbage", Admin(admin())), 404, "NOT_FOUND"));
 
   // The admin key's ?account= filter.
-  for (const object& e : AllEvents("&account=" + b)) EXPECT_EQ(e.at("account"), b);
+  for (const object& e : AllEvents("&account=" + b)) EXPECT_EQ(Str(e.at("account")), b);
 }
 
 TEST_F(EventsRoute, FiltersAndTheirErrors) {
@@ -189,7 +189,7 @@ TEST_F(EventsRoute, FiltersAndTheirErrors) {
   CreatedKey sk = NewSecretKey(&account);
   Revoke(account, sk.id);
   for (const object& e : AllEvents("&type=token.*")) {
-    EXPECT_TRUE(e.at("type").as_string().starts_with("token.")) << e;
+    EXPECT_TRUE(e.at("type").as_string().starts_with("token.")) << boost::json::serialize(e);
   }
   EXPECT_EQ(AllEvents("&type=token.*").size(), 2u);
   EXPECT_EQ(AllEvents("&type=token.revoked").size(), 1u);
@@ -227,7 +227,7 @@ TEST_F(EventsRoute, ExpiryNoticesAreSystemEventsRecordedOnce) {
   ASSERT_TRUE(n.ok());
   EXPECT_EQ(*n, 1);
   object e = Latest("token.expired");
-  EXPECT_EQ(e.at("data").at("object").at("id"), brief.id);
+  EXPECT_EQ(Str(e.at("data").at("object").at("id")), brief.id);
   EXPECT_EQ(e.at("data").at("object").at("status"), "expired");
   EXPECT_EQ(e.at("actor"), (object{{"type", "system"}, {"id", nullptr}, {"ip", nullptr}}));
   EXPECT_TRUE(e.at("request_id").is_null());

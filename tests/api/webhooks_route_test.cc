@@ -110,7 +110,7 @@ TEST_F(AccountWebhooksRoute, AnAccountOwnsItsEndpointsAndSeesNoOther) {
   CreatedKey kb = NewSecretKey(&b);
   Answer mine = Create({}, ApiKey(ka.key));
   ASSERT_TRUE(IsOk(mine)) << Describe(mine);
-  EXPECT_EQ(BodyOf(mine).at("account"), a);
+  EXPECT_EQ(Str(BodyOf(mine).at("account")), a);
   const std::string id(BodyOf(mine).at("id").as_string());
   EXPECT_TRUE(IsError(Get("/v1/webhook_endpoints/" + id, ApiKey(kb.key)), 404, "NOT_FOUND"));
   EXPECT_TRUE(IsError(Delete("/v1/webhook_endpoints/" + id, ApiKey(kb.key)), 404, "NOT_FOUND"));

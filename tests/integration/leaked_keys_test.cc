@@ -107,8 +107,8 @@ TEST(LeakedKeysTest, ASignedReportRevokesTheLiveKeyAndRecordsTokenLeaked) {
   ASSERT_EQ(data.size(), 1u) << "only the live key is acted on";
   json::object e = data[0].as_object();
   EXPECT_EQ(e.at("actor"), (json::object{{"type", "system"}, {"id", "github"}, {"ip", nullptr}}));
-  EXPECT_EQ(e.at("account"), account);
-  EXPECT_EQ(e.at("data").at("object").at("id"), live.id);
+  EXPECT_EQ(AsString(e.at("account")), account);
+  EXPECT_EQ(AsString(e.at("data").at("object").at("id")), live.id);
   EXPECT_EQ(e.at("data").at("object").at("status"), "revoked");
   EXPECT_EQ(e.at("data").at("leak"),
             (json::object{{"url", "https://github.com/octo/repo/blob/abc/config.js"},

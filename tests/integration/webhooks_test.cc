@@ -162,7 +162,7 @@ TEST(WebhooksTest, AfterTheLastAttemptItFailedAndTheEndpointIsDisabled) {
   json::array data = events.object().at("data").as_array();
   ASSERT_EQ(data.size(), 1u);
   EXPECT_EQ(data[0].at("actor").at("type"), "system");
-  EXPECT_EQ(data[0].at("data").at("object").at("id"), ep.id);
+  EXPECT_EQ(AsString(data[0].at("data").at("object").at("id")), ep.id);
   for (const auto& d : Deliveries(c, server.admin_key(), ep.id)) {
     EXPECT_EQ(d.at("status"), "failed");
   }
@@ -239,7 +239,9 @@ TEST(WebhooksTest, PendingDeliveriesSurviveKill9) {
   WebhookReceiver receiver;
   receiver.Stop();  // the receiver is down: every attempt fails and is queued again
   KeywardOptions options;
-  options.config_toml = LoopbackWebhooks("retry_schedule = \"1s,1s,1s,1s,1s,1s,1s,1s,1s,1s\"\n");
+  // A short timeout keeps the lease of an attempt cut off by the kill short (2 × timeout + 5 s).
+  options.config_toml = LoopbackWebhooks(
+      "timeout = \"1s\"\nretry_schedule = \"1s,1s,1s,1s,1s,1s,1s,1s,1s,1s,1s,1s,1s,1s,1s\"\n");
   KeywardProcess server(options);
   HttpClient c = server.Client();
   Endpoint ep = CreateEndpoint(c, server.admin_key(), receiver.url(), {"account.created"});
