@@ -72,7 +72,7 @@ Headers Signed(const SigningKey& key, const std::string& body, const std::string
   return {{"Github-Public-Key-Identifier", id}, {"Github-Public-Key-Signature", key.Sign(body)}};
 }
 
-bool Valid(HttpClient& c, const std::string& key) {
+bool LeakedKeyValid(HttpClient& c, const std::string& key) {
   Response r = Verify(c, key);
   return r.status == 200 && r.object().at("valid") == true;
 }
@@ -99,7 +99,7 @@ TEST(LeakedKeysTest, ASignedReportRevokesTheLiveKeyAndRecordsTokenLeaked) {
                                    {"label", "true_positive"}}));
   EXPECT_EQ(rows[1].at("label"), "true_positive") << "issued by keyward, even if revoked";
   EXPECT_EQ(rows[2].at("label"), "false_positive");
-  EXPECT_FALSE(Valid(c, live.key)) << "revoked by the report";
+  EXPECT_FALSE(LeakedKeyValid(c, live.key)) << "revoked by the report";
 
   Response events = c.Get("/v1/events?type=token.leaked", Admin(server.admin_key()));
   ASSERT_EQ(events.status, 200);
@@ -142,7 +142,7 @@ TEST(LeakedKeysTest, AForgedOrMissingSignatureIs401AndChangesNothing) {
   Response with_key = c.PostRaw("/v1/leaked_keys", body, ApiKey(live.key));
   EXPECT_EQ(with_key.status, 401) << "an account's key is no admin key";
 
-  EXPECT_TRUE(Valid(c, live.key));
+  EXPECT_TRUE(LeakedKeyValid(c, live.key));
   Response events = c.Get("/v1/events?type=token.leaked", Admin(server.admin_key()));
   EXPECT_TRUE(events.object().at("data").as_array().empty());
 }
@@ -158,7 +158,7 @@ TEST(LeakedKeysTest, AnAdminKeyMayReportUnsignedAndNotifyOnlyRecords) {
   Response r = c.PostRaw("/v1/leaked_keys", Report({live.key}), Admin(server.admin_key()));
   ASSERT_EQ(r.status, 200) << Describe(r);
   EXPECT_EQ(r.json().as_array()[0].at("label"), "true_positive");
-  EXPECT_TRUE(Valid(c, live.key)) << "notify does not revoke";
+  EXPECT_TRUE(LeakedKeyValid(c, live.key)) << "notify does not revoke";
   Response events = c.Get("/v1/events?type=token.leaked", Admin(server.admin_key()));
   json::array data = events.object().at("data").as_array();
   ASSERT_EQ(data.size(), 1u);

@@ -14,17 +14,17 @@
 namespace keyward_it {
 namespace {
 
-std::string Lower(std::string s) {
+std::string LowerName(std::string s) {
   for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return s;
 }
 
-std::string Trim(const std::string& s) {
+std::string TrimValue(const std::string& s) {
   size_t b = s.find_first_not_of(" \t"), e = s.find_last_not_of(" \t\r");
   return b == std::string::npos ? std::string() : s.substr(b, e - b + 1);
 }
 
-int Listen(uint16_t port, uint16_t* bound) {
+int ListenOn(uint16_t port, uint16_t* bound) {
   int fd = ::socket(AF_INET, SOCK_STREAM, 0);
   if (fd < 0) throw std::runtime_error("receiver: socket failed");
   int one = 1;
@@ -60,7 +60,7 @@ std::string TestHmacSha256Hex(const std::string& key, const std::string& message
 }
 
 WebhookReceiver::WebhookReceiver() {
-  listen_fd_ = Listen(0, &port_);
+  listen_fd_ = ListenOn(0, &port_);
   acceptor_ = std::thread([this, fd = listen_fd_] { AcceptLoop(fd); });
 }
 
@@ -95,7 +95,7 @@ void WebhookReceiver::Start() {
   if (listen_fd_ >= 0) return;
   stopping_ = false;
   uint16_t bound = 0;
-  listen_fd_ = Listen(port_, &bound);
+  listen_fd_ = ListenOn(port_, &bound);
   acceptor_ = std::thread([this, fd = listen_fd_] { AcceptLoop(fd); });
 }
 
@@ -163,7 +163,7 @@ void WebhookReceiver::Serve(int fd) {
       const std::string line = head.substr(pos, e - pos);
       const size_t colon = line.find(':');
       if (colon != std::string::npos) {
-        r.headers[Lower(line.substr(0, colon))] = Trim(line.substr(colon + 1));
+        r.headers[LowerName(line.substr(0, colon))] = TrimValue(line.substr(colon + 1));
       }
       pos = e + 2;
     }

@@ -15,7 +15,7 @@ namespace keyward_it {
 namespace {
 
 namespace json = boost::json;
-constexpr auto kDeadline = std::chrono::seconds(20);
+constexpr auto kWebhookDeadline = std::chrono::seconds(20);
 
 // A config that lets webhooks reach the receiver on this machine, plus `extra` lines.
 std::string LoopbackWebhooks(const std::string& extra = {}) {
@@ -73,7 +73,7 @@ TEST(WebhooksTest, ALoopbackReceiverGetsSignedEventsEqualToTheLog) {
   CreatedKey key = CreateKey(c, AdminFor(server.admin_key(), account));
   RevokeKey(c, AdminFor(server.admin_key(), account), key.id);
 
-  ASSERT_TRUE(PollUntil([&] { return receiver.count() >= 3; }, kDeadline))
+  ASSERT_TRUE(PollUntil([&] { return receiver.count() >= 3; }, kWebhookDeadline))
       << "received " << receiver.count();
   std::set<std::string> types;
   for (const ReceivedWebhook& w : receiver.received()) {
@@ -109,7 +109,7 @@ TEST(WebhooksTest, ALoopbackReceiverGetsSignedEventsEqualToTheLog) {
   const std::string new_secret = AsString(rolled.object().at("secret"));
   EXPECT_NE(new_secret, ep.secret);
   CreateKey(c, AdminFor(server.admin_key(), account));
-  ASSERT_TRUE(PollUntil([&] { return receiver.count() >= 4; }, kDeadline));
+  ASSERT_TRUE(PollUntil([&] { return receiver.count() >= 4; }, kWebhookDeadline));
   const ReceivedWebhook last = receiver.received().back();
   EXPECT_TRUE(SignedWith(last, new_secret));
   EXPECT_FALSE(SignedWith(last, ep.secret));
@@ -124,7 +124,7 @@ TEST(WebhooksTest, A500IsRetriedOnTheScheduleAndThenDelivered) {
   HttpClient c = server.Client();
   Endpoint ep = CreateEndpoint(c, server.admin_key(), receiver.url());
   CreateAccount(c, server.admin_key());
-  ASSERT_TRUE(PollUntil([&] { return receiver.count() >= 2; }, kDeadline));
+  ASSERT_TRUE(PollUntil([&] { return receiver.count() >= 2; }, kWebhookDeadline));
   std::vector<ReceivedWebhook> got = receiver.received();
   EXPECT_EQ(got[0].headers.at("keyward-event-id"), got[1].headers.at("keyward-event-id"));
   ASSERT_TRUE(PollUntil(
@@ -132,7 +132,7 @@ TEST(WebhooksTest, A500IsRetriedOnTheScheduleAndThenDelivered) {
         json::array log = Deliveries(c, server.admin_key(), ep.id);
         return log.size() == 2 && log[0].at("status") == "succeeded";
       },
-      kDeadline));
+      kWebhookDeadline));
   json::array log = Deliveries(c, server.admin_key(), ep.id);  // newest first
   EXPECT_EQ(log[0].at("attempt"), 2);
   EXPECT_EQ(log[0].at("response_status"), 200);
@@ -156,7 +156,7 @@ TEST(WebhooksTest, AfterTheLastAttemptItFailedAndTheEndpointIsDisabled) {
         Response r = c.Get("/v1/webhook_endpoints/" + ep.id, Admin(server.admin_key()));
         return r.status == 200 && r.object().at("status") == "disabled";
       },
-      kDeadline));
+      kWebhookDeadline));
   Response events = c.Get("/v1/events?type=webhook_endpoint.disabled", Admin(server.admin_key()));
   ASSERT_EQ(events.status, 200);
   json::array data = events.object().at("data").as_array();
@@ -228,7 +228,7 @@ TEST(WebhooksTest, SsrfRefusalAtDeliveryTimeIsAFailedAttemptWithoutARequest) {
         return log.size() == 2 && log[0].at("status") == "failed" &&
                log[1].at("status") == "failed";
       },
-      kDeadline));
+      kWebhookDeadline));
   for (const auto& d : Deliveries(c2, server.admin_key(), ep.id)) {
     EXPECT_TRUE(d.at("response_status").is_null());
   }
@@ -250,7 +250,7 @@ TEST(WebhooksTest, PendingDeliveriesSurviveKill9) {
   server.Kill();
   receiver.Start();
   server.Start();
-  ASSERT_TRUE(PollUntil([&] { return receiver.count() >= 5; }, kDeadline));
+  ASSERT_TRUE(PollUntil([&] { return receiver.count() >= 5; }, kWebhookDeadline));
   std::set<std::string> delivered;
   for (const ReceivedWebhook& w : receiver.received()) {
     EXPECT_TRUE(SignedWith(w, ep.secret));
@@ -277,7 +277,7 @@ TEST(WebhooksTest, TwoNodesOnPostgresMakeEachAttemptOnce) {
   Endpoint ep = CreateEndpoint(ca, a.admin_key(), receiver.url(), {"account.created"});
   constexpr int kEvents = 40;
   for (int i = 0; i < kEvents; ++i) CreateAccount(i % 2 ? ca : cb, a.admin_key());
-  ASSERT_TRUE(PollUntil([&] { return receiver.count() >= kEvents; }, kDeadline));
+  ASSERT_TRUE(PollUntil([&] { return receiver.count() >= kEvents; }, kWebhookDeadline));
   // Give a duplicate the chance to arrive before counting.
   PollUntil([&] { return receiver.count() > kEvents; }, std::chrono::seconds(2));
   std::map<std::string, int> per_event;
