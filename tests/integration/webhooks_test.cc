@@ -122,7 +122,7 @@ TEST(WebhooksTest, A500IsRetriedOnTheScheduleAndThenDelivered) {
   options.config_toml = LoopbackWebhooks("retry_schedule = \"1s,1s,1s\"\n");
   KeywardProcess server(options);
   HttpClient c = server.Client();
-  Endpoint ep = CreateEndpoint(c, server.admin_key(), receiver.url());
+  Endpoint ep = CreateEndpoint(c, server.admin_key(), receiver.url(), {"account.created"});
   CreateAccount(c, server.admin_key());
   ASSERT_TRUE(PollUntil([&] { return receiver.count() >= 2; }, kWebhookDeadline));
   std::vector<ReceivedWebhook> got = receiver.received();

@@ -365,7 +365,7 @@ const std::map<std::string, KeySpec>& Keys() {
        DurationKey(1000, 60'000, 1, &C::service, &Svc::webhooks, &WebhookSettings::timeout_ms)},
       {"webhooks.retry_schedule", RetryScheduleKey()},
       {"webhooks.disable_after",
-       DurationKey(60'000, int64_t{365} * 86'400'000, 1000, &C::service, &Svc::webhooks,
+       DurationKey(1000, int64_t{365} * 86'400'000, 1000, &C::service, &Svc::webhooks,
                    &WebhookSettings::disable_after_seconds)},
       {"webhooks.allow_http",
        StringListKey(&C::service, &Svc::webhooks, &WebhookSettings::allow_http)},
