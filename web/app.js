@@ -1,4 +1,5 @@
-// The dashboard: keys (list, create, roll, revoke), access tokens and credits, all through the
+// The dashboard: keys (list, create, roll, revoke), access tokens, credits and the account's
+// activity (its events, API.md 13), all through the
 // same JSON API as everyone else, authenticated by the session cookie.
 'use strict';
 
@@ -37,7 +38,7 @@
   }
 
   async function refresh() {
-    await Promise.all([loadKeys(false), loadCredits()]);
+    await Promise.all([loadKeys(false), loadCredits(), loadEvents(false)]);
   }
 
   // --- keys ---
@@ -240,6 +241,62 @@
       handle(err);
     }
   }
+
+  // --- activity (events) ---
+
+  const events = { items: [], hasMore: false };
+  const actorLabel = { admin_key: 'Operator', token: 'API key', session: 'Dashboard', operator: 'Operator',
+    agent: 'Agent', cli: 'Operator (CLI)', system: 'keyward' };
+
+  function eventSubject(e) {
+    const o = (e.data && e.data.object) || {};
+    if (o.object === 'token') return o.name + ' (' + o.key_prefix + '…)';
+    if (o.object === 'account') return o.email || o.id;
+    if (o.email) return o.email;
+    return o.id || '';
+  }
+
+  async function loadEvents(more) {
+    try {
+      let path = '/v1/events?limit=20';
+      const type = $('events-type').value;
+      if (type) path += '&type=' + encodeURIComponent(type);
+      if (more && events.items.length) path += '&starting_after=' + encodeURIComponent(events.items[events.items.length - 1].id);
+      const page = await api('GET', path);
+      events.items = more ? events.items.concat(page.data) : page.data;
+      events.hasMore = page.has_more;
+      renderEvents();
+    } catch (err) {
+      handle(err);
+    }
+  }
+
+  function renderEvents() {
+    const body = $('events-body');
+    body.replaceChildren();
+    for (const e of events.items) {
+      const row = document.createElement('tr');
+      const cells = [
+        new Date(e.created * 1000).toLocaleString(),
+        e.type,
+        eventSubject(e),
+        (actorLabel[e.actor.type] || e.actor.type) + (e.actor.id && e.actor.type !== 'token' ? ' ' + e.actor.id : ''),
+        e.actor.ip || '—',
+      ];
+      for (const text of cells) {
+        const cell = document.createElement('td');
+        cell.textContent = text;
+        row.append(cell);
+      }
+      body.append(row);
+    }
+    $('events-table').hidden = events.items.length === 0;
+    $('events-empty').hidden = events.items.length !== 0;
+    $('events-more').hidden = !events.hasMore;
+  }
+
+  $('events-type').addEventListener('change', () => loadEvents(false));
+  $('events-more').addEventListener('click', () => loadEvents(true));
 
   // --- session ---
 

@@ -1,20 +1,32 @@
 // The CLI's store-side commands. They open the same store a running server uses (SQLite in WAL
 // mode allows it) and print JSON or a single key on stdout.
+#include "app/commands.h"
+
 #include <iostream>
 
-#include "app/commands.h"
 #include "app/environment.h"
 #include "core/ids.h"
 #include "core/sha256.h"
 #include "http/render.h"
+#include "service/event_builder.h"
 #include "service/principal.h"
 
 namespace keyward {
+namespace {
+
+// What the CLI's changes record as their actor (API.md 13).
+Principal CliPrincipal() {
+  Principal cli = Principal::Admin({});
+  cli.actor = CliActor();
+  return cli;
+}
+
+}  // namespace
 
 int AdminKeyCreateCommand(const CommonOptions& opts, const std::string& name, char** envp) {
   auto env = OpenEnvironment(opts, envp);
   if (!env) return 1;
-  auto key = env->services->admin_keys().Create(name);
+  auto key = env->services->admin_keys().Create(name, CliActor());
   if (!key.ok()) {
     std::cerr << "keyward: " << key.error().message() << "\n";
     return 1;
@@ -33,7 +45,7 @@ int AccountsCreateCommand(const CommonOptions& opts, const std::string& email,
   params.name = name;
   if (credits) params.credits = *credits;
   params.plan = plan;
-  auto account = env->services->accounts().Create(params);
+  auto account = env->services->accounts().Create(CliPrincipal(), params);
   if (!account.ok()) {
     std::cerr << "keyward: " << account.error().message() << "\n";
     return 1;
@@ -55,7 +67,9 @@ int TokensCreateCommand(const CommonOptions& opts, const std::string& account,
   if (!permissions.empty()) params.permissions = permissions;
   params.livemode = !test;
   if (expires_at) params.expires_at = *expires_at;
-  auto issued = sv.tokens().Create(Principal::Admin(account), params);
+  Principal cli = Principal::Admin(account);
+  cli.actor = CliActor();
+  auto issued = sv.tokens().Create(cli, params);
   if (!issued.ok()) {
     std::cerr << "keyward: " << issued.error().message();
     if (!issued.error().param().empty()) std::cerr << " (" << issued.error().param() << ")";
@@ -84,7 +98,7 @@ int BenchSeedCommand(const CommonOptions& opts, long long count, char** envp) {
   CreateAccountParams params;
   params.email = "bench-" + NewId("b") + "@example.com";
   params.name = "bench";
-  auto account = sv.accounts().Create(params);
+  auto account = sv.accounts().Create(CliPrincipal(), params);
   if (!account.ok()) {
     std::cerr << "keyward: " << account.error().message() << "\n";
     return 1;

@@ -3,9 +3,13 @@
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include <filesystem>
+#include <fstream>
 #include <iostream>
 
 #include "core/clock.h"
+#include "core/random.h"
+#include "core/sealed_box.h"
 #include "store/store.h"
 
 namespace keyward {
@@ -18,6 +22,43 @@ void SetupLogging(const std::string& level) {
   logger->flush_on(spdlog::level::info);
   spdlog::set_default_logger(logger);
 }
+
+namespace {
+
+// The webhook seal key when webhooks.secret_key is not set: webhook.key beside the SQLite file
+// (or in --data-dir, else ./data), made with 32 random bytes on first use, readable by the owner
+// only. Empty (webhooks refuse to store secrets) when it can be neither read nor made.
+std::string LoadOrCreateSealKey(const Config& config, const CommonOptions& opts) {
+  namespace fs = std::filesystem;
+  fs::path dir = opts.data_dir.empty() ? fs::path("data") : fs::path(opts.data_dir);
+  if (config.store_url.starts_with("sqlite://")) {
+    dir = fs::path(config.store_url.substr(9)).parent_path();
+  }
+  const fs::path file = dir / "webhook.key";
+  std::string key(kSealKeyBytes, '\0');
+  if (std::ifstream in(file, std::ios::binary); in) {
+    in.read(key.data(), static_cast<std::streamsize>(key.size()));
+    if (in.gcount() == static_cast<std::streamsize>(key.size())) return key;
+    spdlog::warn("webhooks: {} is not a 32-byte key; webhook secrets cannot be kept",
+                 file.string());
+    return {};
+  }
+  std::error_code ec;
+  if (!dir.empty()) fs::create_directories(dir, ec);
+  FillRandom(std::span<uint8_t>(reinterpret_cast<uint8_t*>(key.data()), key.size()));
+  {
+    std::ofstream out(file, std::ios::binary | std::ios::trunc);
+    out.write(key.data(), static_cast<std::streamsize>(key.size()));
+    if (!out) {
+      spdlog::warn("webhooks: cannot write {}; webhook secrets cannot be kept", file.string());
+      return {};
+    }
+  }
+  fs::permissions(file, fs::perms::owner_read | fs::perms::owner_write, ec);
+  return key;
+}
+
+}  // namespace
 
 std::unique_ptr<Environment> OpenEnvironment(const CommonOptions& opts, char** envp,
                                              const std::string& listen_override) {
@@ -39,6 +80,10 @@ std::unique_ptr<Environment> OpenEnvironment(const CommonOptions& opts, char** e
     env->config.server.listen = listen_override;
   }
   if (spdlog::get("keyward") == nullptr) SetupLogging(env->config.log_level);
+
+  if (env->config.service.webhooks.seal_key.empty()) {
+    env->config.service.webhooks.seal_key = LoadOrCreateSealKey(env->config, opts);
+  }
 
   StoreOptions store_options;
   store_options.pool_size = env->config.store_pool_size;

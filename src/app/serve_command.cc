@@ -10,6 +10,8 @@
 #include "http/api.h"
 #include "http/proxy.h"
 #include "http/server.h"
+#include "http/webhook_delivery.h"
+#include "service/event_builder.h"
 #include "store/store.h"
 
 namespace keyward {
@@ -41,6 +43,10 @@ int ServeCommand(const ServeOptions& opts, char** envp, GrpcEdgeStarter start_gr
   }
 
   sv.StartMaintenance();
+  // Webhook deliveries on their own threads (API.md 14): never on a request's.
+  WebhookDelivery deliveries(sv.store(), sv.webhooks(), sv.settings().webhooks, sv.clock(),
+                             std::string("keyward/") + KEYWARD_VERSION);
+  deliveries.Start();
   Api api(sv, ApiSettings{env->config.verifier_allow_from, env->config.trusted_proxies,
                           env->config.auth_failures_per_minute});
   std::unique_ptr<Proxy> proxy;
@@ -98,7 +104,7 @@ int ServeCommand(const ServeOptions& opts, char** envp, GrpcEdgeStarter start_gr
   // Only one of several nodes starting together on an empty store makes (and prints) the key.
   auto admin_count = sv.store().CountAdminKeys();
   if (admin_count.ok() && *admin_count == 0) {
-    auto key = sv.admin_keys().CreateFirst("first admin key");
+    auto key = sv.admin_keys().CreateFirst("first admin key", SystemActor());
     if (!key.ok()) {
       std::cerr << "keyward: cannot create the first admin key: " << key.error().message() << "\n";
       return 1;
@@ -107,6 +113,7 @@ int ServeCommand(const ServeOptions& opts, char** envp, GrpcEdgeStarter start_gr
   }
 
   server.Run();
+  deliveries.Stop();
   if (grpc) grpc->Shutdown(env->config.server.shutdown_grace_seconds);
   sv.Shutdown();
   spdlog::info("stopped");

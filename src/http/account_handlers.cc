@@ -39,11 +39,11 @@ Result<CreateAccountParams> ReadCreateAccount(const HttpRequest& req) {
 
 }  // namespace
 
-HttpResponse HandleCreateAccount(const HandlerContext& ctx, const Caller&, const HttpRequest& req,
-                                 const PathParams&) {
+HttpResponse HandleCreateAccount(const HandlerContext& ctx, const Caller& caller,
+                                 const HttpRequest& req, const PathParams&) {
   auto params = ReadCreateAccount(req);
   if (!params.ok()) return Fail(params.error(), req);
-  auto account = ctx.accounts.Create(*params);
+  auto account = ctx.accounts.Create(caller.principal, *params);
   if (!account.ok()) return Fail(account.error(), req);
   return JsonResponse(ToJson(AccountObject(*account)));
 }
@@ -66,8 +66,8 @@ HttpResponse HandleGetAccount(const HandlerContext& ctx, const Caller&, const Ht
   return JsonResponse(ToJson(AccountObject(*account)));
 }
 
-HttpResponse HandleAddCredits(const HandlerContext& ctx, const Caller&, const HttpRequest& req,
-                              const PathParams& p) {
+HttpResponse HandleAddCredits(const HandlerContext& ctx, const Caller& caller,
+                              const HttpRequest& req, const PathParams& p) {
   auto body = JsonBody::Parse(req.body, /*empty_ok=*/false);
   if (!body.ok()) return Fail(body.error(), req);
   if (Status st = body->OnlyFields({"amount"}); !st.ok()) return Fail(st.error(), req);
@@ -76,7 +76,7 @@ HttpResponse HandleAddCredits(const HandlerContext& ctx, const Caller&, const Ht
   if (!amount->value) {
     return Fail(InvalidRequest("Missing required field: amount.", "amount"), req);
   }
-  auto account = ctx.accounts.AddCredits(p.id, *amount->value);
+  auto account = ctx.accounts.AddCredits(caller.principal, p.id, *amount->value);
   if (!account.ok()) return Fail(account.error(), req);
   return JsonResponse(ToJson(AccountObject(*account)));
 }

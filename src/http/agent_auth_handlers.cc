@@ -26,7 +26,7 @@ HttpResponse HandleAgentAuthApprove(const HandlerContext& ctx, const Caller& cal
   auto client_name = body->String("client_name");
   if (!client_name.ok()) return ErrorResponse(client_name.error(), req.request_id);
   const bool approve = *decision == "approve";
-  Status st = ctx.agent_auth.Decide(caller.principal.account_id, *token, approve,
+  Status st = ctx.agent_auth.Decide(caller.principal, *token, approve,
                                     client_name->value.value_or("Agent"));
   if (!st.ok()) return ErrorResponse(st.error(), req.request_id);
   boost::json::object o;

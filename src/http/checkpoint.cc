@@ -1,5 +1,7 @@
 #include "http/checkpoint.h"
 
+#include "core/permissions.h"
+#include "http/client_ip.h"
 #include "http/errors.h"
 #include "http/session_auth.h"
 
@@ -42,6 +44,9 @@ HttpResponse Checkpoint::Pass(const RouteEntry& route, const HttpRequest& req,
   Identified who = Identify(route, req, /*wants_scope=*/key.has_value());
   if (auto* refused = std::get_if<HttpResponse>(&who)) return std::move(*refused);
   Caller& caller = std::get<Caller>(who);
+  // The events the handler's writes record name this request and its client (API.md 13).
+  caller.principal.request_id = std::string(req.request_id);
+  caller.principal.actor.ip = ClientIp(req, ctx_.settings.trusted_proxies);
   if (!key || caller.idempotency_scope.empty()) return AdmitAndRun(route, caller, req, params);
 
   const std::string& scope = caller.idempotency_scope;
@@ -116,6 +121,7 @@ Checkpoint::Identified Checkpoint::IdentifyManagement(const HttpRequest& req) co
     std::string account(req.Header("keyward-account").value_or(""));
     caller.idempotency_scope = "admin:" + account;
     caller.principal = Principal::Admin(std::move(account));
+    caller.principal.actor.id = deps_.admin_keys.PrefixOf(cred.value);
     return caller;
   }
   auto identified = ctx_.verifier.IdentifyCaller(cred.value);

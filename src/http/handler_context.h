@@ -9,13 +9,17 @@
 #include "core/clock.h"
 #include "http/api_settings.h"
 #include "service/account_service.h"
+#include "service/admin_keys.h"
 #include "service/agent_auth_service.h"
+#include "service/event_service.h"
 #include "service/key_index.h"
+#include "service/leak_service.h"
 #include "service/readiness.h"
 #include "service/session_service.h"
 #include "service/token_service.h"
 #include "service/usage_service.h"
 #include "service/verifier.h"
+#include "service/webhook_service.h"
 
 namespace keyward {
 
@@ -24,7 +28,11 @@ struct HandlerContext {
   AccountService& accounts;
   SessionService& sessions;
   AgentAuthService& agent_auth;
-  Verifier& verifier;  // GET /v1/auth, POST /v1/keys/verify, /metrics
+  EventService& events;  // GET /v1/events
+  WebhookService& webhooks;
+  LeakService& leaks;     // POST /v1/leaked_keys
+  AdminKeys& admin_keys;  // POST /v1/leaked_keys accepts an admin key without a signature
+  Verifier& verifier;     // GET /v1/auth, POST /v1/keys/verify, /metrics
   const KeyIndex& index;
   const ReadinessProbe& readiness;
   const Clock& clock;

@@ -74,6 +74,28 @@ HttpResponse HandleDashboardAsset(const HandlerContext& ctx, const Caller& calle
 HttpResponse HandleAgentAuthPage(const HandlerContext& ctx, const Caller& caller,
                                  const HttpRequest& req, const PathParams& p);
 
+HttpResponse HandleListEvents(const HandlerContext& ctx, const Caller& caller,
+                              const HttpRequest& req, const PathParams& p);
+HttpResponse HandleGetEvent(const HandlerContext& ctx, const Caller& caller, const HttpRequest& req,
+                            const PathParams& p);
+
+HttpResponse HandleCreateWebhookEndpoint(const HandlerContext& ctx, const Caller& caller,
+                                         const HttpRequest& req, const PathParams& p);
+HttpResponse HandleListWebhookEndpoints(const HandlerContext& ctx, const Caller& caller,
+                                        const HttpRequest& req, const PathParams& p);
+HttpResponse HandleGetWebhookEndpoint(const HandlerContext& ctx, const Caller& caller,
+                                      const HttpRequest& req, const PathParams& p);
+HttpResponse HandleUpdateWebhookEndpoint(const HandlerContext& ctx, const Caller& caller,
+                                         const HttpRequest& req, const PathParams& p);
+HttpResponse HandleDeleteWebhookEndpoint(const HandlerContext& ctx, const Caller& caller,
+                                         const HttpRequest& req, const PathParams& p);
+HttpResponse HandleRollWebhookSecret(const HandlerContext& ctx, const Caller& caller,
+                                     const HttpRequest& req, const PathParams& p);
+HttpResponse HandleListWebhookDeliveries(const HandlerContext& ctx, const Caller& caller,
+                                         const HttpRequest& req, const PathParams& p);
+HttpResponse HandleLeakedKeys(const HandlerContext& ctx, const Caller& caller,
+                              const HttpRequest& req, const PathParams& p);
+
 HttpResponse HandleVerifyKey(const HandlerContext& ctx, const Caller& caller,
                              const HttpRequest& req, const PathParams& p);
 HttpResponse HandleAuth(const HandlerContext& ctx, const Caller& caller, const HttpRequest& req,

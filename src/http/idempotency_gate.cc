@@ -9,14 +9,15 @@
 namespace keyward {
 namespace {
 
-// A stored response never keeps a secret: keys and access tokens are shown once, and a replay is
-// the same object without them.
+// A stored response never keeps a secret: keys, access tokens and webhook secrets are shown once,
+// and a replay is the same object without them.
 std::string WithoutSecrets(const std::string& body) {
   boost::system::error_code ec;
   boost::json::value v = boost::json::parse(body, ec);
   if (ec || !v.is_object()) return body;
   v.as_object().erase("key");
   v.as_object().erase("access_token");
+  v.as_object().erase("secret");
   return boost::json::serialize(v);
 }
 

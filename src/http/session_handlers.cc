@@ -70,7 +70,8 @@ HttpResponse HandleSignUp(const HandlerContext& ctx, const Caller&, const HttpRe
   if (!creds.ok()) return ErrorResponse(creds.error(), req.request_id);
   int64_t retry_after = 0;
   auto in = ctx.sessions.SignUp(creds->email, creds->password, creds->name,
-                                ClientIp(req, ctx.settings.trusted_proxies), &retry_after);
+                                ClientIp(req, ctx.settings.trusted_proxies), &retry_after,
+                                req.request_id);
   if (!in.ok()) return Refused(in.error(), req, retry_after);
   return Started(ctx, req, *in);
 }
@@ -81,7 +82,8 @@ HttpResponse HandleCreateSession(const HandlerContext& ctx, const Caller&, const
   if (!creds.ok()) return ErrorResponse(creds.error(), req.request_id);
   int64_t retry_after = 0;
   auto in = ctx.sessions.SignIn(creds->email, creds->password,
-                                ClientIp(req, ctx.settings.trusted_proxies), &retry_after);
+                                ClientIp(req, ctx.settings.trusted_proxies), &retry_after,
+                                req.request_id);
   if (!in.ok()) return Refused(in.error(), req, retry_after);
   return Started(ctx, req, *in);
 }

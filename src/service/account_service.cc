@@ -4,6 +4,7 @@
 
 #include "core/ids.h"
 #include "core/random.h"
+#include "service/event_builder.h"
 
 namespace keyward {
 namespace {
@@ -28,9 +29,9 @@ std::string HashPassword(std::string_view password) {
   const size_t encoded_len =
       argon2_encodedlen(kTime, kMemoryKiB, kLanes, kSaltLen, kHashLen, Argon2_id);
   std::string encoded(encoded_len, '\0');
-  int rc = argon2id_hash_encoded(kTime, kMemoryKiB, kLanes, password.data(), password.size(),
-                                 salt.data(), salt.size(), kHashLen, encoded.data(),
-                                 encoded.size());
+  int rc =
+      argon2id_hash_encoded(kTime, kMemoryKiB, kLanes, password.data(), password.size(),
+                            salt.data(), salt.size(), kHashLen, encoded.data(), encoded.size());
   if (rc != ARGON2_OK) return {};
   encoded.resize(encoded.find('\0'));
   return encoded;
@@ -60,7 +61,7 @@ AccountRow AccountService::WithLiveCredits(AccountRow row) {
   return row;
 }
 
-Result<AccountRow> AccountService::Create(const CreateAccountParams& p) {
+Result<AccountRow> AccountService::Create(const Principal& who, const CreateAccountParams& p) {
   if (!LooksLikeEmail(p.email)) return InvalidRequest("email must be an email address.", "email");
   if (p.name.size() > kMaxAccountNameLength) {
     return InvalidRequest("name must be at most 100 characters.", "name");
@@ -88,7 +89,10 @@ Result<AccountRow> AccountService::Create(const CreateAccountParams& p) {
   if (notifier_) {
     if (Status st = notifier_->CheckWritable(); !st.ok()) return st.error();
   }
-  if (Status st = store_.CreateAccount(row); !st.ok()) return st.error();
+  if (Status st = store_.CreateAccount(row, AccountEvent("account.created", who, clock_));
+      !st.ok()) {
+    return st.error();
+  }
   directory_.Update(row);
   return row;
 }
@@ -108,7 +112,8 @@ Result<Page<AccountRow>> AccountService::List(const ListOptions& options) {
   return page;
 }
 
-Result<AccountRow> AccountService::AddCredits(std::string_view id, int64_t amount) {
+Result<AccountRow> AccountService::AddCredits(const Principal& who, std::string_view id,
+                                              int64_t amount) {
   if (amount < -kMaxCredits || amount > kMaxCredits) {
     return InvalidRequest("amount is out of range.", "amount");
   }
@@ -119,7 +124,7 @@ Result<AccountRow> AccountService::AddCredits(std::string_view id, int64_t amoun
     if (Status st = notifier_->CheckWritable(); !st.ok()) return st.error();
   }
   auto paused = usage_.PauseFlushes();
-  auto row = store_.AddCredits(id, amount);
+  auto row = store_.AddCredits(id, amount, AccountEvent("credits.topped_up", who, clock_));
   if (!row.ok()) return row.error();
   if (!row->has_value()) return Error(ErrorCode::kNotFound, "No such account.");
   // The shared meter applies the delta (other nodes' charges are in flight); the local one

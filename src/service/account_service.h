@@ -1,4 +1,6 @@
-// Accounts (API.md 7): created and managed by the operator with an admin key. Thread-safe.
+// Accounts (API.md 7): created and managed by the operator with an admin key. Each write records
+// its event (account.created, credits.topped_up: API.md 13) in its own transaction, naming `who`
+// as the actor. Thread-safe.
 #pragma once
 
 #include <optional>
@@ -9,8 +11,9 @@
 #include "limits/credit_meter.h"
 #include "service/account_directory.h"
 #include "service/change_feed.h"
-#include "service/usage_recorder.h"
+#include "service/principal.h"
 #include "service/settings.h"
+#include "service/usage_recorder.h"
 #include "store/store.h"
 
 namespace keyward {
@@ -20,7 +23,7 @@ struct CreateAccountParams {
   std::string name;
   std::optional<int64_t> credits;  // nullopt: unlimited
   std::string plan = "default";
-  std::string password;            // empty: no dashboard sign-in yet
+  std::string password;  // empty: no dashboard sign-in yet
 };
 
 inline constexpr size_t kMaxEmailLength = 254;
@@ -36,11 +39,11 @@ class AccountService {
                  UsageRecorder& usage, const ServiceSettings& settings, const Clock& clock);
 
   // Errors: kInvalidRequest with param (email, name, credits, plan, password), store errors.
-  Result<AccountRow> Create(const CreateAccountParams& params);
+  Result<AccountRow> Create(const Principal& who, const CreateAccountParams& params);
   Result<AccountRow> Get(std::string_view id);  // kNotFound when absent
   Result<Page<AccountRow>> List(const ListOptions& options);
   // Adds `amount` (negative subtracts, never below zero). kInvalidRequest param "amount".
-  Result<AccountRow> AddCredits(std::string_view id, int64_t amount);
+  Result<AccountRow> AddCredits(const Principal& who, std::string_view id, int64_t amount);
 
   // With several nodes: writes first ask `notifier` whether they may run (see TokenService).
   void set_notifier(ChangeNotifier* notifier) { notifier_ = notifier; }

@@ -1,6 +1,7 @@
 #include "service/admin_keys.h"
 
 #include "core/ids.h"
+#include "service/event_builder.h"
 
 namespace keyward {
 
@@ -19,19 +20,22 @@ AdminKeyRow AdminKeys::NewRow(const std::string& key, std::string name) const {
   return row;
 }
 
-Result<std::string> AdminKeys::Create(std::string name) {
+Result<std::string> AdminKeys::Create(std::string name, const EventActor& actor) {
   std::string key = format_.GenerateAdminKey();
   const AdminKeyRow row = NewRow(key, std::move(name));
-  if (Status st = store_.InsertAdminKey(row); !st.ok()) return st.error();
+  if (Status st = store_.InsertAdminKey(row, AdminKeyEvent(actor, clock_)); !st.ok()) {
+    return st.error();
+  }
   WriterLock lock(mu_);
   known_[row.key_hash] = true;
   return key;
 }
 
-Result<std::optional<std::string>> AdminKeys::CreateFirst(std::string name) {
+Result<std::optional<std::string>> AdminKeys::CreateFirst(std::string name,
+                                                          const EventActor& actor) {
   std::string key = format_.GenerateAdminKey();
   const AdminKeyRow row = NewRow(key, std::move(name));
-  Result<bool> inserted = store_.InsertFirstAdminKey(row);
+  Result<bool> inserted = store_.InsertFirstAdminKey(row, AdminKeyEvent(actor, clock_));
   if (!inserted.ok()) return inserted.error();
   if (!*inserted) return std::optional<std::string>();
   WriterLock lock(mu_);

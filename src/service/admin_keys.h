@@ -12,6 +12,7 @@
 #include "core/mutex.h"
 #include "core/sha256.h"
 #include "core/status.h"
+#include "store/event.h"
 #include "store/store.h"
 
 namespace keyward {
@@ -20,13 +21,16 @@ class AdminKeys {
  public:
   AdminKeys(Store& store, const KeyFormat& format, const Clock& clock, size_t display_prefix);
 
-  // Creates and stores a new admin key; returns the plaintext (shown once).
-  Result<std::string> Create(std::string name);
+  // Creates and stores a new admin key, recording admin_key.created by `actor` (the CLI); returns
+  // the plaintext (shown once).
+  Result<std::string> Create(std::string name, const EventActor& actor);
   // The same, only when the store has no admin key yet (nullopt otherwise): of several nodes
-  // starting together on an empty store, exactly one makes the first key.
-  Result<std::optional<std::string>> CreateFirst(std::string name);
+  // starting together on an empty store, exactly one makes the first key (and its event).
+  Result<std::optional<std::string>> CreateFirst(std::string name, const EventActor& actor);
   // OK when `credential` is a live admin key; kUnauthorized otherwise, kUnavailable on store error.
   Status Authenticate(std::string_view credential);
+  // The display prefix of an admin key, as events name it (never the key itself).
+  std::string PrefixOf(std::string_view key) const { return DisplayPrefix(key, display_prefix_); }
 
  private:
   AdminKeyRow NewRow(const std::string& key, std::string name) const;

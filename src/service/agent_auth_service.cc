@@ -6,6 +6,8 @@
 #include <limits>
 
 #include "core/sha256.h"
+#include "service/event_builder.h"
+#include "service/objects.h"
 
 namespace keyward {
 namespace {
@@ -112,7 +114,9 @@ Result<AgentPoll> AgentAuthService::Poll(std::string_view token, std::string_vie
       auto ended = store_.ConsumeAgentAuth(hash, std::numeric_limits<int64_t>::min());
       if (ended.ok() && ended->has_value()) {
         (void)TakeHeld((*ended)->token_id);
-        auto revoked = tokens_.Revoke(Principal::Session((*ended)->account_id), (*ended)->token_id);
+        Principal system = Principal::Session((*ended)->account_id);
+        system.actor = SystemActor();
+        auto revoked = tokens_.Revoke(system, (*ended)->token_id);
         if (!revoked.ok() && revoked.error().code() != ErrorCode::kNotFound) {
           spdlog::warn("could not revoke the uncollected agent key {}: {}", (*ended)->token_id,
                        revoked.error().ForLog());
@@ -138,7 +142,8 @@ Result<AgentPoll> AgentAuthService::Poll(std::string_view token, std::string_vie
 }
 
 Result<AgentPoll> AgentAuthService::Deliver(const AgentAuthRow& approved) {
-  const Principal owner = Principal::Session(approved.account_id);
+  Principal owner = Principal::Session(approved.account_id);
+  owner.actor = EventActor{"agent", {}, {}};
   std::optional<std::string> key = TakeHeld(approved.token_id);
   if (!key) {
     // Approved before a restart or on another node: the plaintext is gone, so replace the key.
@@ -157,8 +162,9 @@ Result<AgentPoll> AgentAuthService::Deliver(const AgentAuthRow& approved) {
   return out;
 }
 
-Status AgentAuthService::Decide(std::string_view account_id, std::string_view token, bool approve,
+Status AgentAuthService::Decide(const Principal& who, std::string_view token, bool approve,
                                 std::string_view client_name) {
+  const std::string& account_id = who.account_id;
   if (Status st = ValidateToken(token); !st.ok()) return st;
   if (Status st = ValidateClientName(client_name); !st.ok()) return st;
   const Digest hash = TokenHash(token);
@@ -178,13 +184,14 @@ Status AgentAuthService::Decide(std::string_view account_id, std::string_view to
   decided.client_name = std::string(client_name);
   decided.created = *existing ? (*existing)->created : now;
   decided.decided_at = now;
-  const Principal owner = Principal::Session(decided.account_id);
+  const Principal& owner = who;
   std::optional<IssuedToken> issued;
   if (approve) {
     CreateTokenParams params;
     params.name = std::string(client_name) + " (agent)";
     params.type = "secret";
     params.livemode = true;
+    params.record_event = false;  // agent_auth.approved below stands for it
     auto created = tokens_.Create(owner, params);
     if (!created.ok()) return created.error();
     issued = std::move(*created);
@@ -193,7 +200,20 @@ Status AgentAuthService::Decide(std::string_view account_id, std::string_view to
     DropExpiredLocked(cutoff);
     held_[decided.token_id] = Held{issued->key, decided.created};
   }
-  auto changed = store_.DecideAgentAuth(decided, cutoff);
+  const int64_t decided_now = now;
+  auto changed =
+      store_.DecideAgentAuth(decided, cutoff, [&](const AgentAuthRow*, const AgentAuthRow& row) {
+        boost::json::object object;
+        if (issued) {
+          object = TokenObject(issued->row, decided_now);
+        } else {
+          object["object"] = "agent_auth";
+          object["status"] = "denied";
+          object["client_name"] = row.client_name;
+        }
+        return NewEvent(approve ? "agent_auth.approved" : "agent_auth.denied", who, row.account_id,
+                        true, decided_now, EventData(object, nullptr));
+      });
   if (changed.ok() && *changed) return Status::Ok();
   if (issued) {  // another decision won the race (or the write failed): this key must not live
     (void)TakeHeld(decided.token_id);

@@ -65,9 +65,11 @@ class AgentAuthService {
   // store errors.
   Result<AgentPoll> Poll(std::string_view token, std::string_view client_ip,
                          int64_t* retry_after_s);
-  // The person's decision, on `account_id`. Errors: kInvalidRequest with param token (malformed,
-  // already answered, or expired) or client_name; store errors.
-  Status Decide(std::string_view account_id, std::string_view token, bool approve,
+  // The person's decision, by the session `who` on its account. Records agent_auth.approved (with
+  // the created key as data.object; no token.created) or agent_auth.denied in the decision's
+  // transaction. Errors: kInvalidRequest with param token (malformed, already answered, or
+  // expired) or client_name; store errors.
+  Status Decide(const Principal& who, std::string_view token, bool approve,
                 std::string_view client_name);
   // Deletes requests older than kRetentionSeconds from the store; returns how many.
   Result<int64_t> Purge();

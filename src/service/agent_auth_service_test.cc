@@ -18,7 +18,7 @@ class AgentAuthTest : public ::testing::Test {
   AgentAuthTest() {
     CreateAccountParams p;
     p.email = "person@example.com";
-    auto row = sv->accounts().Create(p);
+    auto row = sv->accounts().Create(Principal::Admin({}), p);
     EXPECT_TRUE(row.ok());
     account = row->id;
   }
@@ -59,7 +59,7 @@ TEST_F(AgentAuthTest, TokenMustBe32To128Hex) {
 
 TEST_F(AgentAuthTest, PendingThenApprovedOnceThenExpired) {
   EXPECT_EQ(PollLater().state, AgentAuthState::kPending);
-  ASSERT_TRUE(agent().Decide(account, kToken, true, "Claude Code").ok());
+  ASSERT_TRUE(agent().Decide(Principal::Session(account), kToken, true, "Claude Code").ok());
   EXPECT_EQ(agent().held(), 1u);
   auto keys = Keys();
   ASSERT_EQ(keys.size(), 1u);
@@ -80,18 +80,18 @@ TEST_F(AgentAuthTest, PendingThenApprovedOnceThenExpired) {
 }
 
 TEST_F(AgentAuthTest, DeniedStaysDeniedAndMakesNoKey) {
-  ASSERT_TRUE(agent().Decide(account, kToken, false, "Some CLI").ok());
+  ASSERT_TRUE(agent().Decide(Principal::Session(account), kToken, false, "Some CLI").ok());
   EXPECT_EQ(PollLater().state, AgentAuthState::kDenied);
   EXPECT_EQ(PollLater().state, AgentAuthState::kDenied);
   EXPECT_TRUE(Keys().empty());
-  Status again = agent().Decide(account, kToken, true, "Some CLI");
+  Status again = agent().Decide(Principal::Session(account), kToken, true, "Some CLI");
   ASSERT_FALSE(again.ok());
   EXPECT_EQ(again.error().param(), "token");
 }
 
 TEST_F(AgentAuthTest, ARequestAnsweredOnceOnly) {
-  ASSERT_TRUE(agent().Decide(account, kToken, true, "A").ok());
-  Status twice = agent().Decide(account, kToken, true, "A");
+  ASSERT_TRUE(agent().Decide(Principal::Session(account), kToken, true, "A").ok());
+  Status twice = agent().Decide(Principal::Session(account), kToken, true, "A");
   ASSERT_FALSE(twice.ok());
   EXPECT_EQ(twice.error().code(), ErrorCode::kInvalidRequest);
   EXPECT_EQ(Keys().size(), 1u);  // the second approval made no key
@@ -102,14 +102,14 @@ TEST_F(AgentAuthTest, ExpiresFifteenMinutesAfterFirstSeen) {
   sv.clock.AdvanceSeconds(AgentAuthService::kLifetimeSeconds - 2);
   EXPECT_EQ(PollLater().state, AgentAuthState::kPending);  // 14:59 after first sight
   EXPECT_EQ(PollLater().state, AgentAuthState::kExpired);  // 15:00
-  Status late = agent().Decide(account, kToken, true, "Late");
+  Status late = agent().Decide(Principal::Session(account), kToken, true, "Late");
   ASSERT_FALSE(late.ok());
   EXPECT_EQ(late.error().param(), "token");
   EXPECT_TRUE(Keys().empty());
 }
 
 TEST_F(AgentAuthTest, AnApprovalNotCollectedInTimeExpiresAndItsKeyIsRevoked) {
-  ASSERT_TRUE(agent().Decide(account, kToken, true, "Slow agent").ok());
+  ASSERT_TRUE(agent().Decide(Principal::Session(account), kToken, true, "Slow agent").ok());
   sv.clock.AdvanceSeconds(AgentAuthService::kLifetimeSeconds);
   EXPECT_EQ(PollLater().state, AgentAuthState::kExpired);
   auto keys = Keys();
@@ -138,7 +138,7 @@ TEST_F(AgentAuthTest, ALostPlaintextIsReplacedByARolledKey) {
   // and limits on its own.
   LocalLimiter other_limiter;
   AgentAuthService other(*sv.store_ptr, sv->tokens(), sv->accounts(), other_limiter, sv.clock);
-  ASSERT_TRUE(other.Decide(account, kToken, true, "Restarted").ok());
+  ASSERT_TRUE(other.Decide(Principal::Session(account), kToken, true, "Restarted").ok());
   auto before = Keys();
   ASSERT_EQ(before.size(), 1u);
 
@@ -154,15 +154,16 @@ TEST_F(AgentAuthTest, ALostPlaintextIsReplacedByARolledKey) {
 }
 
 TEST_F(AgentAuthTest, TokenCaseDoesNotMatterAndClientNameIsChecked) {
-  ASSERT_TRUE(agent().Decide(account, std::string(40, 'A'), false, "x").ok());
+  ASSERT_TRUE(agent().Decide(Principal::Session(account), std::string(40, 'A'), false, "x").ok());
   EXPECT_EQ(PollLater(std::string(40, 'a')).state, AgentAuthState::kDenied);
-  Status empty = agent().Decide(account, kToken, true, "");
+  Status empty = agent().Decide(Principal::Session(account), kToken, true, "");
   ASSERT_FALSE(empty.ok());
   EXPECT_EQ(empty.error().param(), "client_name");
-  Status control = agent().Decide(account, kToken, true, "a\nb");
+  Status control = agent().Decide(Principal::Session(account), kToken, true, "a\nb");
   ASSERT_FALSE(control.ok());
   EXPECT_EQ(control.error().param(), "client_name");
-  Status long_name = agent().Decide(account, kToken, true, std::string(65, 'n'));
+  Status long_name =
+      agent().Decide(Principal::Session(account), kToken, true, std::string(65, 'n'));
   ASSERT_FALSE(long_name.ok());
 }
 

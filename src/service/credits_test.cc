@@ -91,10 +91,10 @@ TEST(Credits, TopUpsCombineWithPendingCharges) {
   const std::string account = t.NewAccount(2);
   auto key = t.NewKey(account);
   ASSERT_TRUE(t->verifier().Verify(key.key, "GET", "/").valid());  // pending 1, live balance 1
-  auto topped = t->accounts().AddCredits(account, 5);
+  auto topped = t->accounts().AddCredits(Principal::Admin({}), account, 5);
   ASSERT_TRUE(topped.ok());
   EXPECT_EQ(topped->credits, 6);
-  auto cut = t->accounts().AddCredits(account, -100);
+  auto cut = t->accounts().AddCredits(Principal::Admin({}), account, -100);
   EXPECT_EQ(cut->credits, 0);
   EXPECT_EQ(*t->verifier().Verify(key.key, "GET", "/").error, ErrorCode::kQuotaExceeded);
   ASSERT_TRUE(t->usage().Flush().ok());

@@ -161,7 +161,7 @@ TEST(IndexSyncTest, WritesAreRefusedWhileRedisIsDown) {
   auto page = a.store_ptr->ListTokens(account, TokenFilter::kAll, 0, ListOptions{});
   ASSERT_TRUE(page.ok());
   EXPECT_TRUE(page->items.empty());  // nothing written
-  auto credit = a->accounts().AddCredits(account, 5);
+  auto credit = a->accounts().AddCredits(Principal::Admin({}), account, 5);
   ASSERT_FALSE(credit.ok());
   EXPECT_EQ(credit.error().code(), ErrorCode::kUnavailable);
   up = true;

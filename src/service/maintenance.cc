@@ -6,14 +6,15 @@ namespace keyward {
 
 Maintenance::Maintenance(Store& store, KeyIndex& index, IdempotencyService& idempotency,
                          SessionService& sessions, AgentAuthService& agent_auth,
-                         UsageService& usage, const Clock& clock)
+                         UsageService& usage, const Clock& clock, int64_t event_retention_seconds)
     : store_(store),
       index_(index),
       idempotency_(idempotency),
       sessions_(sessions),
       agent_auth_(agent_auth),
       usage_(usage),
-      clock_(clock) {}
+      clock_(clock),
+      event_retention_seconds_(event_retention_seconds) {}
 
 Maintenance::~Maintenance() {
   Stop();
@@ -46,6 +47,9 @@ void Maintenance::PurgeOnce() {
     spdlog::warn("usage purge failed: {}", n.error().ForLog());
   } else if (*n > 0) {
     spdlog::info("purged {} usage rows past their retention", *n);
+  }
+  if (auto n = store_.PurgeEvents(clock_.NowUnix() - event_retention_seconds_); n.ok() && *n > 0) {
+    spdlog::info("purged {} events past their retention", *n);
   }
 }
 

@@ -1,9 +1,9 @@
 // Background maintenance of one node: every minute it purges access tokens expired for longer than
 // the retention (from the store and the in-memory index), day-old Idempotency-Key records, ended
-// dashboard sessions, finished agent sign-in requests and usage rows past their retention (every
-// purge is idempotent: several nodes may run it). One thread, started by Start() (the
-// server does, the CLI does not), stopped by Stop() or the destructor. Thread-safe; failures are
-// logged and retried on the next round.
+// dashboard sessions, finished agent sign-in requests, usage rows and events past their
+// retention (every purge is idempotent: several nodes may run it). One thread, started by Start()
+// (the server does, the CLI does not), stopped by Stop() or the destructor. Thread-safe; failures
+// are logged and retried on the next round.
 #pragma once
 
 #include <cstddef>
@@ -30,7 +30,7 @@ class Maintenance {
   // All must outlive the Maintenance.
   Maintenance(Store& store, KeyIndex& index, IdempotencyService& idempotency,
               SessionService& sessions, AgentAuthService& agent_auth, UsageService& usage,
-              const Clock& clock);
+              const Clock& clock, int64_t event_retention_seconds);
   ~Maintenance();
 
   // Starts the thread (once; not after Stop()).
@@ -51,6 +51,7 @@ class Maintenance {
   AgentAuthService& agent_auth_;
   UsageService& usage_;
   const Clock& clock_;
+  const int64_t event_retention_seconds_;
 
   Mutex mu_;
   CondVar cv_;

@@ -36,7 +36,7 @@ struct TestServices {
     CreateAccountParams p;
     p.email = "user" + std::to_string(++n) + "@example.com";
     p.credits = credits;
-    auto row = services->accounts().Create(p);
+    auto row = services->accounts().Create(Principal::Admin({}), p);
     EXPECT_TRUE(row.ok());
     return row->id;
   }

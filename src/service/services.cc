@@ -62,7 +62,12 @@ Services::Services(std::unique_ptr<Store> store, ServiceSettings settings, const
       sessions_(*store_, accounts_, *limiter_, settings_, clock_),
       agent_auth_(*store_, tokens_, accounts_, *limiter_, clock_),
       usage_reports_(*store_, settings_.usage, clock_),
-      maintenance_(*store_, index_, idempotency_, sessions_, agent_auth_, usage_reports_, clock_) {
+      events_(*store_),
+      token_notices_(*store_, settings_.events, clock_),
+      webhooks_(*store_, settings_.webhooks, clock_),
+      leaks_(*store_, tokens_, settings_.leaks, format_, clock_),
+      maintenance_(*store_, index_, idempotency_, sessions_, agent_auth_, usage_reports_, clock_,
+                   settings_.events.retention_seconds) {
   // Change propagation between nodes: over Redis when it is configured, else over the store
   // itself when it offers one (PostgreSQL: LISTEN/NOTIFY); a SQLite store without Redis has no
   // transport, and is polled (StorePollFeed) so that what another process on the same file
@@ -145,6 +150,7 @@ Status Services::LoadIndex() {
 
 void Services::Shutdown() {
   maintenance_.Stop();
+  token_notices_.Stop();
   if (sync_) sync_->Stop();
   usage_.Stop();
 }

@@ -18,17 +18,21 @@
 #include "service/account_service.h"
 #include "service/admin_keys.h"
 #include "service/agent_auth_service.h"
+#include "service/event_service.h"
 #include "service/idempotency.h"
 #include "service/index_sync.h"
 #include "service/key_index.h"
+#include "service/leak_service.h"
 #include "service/maintenance.h"
 #include "service/readiness.h"
 #include "service/session_service.h"
 #include "service/settings.h"
+#include "service/token_notices.h"
 #include "service/token_service.h"
 #include "service/usage_recorder.h"
 #include "service/usage_service.h"
 #include "service/verifier.h"
+#include "service/webhook_service.h"
 #include "store/store.h"
 
 namespace keyward {
@@ -53,7 +57,10 @@ class Services {
   // Starts the background maintenance (purging expired access tokens and day-old idempotency
   // records every minute); the server
   // calls it, the CLI does not.
-  void StartMaintenance() { maintenance_.Start(); }
+  void StartMaintenance() {
+    maintenance_.Start();
+    token_notices_.Start();  // token.expired / token.expiring (API.md 13)
+  }
   // Deletes access tokens expired for longer than the retention from the store and the index;
   // returns how many left the index.
   size_t PurgeExpiredAccessTokens() { return maintenance_.PurgeExpiredAccessTokens(); }
@@ -71,6 +78,10 @@ class Services {
   UsageService& usage_reports() { return usage_reports_; }
   SessionService& sessions() { return sessions_; }
   AgentAuthService& agent_auth() { return agent_auth_; }
+  EventService& events() { return events_; }
+  TokenNotices& token_notices() { return token_notices_; }
+  WebhookService& webhooks() { return webhooks_; }
+  LeakService& leaks() { return leaks_; }
   const ServiceSettings& settings() const { return settings_; }
   // The index's sync with other processes on the store: over Redis, PostgreSQL NOTIFY, or (SQLite
   // alone) by polling the store's change sequence.
@@ -100,6 +111,10 @@ class Services {
   UsageService usage_reports_;
   std::unique_ptr<ChangeFeed> feed_;  // Redis, PostgreSQL's NOTIFY, or StorePollFeed
   std::unique_ptr<IndexSync> sync_;   // with feed_
+  EventService events_;
+  TokenNotices token_notices_;
+  WebhookService webhooks_;
+  LeakService leaks_;
   Maintenance maintenance_;
   std::unique_ptr<ReadinessProbe> readiness_;  // after sync_, which it watches
 };

@@ -42,7 +42,7 @@ class PostgresServicesTest : public ::testing::Test {
   std::string NewAccount() {
     CreateAccountParams p;
     p.email = "pgfeed@example.com";
-    auto row = a_->accounts().Create(p);
+    auto row = a_->accounts().Create(Principal::Admin({}), p);
     EXPECT_TRUE(row.ok());
     return row.ok() ? row->id : "";
   }

@@ -4,11 +4,20 @@
 
 #include "core/random.h"
 #include "core/sha256.h"
+#include "service/event_builder.h"
 
 namespace keyward {
 namespace {
 
 constexpr std::string_view kCsrfLabel = "keyward-csrf-v1:";
+
+// The actor of everything a sign-up or sign-in records (API.md 13).
+Principal SessionActor(std::string_view client_ip, std::string_view request_id) {
+  Principal who = Principal::Session({});
+  who.actor.ip = std::string(client_ip);
+  who.request_id = std::string(request_id);
+  return who;
+}
 
 Error SignInFailed() {
   return Error(ErrorCode::kUnauthorized, std::string(SessionService::kSignInFailed));
@@ -71,7 +80,7 @@ Status SessionService::Limit(std::string_view ip, std::optional<std::string_view
   return Error(ErrorCode::kRateLimited, "Too many sign-in attempts. Try again later.");
 }
 
-Result<SignedIn> SessionService::Start(AccountRow account) {
+Result<SignedIn> SessionService::Start(AccountRow account, const Principal& who, bool record) {
   SignedIn out;
   out.secret = RandomBase62(kSecretLength);
   out.csrf_token = CsrfToken(out.secret);
@@ -80,7 +89,18 @@ Result<SignedIn> SessionService::Start(AccountRow account) {
   row.account_id = account.id;
   row.created = clock_.NowUnix();
   row.expires_at = row.created + settings_.dashboard.session_seconds;
-  if (Status st = store_.InsertSession(row); !st.ok()) return st.error();
+  EventFor<SessionRow> event;
+  if (record) {
+    event = [&who](const SessionRow*, const SessionRow& s) {
+      boost::json::object o;
+      o["object"] = "session";
+      o["account"] = s.account_id;
+      o["created"] = s.created;
+      o["expires_at"] = s.expires_at;
+      return NewEvent("session.created", who, s.account_id, true, s.created, EventData(o, nullptr));
+    };
+  }
+  if (Status st = store_.InsertSession(row, event); !st.ok()) return st.error();
   out.expires_at = row.expires_at;
   account.password_hash.clear();  // nothing above the service needs it
   out.account = std::move(account);
@@ -89,7 +109,7 @@ Result<SignedIn> SessionService::Start(AccountRow account) {
 
 Result<SignedIn> SessionService::SignUp(std::string_view email, std::string_view password,
                                         std::string_view name, std::string_view client_ip,
-                                        int64_t* retry_after_s) {
+                                        int64_t* retry_after_s, std::string_view request_id) {
   if (!settings_.dashboard.signup) {
     return Error(ErrorCode::kForbidden, "Sign-up is disabled on this server.");
   }
@@ -99,13 +119,15 @@ Result<SignedIn> SessionService::SignUp(std::string_view email, std::string_view
   params.email = std::string(email);
   params.name = std::string(name);
   params.password = std::string(password);
-  auto account = accounts_.Create(params);
+  const Principal who = SessionActor(client_ip, request_id);
+  auto account = accounts_.Create(who, params);
   if (!account.ok()) return account.error();
-  return Start(std::move(*account));
+  return Start(std::move(*account), who, /*record=*/false);  // the sign-up's event is the account's
 }
 
 Result<SignedIn> SessionService::SignIn(std::string_view email, std::string_view password,
-                                        std::string_view client_ip, int64_t* retry_after_s) {
+                                        std::string_view client_ip, int64_t* retry_after_s,
+                                        std::string_view request_id) {
   if (Status st = Limit(client_ip, email, retry_after_s); !st.ok()) return st.error();
   std::optional<AccountRow> account;
   if (!email.empty() && email.size() <= kMaxEmailLength && password.size() <= kMaxPasswordLength) {
@@ -116,8 +138,17 @@ Result<SignedIn> SessionService::SignIn(std::string_view email, std::string_view
   const bool has_hash = account && !account->password_hash.empty();
   const bool verified = VerifyPassword(has_hash ? account->password_hash : DummyHash(),
                                        password.substr(0, kMaxPasswordLength));
-  if (!has_hash || !verified) return SignInFailed();
-  return Start(std::move(*account));
+  const Principal who = SessionActor(client_ip, request_id);
+  if (!has_hash || !verified) {
+    boost::json::object o;
+    o["email"] = email.substr(0, kMaxEmailLength);
+    const std::string account_id = account ? account->id : std::string();
+    Status recorded = store_.AppendEvent(
+        NewEvent("session.failed", who, account_id, true, clock_.NowUnix(), EventData(o, nullptr)));
+    if (!recorded.ok()) return recorded.error();
+    return SignInFailed();
+  }
+  return Start(std::move(*account), who, /*record=*/true);
 }
 
 Result<std::optional<SessionInfo>> SessionService::Find(std::string_view secret) {

@@ -10,6 +10,11 @@
 // whether an account exists. Sign-in attempts are limited per email and per client IP, sign-ups
 // per client IP (settings.dashboard); over the limit → kRateLimited.
 //
+// Events (API.md 13), actor {"type":"session","id":null} with the client address and request id:
+// a sign-up records account.created, a sign-in session.created (both in the write's transaction),
+// a failed sign-in session.failed with data.object {"email"} and the account of that email (or
+// none). A refusal by the rate limit is not a sign-in attempt and records nothing.
+//
 // Thread-safe.
 #pragma once
 
@@ -51,11 +56,13 @@ class SessionService {
   // kRateLimited (with *retry_after_s set) over the per-IP limit; kInvalidRequest with param
   // email / password / name (an email already taken is param email); store errors.
   Result<SignedIn> SignUp(std::string_view email, std::string_view password, std::string_view name,
-                          std::string_view client_ip, int64_t* retry_after_s);
+                          std::string_view client_ip, int64_t* retry_after_s,
+                          std::string_view request_id = {});
   // Errors: kUnauthorized with kSignInFailed for every kind of bad credential; kRateLimited (with
   // *retry_after_s) over a limit; store errors (kUnavailable, kInternalError).
   Result<SignedIn> SignIn(std::string_view email, std::string_view password,
-                          std::string_view client_ip, int64_t* retry_after_s);
+                          std::string_view client_ip, int64_t* retry_after_s,
+                          std::string_view request_id = {});
   // The live session `secret` names; nullopt when it is malformed, unknown or expired.
   Result<std::optional<SessionInfo>> Find(std::string_view secret);
   // Ends the session (OK when there is none).
@@ -69,7 +76,8 @@ class SessionService {
   static bool LooksLikeSecret(std::string_view secret);
 
  private:
-  Result<SignedIn> Start(AccountRow account);
+  // `record` = record session.created by `who`.
+  Result<SignedIn> Start(AccountRow account, const Principal& who, bool record);
   // Takes one attempt from each bucket; kRateLimited when any is empty.
   Status Limit(std::string_view ip, std::optional<std::string_view> email, int64_t* retry_after_s);
 

@@ -62,7 +62,7 @@ TEST(SessionService, EverySignInFailureIsTheSameAnswer) {
   ASSERT_TRUE(sv->sessions().SignUp("p@example.com", "the password", "", kIp, nullptr).ok());
   CreateAccountParams no_password;
   no_password.email = "nopw@example.com";
-  ASSERT_TRUE(sv->accounts().Create(no_password).ok());
+  ASSERT_TRUE(sv->accounts().Create(Principal::Admin({}), no_password).ok());
 
   const std::pair<std::string, std::string> attempts[] = {
       {"p@example.com", "wrong password"},

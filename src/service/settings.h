@@ -4,7 +4,9 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <vector>
 
+#include "core/cidr.h"
 #include "core/key_format.h"
 #include "core/rate_spec.h"
 #include "core/route_table.h"
@@ -56,6 +58,40 @@ struct UsageSettings {
   int64_t day_retention_seconds = 730 * 86400;
 };
 
+// [events] (API.md 13, 16).
+struct EventSettings {
+  int64_t retention_seconds = 30 * 86400;       // events.retention_days
+  int64_t expiring_notice_seconds = 7 * 86400;  // events.expiring_notice_days (0 = none)
+  int64_t notice_interval_seconds = 10;         // how often token.expired/.expiring are looked for
+};
+
+// [webhooks] (API.md 14, 16).
+struct WebhookSettings {
+  int64_t timeout_ms = 10'000;  // webhooks.timeout: a 2xx within it delivers
+  // webhooks.retry_schedule: the delay before each retry; after the last one the delivery failed.
+  std::vector<int64_t> retry_schedule_seconds = {60,    300,   1800,  7200, 21600,
+                                                 43200, 86400, 86400, 86400};
+  int64_t disable_after_seconds = 3 * 86400;  // nothing but failures this long → disabled
+  std::vector<std::string> allow_http;        // hosts that may be called over plain http
+  std::vector<Cidr> allow_private;            // private/loopback targets that may be called
+  bool allow_account_endpoints = false;       // may accounts own endpoints?
+  // The key that seals endpoint secrets at rest (32 bytes; from webhooks.secret_key or the data
+  // directory's webhook.key). Empty: secrets cannot be sealed, creating an endpoint fails.
+  std::string seal_key;
+  int64_t poll_interval_ms = 500;  // how often each node looks for due deliveries
+  int workers = 4;                 // concurrent attempts per node
+};
+
+// [leaks] (API.md 15).
+struct LeakSettings {
+  bool revoke = true;  // leaks.action: "revoke" (true) or "notify"
+  struct PublicKey {
+    std::string id;
+    std::string pem;
+  };
+  std::vector<PublicKey> github_public_keys;
+};
+
 struct ServiceSettings {
   KeyPrefixes prefixes;
   size_t display_prefix_length = 12;
@@ -69,6 +105,9 @@ struct ServiceSettings {
   RedisSettings redis;
   StoreSettings store;
   UsageSettings usage;
+  EventSettings events;
+  WebhookSettings webhooks;
+  LeakSettings leaks;
 
   // The per-key limit of `plan`, falling back to the default plan.
   const RateSpec& PlanLimit(const std::string& plan) const {

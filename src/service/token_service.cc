@@ -5,6 +5,7 @@
 #include "core/ids.h"
 #include "core/permissions.h"
 #include "core/sha256.h"
+#include "service/event_builder.h"
 
 namespace keyward {
 namespace {
@@ -146,7 +147,9 @@ Result<IssuedToken> TokenService::Create(const Principal& who, const CreateToken
   if (Status st = CheckWritable(); !st.ok()) return st.error();
   IssuedToken issued =
       Mint((*account)->id, p.name, type, std::move(permissions), livemode, p.expires_at, now);
-  if (Status st = store_.InsertToken(issued.row); !st.ok()) return st.error();
+  EventFor<TokenRow> event;
+  if (p.record_event) event = TokenEvent("token.created", who, clock_);
+  if (Status st = store_.InsertToken(issued.row, event); !st.ok()) return st.error();
   Publish(issued.row, *account);
   return issued;
 }
@@ -239,7 +242,21 @@ Result<TokenRow> TokenService::Revoke(const Principal& who, std::string_view id)
   if (!account.ok()) return account.error();
   if (!IsValidId(id, kTokenIdPrefix)) return NotFound();
   if (Status st = CheckWritable(); !st.ok()) return st.error();
-  auto row = store_.RevokeToken((*account)->id, id, clock_.NowUnix());
+  auto row = store_.RevokeToken((*account)->id, id, clock_.NowUnix(),
+                                TokenEvent("token.revoked", who, clock_));
+  if (!row.ok()) return row.error();
+  if (!row->has_value()) return NotFound();
+  Publish(**row, *account);
+  return std::move(**row);
+}
+
+Result<TokenRow> TokenService::RevokeRecording(const std::string& account_id, std::string_view id,
+                                               const EventFor<TokenRow>& event) {
+  auto account = accounts_.Get(account_id);
+  if (!account.ok()) return account.error();
+  if (!*account) return NotFound();
+  if (Status st = CheckWritable(); !st.ok()) return st.error();
+  auto row = store_.RevokeToken(account_id, id, clock_.NowUnix(), event);
   if (!row.ok()) return row.error();
   if (!row->has_value()) return NotFound();
   Publish(**row, *account);
@@ -279,7 +296,8 @@ Result<IssuedToken> TokenService::Roll(const Principal& who, std::string_view id
                             prev.expires_at, now);
   std::optional<int64_t> old_expiry;
   if (grace_seconds > 0) old_expiry = now + grace_seconds;
-  auto ended = store_.RollToken(prev.account_id, prev.id, issued.row, old_expiry, now);
+  auto ended = store_.RollToken(prev.account_id, prev.id, issued.row, old_expiry, now,
+                                RolledEvent(who, clock_));
   if (!ended.ok()) return ended.error();
   if (!ended->has_value()) return NotFound();
   Publish(issued.row, *account);

@@ -1,6 +1,7 @@
 // The lifecycle of API keys (API.md 2.4): create, list, retrieve, revoke, roll — with the rules of
-// who may do what. Writes commit to the Store first, then publish to the KeyIndex, then return, so
-// a revoked key is refused from the next request on.
+// who may do what. Each write records its event (token.created, .revoked, .rolled: API.md 13) in
+// its own transaction, naming the Principal as the actor. Writes commit to the Store first, then
+// publish to the KeyIndex, then return, so a revoked key is refused from the next request on.
 // Thread-safe.
 #pragma once
 
@@ -23,10 +24,13 @@ namespace keyward {
 
 struct CreateTokenParams {
   std::string name;
-  std::optional<std::string> type;                        // default "secret"
+  std::optional<std::string> type;  // default "secret"
   std::optional<std::vector<std::string>> permissions;
-  std::optional<int64_t> expires_at;                      // absent or null: never
+  std::optional<int64_t> expires_at;  // absent or null: never
   std::optional<bool> livemode;
+  // False when the action that creates the key records its own event instead of token.created
+  // (an agent approval records agent_auth.approved with the new key).
+  bool record_event = true;
 };
 
 struct IssuedToken {
@@ -55,6 +59,10 @@ class TokenService {
   Result<TokenRow> Get(const Principal& who, std::string_view id);
   Result<TokenRow> Revoke(const Principal& who, std::string_view id);
   Result<IssuedToken> Roll(const Principal& who, std::string_view id, int64_t grace_seconds);
+  // Revokes key `id` of `account_id` now on behalf of the system, recording `event` instead of
+  // token.revoked (a leak report records token.leaked). kNotFound when there is no such token.
+  Result<TokenRow> RevokeRecording(const std::string& account_id, std::string_view id,
+                                   const EventFor<TokenRow>& event);
 
   // Access tokens (API.md 3). Minting needs a secret key, or a restricted one with tokens:write;
   // anything else (admin keys included: a token needs a parent key) is kForbidden.

@@ -45,8 +45,8 @@ TEST(Verifier, MalformedAndBadChecksumAreUnauthorized) {
   auto key = t.NewKey(t.NewAccount());
   std::string flipped = key.key;
   flipped[10] = flipped[10] == 'a' ? 'b' : 'a';
-  for (const std::string& bad : {std::string("garbage"), std::string(""), flipped,
-                                 key.key + "x", std::string(300, 'a')}) {
+  for (const std::string& bad :
+       {std::string("garbage"), std::string(""), flipped, key.key + "x", std::string(300, 'a')}) {
     Verdict v = t->verifier().Verify(bad, "GET", "/");
     ASSERT_FALSE(v.valid()) << bad;
     EXPECT_EQ(*v.error, ErrorCode::kUnauthorized);
@@ -129,8 +129,7 @@ TEST(Verifier, PublishableKeyOnlyOnPublishableRoutes) {
   p.type = "publishable";
   auto key = t.NewKey(t.NewAccount(), p);
   EXPECT_TRUE(t->verifier().Verify(key.key, "GET", "/v1/public/x").valid());
-  EXPECT_EQ(*t->verifier().Verify(key.key, "POST", "/v1/extractions").error,
-            ErrorCode::kForbidden);
+  EXPECT_EQ(*t->verifier().Verify(key.key, "POST", "/v1/extractions").error, ErrorCode::kForbidden);
   EXPECT_EQ(*t->verifier().Verify(key.key, "GET", "/v1/other").error, ErrorCode::kForbidden);
 }
 

@@ -18,7 +18,9 @@
 
 #include "core/status.h"
 #include "store/change_feed.h"
+#include "store/event.h"
 #include "store/records.h"
+#include "store/webhook.h"
 
 namespace keyward {
 
@@ -34,21 +36,24 @@ class Store {
   virtual ~Store() = default;
 
   // --- accounts ---
-  virtual Status CreateAccount(const AccountRow& account) = 0;
+  // Writes that take an EventFor record that event in the same transaction (store/event.h).
+  virtual Status CreateAccount(const AccountRow& account,
+                               const EventFor<AccountRow>& event = {}) = 0;
   virtual Result<std::optional<AccountRow>> GetAccount(std::string_view id) = 0;
   virtual Result<std::optional<AccountRow>> GetAccountByEmail(std::string_view email) = 0;
   // Newest first. An unknown `starting_after` → kInvalidRequest, param "starting_after".
   virtual Result<Page<AccountRow>> ListAccounts(const ListOptions& options) = 0;
   // Adds `amount` (may be negative) to a limited balance, clamping at zero; an unlimited balance
   // stays unlimited. Returns the updated row, or nullopt when there is no such account.
-  virtual Result<std::optional<AccountRow>> AddCredits(std::string_view id, int64_t amount) = 0;
+  virtual Result<std::optional<AccountRow>> AddCredits(std::string_view id, int64_t amount,
+                                                       const EventFor<AccountRow>& event = {}) = 0;
 
   // Applies charged credits in one transaction (see AccountUsage). Unknown accounts are ignored.
   virtual Status RecordCreditUsage(const std::vector<AccountUsage>& usage) = 0;
 
   // --- API keys ---
   // Fails with kInternalError on a duplicate id or hash (a CSPRNG collision: never expected).
-  virtual Status InsertToken(const TokenRow& token) = 0;
+  virtual Status InsertToken(const TokenRow& token, const EventFor<TokenRow>& event = {}) = 0;
   // The token with `id` on `account_id`; nullopt when it does not exist or belongs to another.
   virtual Result<std::optional<TokenRow>> GetToken(std::string_view account_id,
                                                    std::string_view id) = 0;
@@ -56,19 +61,22 @@ class Store {
   // The account's tokens, newest first; `now_unix` decides active/expired for the filter.
   virtual Result<Page<TokenRow>> ListTokens(std::string_view account_id, TokenFilter filter,
                                             int64_t now_unix, const ListOptions& options) = 0;
-  // Sets revoked_at = now_unix unless already revoked (then unchanged). Returns the row after the
-  // change, or nullopt when there is no such token on the account.
+  // Sets revoked_at = now_unix unless already revoked (then unchanged, and no event). Returns the
+  // row after the change, or nullopt when there is no such token on the account.
   virtual Result<std::optional<TokenRow>> RevokeToken(std::string_view account_id,
-                                                      std::string_view id, int64_t now_unix) = 0;
+                                                      std::string_view id, int64_t now_unix,
+                                                      const EventFor<TokenRow>& event = {}) = 0;
   // In one transaction: insert `replacement`, and end the old token `old_id` on `account_id` —
   // revoked at now_unix when `old_expires_at` is nullopt, else its expires_at set to that value
   // (kept if the old expiry was already earlier). Returns the old row after the change, or nullopt
   // (and no write at all) when the old token does not exist on the account or is already revoked.
+  // The event is given (old row, replacement).
   virtual Result<std::optional<TokenRow>> RollToken(std::string_view account_id,
                                                     std::string_view old_id,
                                                     const TokenRow& replacement,
                                                     std::optional<int64_t> old_expires_at,
-                                                    int64_t now_unix) = 0;
+                                                    int64_t now_unix,
+                                                    const EventFor<TokenRow>& event = {}) = 0;
   // Inserts many tokens (bulk loads, benchmarks), all or nothing: on any failure none is kept.
   virtual Status InsertTokens(const std::vector<TokenRow>& tokens) = 0;
   // Calls `fn` for every token that is not revoked (for loading the in-memory index), in any order.
@@ -114,16 +122,19 @@ class Store {
   virtual Result<int64_t> PurgeIdempotencyKeys(int64_t cutoff_unix) = 0;
 
   // --- admin keys ---
-  virtual Status InsertAdminKey(const AdminKeyRow& key) = 0;
+  virtual Status InsertAdminKey(const AdminKeyRow& key,
+                                const EventFor<AdminKeyRow>& event = {}) = 0;
   // Inserts `key` only when the store holds no admin key at all; true when it did. Atomic across
   // every process sharing the store (two nodes starting on an empty store make one first key).
-  virtual Result<bool> InsertFirstAdminKey(const AdminKeyRow& key) = 0;
+  virtual Result<bool> InsertFirstAdminKey(const AdminKeyRow& key,
+                                           const EventFor<AdminKeyRow>& event = {}) = 0;
   virtual Result<std::optional<AdminKeyRow>> FindAdminKeyByHash(const Digest& key_hash) = 0;
   virtual Result<int64_t> CountAdminKeys() = 0;
 
   // --- dashboard sessions (API.md 8) ---
   // Fails with kInternalError on a duplicate hash or an unknown account.
-  virtual Status InsertSession(const SessionRow& session) = 0;
+  virtual Status InsertSession(const SessionRow& session,
+                               const EventFor<SessionRow>& event = {}) = 0;
   // The session with this hash whatever its expiry (the caller compares expires_at), or nullopt.
   virtual Result<std::optional<SessionRow>> FindSession(const Digest& secret_hash) = 0;
   // Ends the session; OK when there is none.
@@ -140,7 +151,8 @@ class Store {
   // token_id and decided_at from `decided` (keeping its created). Returns true when it wrote, false
   // (and no write) when the request is already decided or too old. `decided.status` is kApproved
   // or kDenied. An unknown account_id → kInternalError.
-  virtual Result<bool> DecideAgentAuth(const AgentAuthRow& decided, int64_t created_after) = 0;
+  virtual Result<bool> DecideAgentAuth(const AgentAuthRow& decided, int64_t created_after,
+                                       const EventFor<AgentAuthRow>& event = {}) = 0;
   // In one transaction: an approved request created after `created_after` becomes consumed.
   // Returns the row as it was before (approved) when it changed, nullopt (no write) otherwise —
   // so that exactly one caller ever wins.
@@ -161,6 +173,65 @@ class Store {
   virtual Result<int64_t> PurgeUsage(int64_t granularity, int64_t before) = 0;
   // The token with `id` whatever its account (operators' tools), or nullopt.
   virtual Result<std::optional<TokenRow>> FindTokenById(std::string_view id) = 0;
+  // --- events (API.md 13; store/event.h) ---
+  // Records an event that goes with no other write (a failed sign-in).
+  virtual Status AppendEvent(const EventRow& event) = 0;
+  // The event with `id`; nullopt when there is none, or when `account_id` is given and the event
+  // is not that account's.
+  virtual Result<std::optional<EventRow>> GetEvent(
+      std::string_view id, const std::optional<std::string>& account_id) = 0;
+  // Newest first. An unknown `starting_after` → kInvalidRequest, param "starting_after".
+  virtual Result<Page<EventRow>> ListEvents(const EventFilter& filter,
+                                            const ListOptions& options) = 0;
+  // Deletes events created before `cutoff_unix`; returns how many.
+  virtual Result<int64_t> PurgeEvents(int64_t cutoff_unix) = 0;
+  // The time-driven token notices, each recorded once across every node sharing the store. For
+  // at most `limit` unrevoked tokens with expires_at <= now whose expiry was not announced yet,
+  // marks it announced and records `expired` (before = null, after = the token); then likewise
+  // `expiring` for tokens with now < expires_at <= now + notice_seconds. Each claim is a
+  // conditional UPDATE of the token's marker in the event's transaction, so two nodes never both
+  // record one; a changed expires_at may be announced again. Returns how many were recorded.
+  virtual Result<int64_t> RecordTokenNotices(int64_t now, int64_t notice_seconds, size_t limit,
+                                             const EventFor<TokenRow>& expired,
+                                             const EventFor<TokenRow>& expiring) = 0;
+
+  // --- webhooks (API.md 14; store/webhook.h) ---
+  virtual Status CreateWebhookEndpoint(const WebhookEndpointRow& endpoint,
+                                       const EventFor<WebhookEndpointRow>& event = {}) = 0;
+  virtual Result<std::optional<WebhookEndpointRow>> GetWebhookEndpoint(std::string_view id) = 0;
+  // The endpoints of `owner_account_id` ("" = the operator's), newest first. An unknown
+  // `starting_after` → kInvalidRequest, param "starting_after".
+  virtual Result<Page<WebhookEndpointRow>> ListWebhookEndpoints(std::string_view owner_account_id,
+                                                                const ListOptions& options) = 0;
+  // Replaces url, description, enabled_events, enabled, secret and failing_since of the endpoint
+  // with `endpoint.id`. Returns the row after the change (the event gets before and after), or
+  // nullopt (no write) when there is none.
+  virtual Result<std::optional<WebhookEndpointRow>> UpdateWebhookEndpoint(
+      const WebhookEndpointRow& endpoint, const EventFor<WebhookEndpointRow>& event = {}) = 0;
+  // Deletes the endpoint and its pending deliveries (the log of made attempts stays). False (no
+  // write) when there is none.
+  virtual Result<bool> DeleteWebhookEndpoint(std::string_view id,
+                                             const EventFor<WebhookEndpointRow>& event = {}) = 0;
+  // The endpoint's deliveries log, newest first (pending attempts included).
+  virtual Result<Page<WebhookDeliveryRow>> ListWebhookDeliveries(std::string_view endpoint_id,
+                                                                 const ListOptions& options) = 0;
+  // Leases to `owner` (a node) up to `limit` pending deliveries due at `now` whose endpoint is
+  // enabled and which no live lease holds, until `lease_until`; each lease is given to one owner
+  // only, across every node sharing the store (PostgreSQL: FOR UPDATE SKIP LOCKED; SQLite: the
+  // single writer). Oldest due first.
+  virtual Result<std::vector<DueDelivery>> LeaseDueDeliveries(std::string_view owner, int64_t now,
+                                                              int64_t lease_until,
+                                                              size_t limit) = 0;
+  // In one transaction, for a delivery `owner` still leases: records the attempt (succeeded or
+  // failed, response status, duration); a failed one with `retry_at` queues attempt + 1 due then;
+  // the endpoint's failing_since is cleared by a success and set by the first failure; an enabled
+  // endpoint failing since at or before `disable_if_failing_since` is disabled, recording
+  // `disabled` (before, after). False (no write) when the lease was lost or the delivery is gone.
+  virtual Result<bool> CompleteDelivery(std::string_view delivery_id, std::string_view owner,
+                                        const AttemptOutcome& outcome,
+                                        const EventFor<WebhookEndpointRow>& disabled = {}) = 0;
+  // Releases `owner`'s lease on a delivery without an attempt (shutting down): due again at once.
+  virtual Status ReleaseDelivery(std::string_view delivery_id, std::string_view owner) = 0;
 
   // Cheap liveness probe (SELECT 1).
   virtual Status Ping() = 0;

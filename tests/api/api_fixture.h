@@ -75,7 +75,7 @@ class ApiFixture {
   std::string NewAccount() {
     CreateAccountParams p;
     p.email = "user" + std::to_string(++accounts_made_) + "@example.com";
-    return Must(services().accounts().Create(p)).id;
+    return Must(services().accounts().Create(Principal::Admin({}), p)).id;
   }
   IssuedToken NewKey(const std::string& account, CreateTokenParams p = {}) {
     if (p.name.empty()) p.name = "test key";

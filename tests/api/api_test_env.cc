@@ -9,6 +9,7 @@
 
 #include "core/cidr.h"
 #include "http/api.h"
+#include "service/event_builder.h"
 #include "service/services.h"
 #include "store/store.h"
 
@@ -84,7 +85,7 @@ ApiTestEnv::~ApiTestEnv() {
 }
 
 std::string ApiTestEnv::NewAdminKey() {
-  auto key = services_->admin_keys().Create("api test admin key");
+  auto key = services_->admin_keys().Create("api test admin key", CliActor());
   if (!key.ok()) throw std::runtime_error("admin key: " + key.error().message());
   return *key;
 }

@@ -194,7 +194,7 @@ TEST(CheckpointSession, SessionRoutesNeedTheCookieAndWritesTheCsrfToken) {
   CreateAccountParams p;
   p.email = "person@example.com";
   p.password = "correct horse battery";
-  ASSERT_TRUE(f.services().accounts().Create(p).ok());
+  ASSERT_TRUE(f.services().accounts().Create(Principal::Admin({}), p).ok());
   HttpResponse in = f.Call(Post("/v1/session", R"({"email":"person@example.com",)"
                                                R"("password":"correct horse battery"})"));
   ASSERT_EQ(in.status, 200) << in.body;

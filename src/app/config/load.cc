@@ -58,6 +58,8 @@ class Loader {
         err = Routes(node);
       } else if (prefix.empty() && k.str() == "plans") {
         err = Plans(node);
+      } else if (path == "leaks.github_public_keys") {
+        err = GithubKeys(node);
       } else if (node.is_table() && !config::Keys().contains(path)) {
         err = Table(*node.as_table(), path);
       } else {
@@ -69,6 +71,25 @@ class Loader {
   }
 
  private:
+  // leaks.github_public_keys = [{ id = "…", pem = "-----BEGIN PUBLIC KEY-----…" }, …]
+  std::string GithubKeys(const toml::node& node) {
+    const toml::array* keys = node.as_array();
+    if (!keys) return Where(node) + ": leaks.github_public_keys must be an array of {id, pem}";
+    std::vector<LeakSettings::PublicKey> out;
+    for (const toml::node& entry : *keys) {
+      const toml::table* t = entry.as_table();
+      auto id = t ? (*t)["id"].value<std::string>() : std::nullopt;
+      auto pem = t ? (*t)["pem"].value<std::string>() : std::nullopt;
+      if (!id || !pem || id->empty() || pem->find("BEGIN PUBLIC KEY") == std::string::npos) {
+        return Where(entry) +
+               ": each of leaks.github_public_keys needs an id and a pem (a PEM public key)";
+      }
+      out.push_back({*id, *pem});
+    }
+    c_.service.leaks.github_public_keys = std::move(out);
+    return "";
+  }
+
   std::string Where(const toml::node& node) const {
     return file_ + ":" + std::to_string(node.source().begin.line);
   }

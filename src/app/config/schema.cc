@@ -89,6 +89,16 @@ KeySpec CidrListKey(M... m) {
 }
 
 template <typename... M>
+KeySpec StringListKey(M... m) {
+  return {Kind::kStringList,
+          [=](Config& c, const Value& v) -> std::string {
+            Field(c, m...) = std::get<std::vector<std::string>>(v);
+            return "";
+          },
+          [=](const Config& c) { return Value(Field(c, m...)); }};
+}
+
+template <typename... M>
 KeySpec RateKey(M... m) {
   return {Kind::kString,
           [=](Config& c, const Value& v) {
@@ -153,6 +163,126 @@ std::string RedisKeyPrefix(const std::string& s) {
 std::string LogLevel(const std::string& s) {
   if (s == "debug" || s == "info" || s == "warn" || s == "error") return "";
   return "must be debug, info, warn or error";
+}
+
+// "500ms", "10s", "5m", "2h", "3d" → milliseconds; nullopt when malformed or not positive.
+std::optional<int64_t> ParseDurationMs(std::string_view text) {
+  int64_t n = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+  if (ec != std::errc() || end == text.data() || n <= 0 || n > 1'000'000) return std::nullopt;
+  const std::string_view unit(end, text.data() + text.size() - end);
+  if (unit == "ms") return n;
+  if (unit == "s") return n * 1000;
+  if (unit == "m") return n * 60'000;
+  if (unit == "h") return n * 3'600'000;
+  if (unit == "d") return n * 86'400'000;
+  return std::nullopt;
+}
+
+std::string FormatDurationMs(int64_t ms) {
+  if (ms % 86'400'000 == 0) return std::to_string(ms / 86'400'000) + "d";
+  if (ms % 3'600'000 == 0) return std::to_string(ms / 3'600'000) + "h";
+  if (ms % 60'000 == 0) return std::to_string(ms / 60'000) + "m";
+  if (ms % 1000 == 0) return std::to_string(ms / 1000) + "s";
+  return std::to_string(ms) + "ms";
+}
+
+// A duration string stored as milliseconds (`scale` 1) or seconds (`scale` 1000), in [lo_ms,
+// hi_ms].
+template <typename... M>
+KeySpec DurationKey(int64_t lo_ms, int64_t hi_ms, int64_t scale, M... m) {
+  return {Kind::kString,
+          [=](Config& c, const Value& v) -> std::string {
+            auto ms = ParseDurationMs(std::get<std::string>(v));
+            if (!ms || *ms < lo_ms || *ms > hi_ms || *ms % scale != 0) {
+              return "must be a duration like \"10s\", \"5m\", \"2h\" or \"3d\" from " +
+                     FormatDurationMs(lo_ms) + " to " + FormatDurationMs(hi_ms);
+            }
+            Field(c, m...) = *ms / scale;
+            return "";
+          },
+          [=](const Config& c) { return Value(FormatDurationMs(Field(c, m...) * scale)); }};
+}
+
+// webhooks.retry_schedule: "1m,5m,30m" → the delays in seconds (1 to 30 of them).
+KeySpec RetryScheduleKey() {
+  return {Kind::kString,
+          [](Config& c, const Value& v) -> std::string {
+            std::vector<int64_t> out;
+            std::string_view text = std::get<std::string>(v);
+            while (!text.empty()) {
+              const size_t comma = text.find(',');
+              std::string_view part = text.substr(0, comma);
+              while (!part.empty() && part.front() == ' ') part.remove_prefix(1);
+              while (!part.empty() && part.back() == ' ') part.remove_suffix(1);
+              auto ms = ParseDurationMs(part);
+              if (!ms || *ms % 1000 != 0) {
+                return "must be durations in whole seconds separated by commas, e.g. "
+                       "\"1m,5m,30m\"";
+              }
+              out.push_back(*ms / 1000);
+              text = comma == std::string_view::npos ? std::string_view() : text.substr(comma + 1);
+            }
+            if (out.empty() || out.size() > 30) return "must list 1 to 30 delays";
+            c.service.webhooks.retry_schedule_seconds = std::move(out);
+            return "";
+          },
+          [](const Config& c) {
+            std::string out;
+            for (int64_t s : c.service.webhooks.retry_schedule_seconds) {
+              if (!out.empty()) out += ',';
+              out += FormatDurationMs(s * 1000);
+            }
+            return Value(out);
+          }};
+}
+
+// webhooks.secret_key: 64 hex characters (32 bytes) or "" (a key file in the data directory).
+KeySpec SealKeyKey() {
+  return {Kind::kString,
+          [](Config& c, const Value& v) -> std::string {
+            const std::string& hex = std::get<std::string>(v);
+            if (hex.empty()) {
+              c.service.webhooks.seal_key.clear();
+              return "";
+            }
+            if (hex.size() != 64) return "must be 64 hexadecimal characters (32 bytes), or empty";
+            std::string key(32, '\0');
+            for (size_t i = 0; i < 32; ++i) {
+              unsigned byte = 0;
+              auto [end, ec] =
+                  std::from_chars(hex.data() + 2 * i, hex.data() + 2 * i + 2, byte, 16);
+              if (ec != std::errc() || end != hex.data() + 2 * i + 2) {
+                return "must be 64 hexadecimal characters (32 bytes), or empty";
+              }
+              key[i] = static_cast<char>(byte);
+            }
+            c.service.webhooks.seal_key = std::move(key);
+            return "";
+          },
+          [](const Config& c) {
+            static constexpr char kHex[] = "0123456789abcdef";
+            std::string out;
+            for (unsigned char b : c.service.webhooks.seal_key) {
+              out += kHex[b >> 4];
+              out += kHex[b & 15];
+            }
+            return Value(out);
+          }};
+}
+
+// leaks.action = "revoke" | "notify", stored as LeakSettings::revoke.
+KeySpec LeakActionKey() {
+  return {Kind::kString,
+          [](Config& c, const Value& v) -> std::string {
+            const std::string& s = std::get<std::string>(v);
+            if (s != "revoke" && s != "notify") return "must be \"revoke\" or \"notify\"";
+            c.service.leaks.revoke = s == "revoke";
+            return "";
+          },
+          [](const Config& c) {
+            return Value(std::string(c.service.leaks.revoke ? "revoke" : "notify"));
+          }};
 }
 
 // redis.on_unavailable = "closed" | "open", stored as RedisSettings::fail_open.
@@ -234,6 +364,29 @@ const std::map<std::string, KeySpec>& Keys() {
       {"redis.tls_key_file", StringKey(nullptr, &C::service, &Svc::redis, &Rd::tls_key_file)},
       {"redis.sentinel_password",
        StringKey(nullptr, &C::service, &Svc::redis, &Rd::sentinel_password)},
+      {"events.retention_days",
+       ScaledIntKey(1, 3650, 86400, &C::service, &Svc::events, &EventSettings::retention_seconds)},
+      {"events.expiring_notice_days", ScaledIntKey(0, 365, 86400, &C::service, &Svc::events,
+                                                   &EventSettings::expiring_notice_seconds)},
+      {"events.notice_interval_seconds",
+       IntKey(1, 60, &C::service, &Svc::events, &EventSettings::notice_interval_seconds)},
+      {"webhooks.timeout",
+       DurationKey(1000, 60'000, 1, &C::service, &Svc::webhooks, &WebhookSettings::timeout_ms)},
+      {"webhooks.retry_schedule", RetryScheduleKey()},
+      {"webhooks.disable_after",
+       DurationKey(1000, int64_t{365} * 86'400'000, 1000, &C::service, &Svc::webhooks,
+                   &WebhookSettings::disable_after_seconds)},
+      {"webhooks.allow_http",
+       StringListKey(&C::service, &Svc::webhooks, &WebhookSettings::allow_http)},
+      {"webhooks.allow_private",
+       CidrListKey(&C::service, &Svc::webhooks, &WebhookSettings::allow_private)},
+      {"webhooks.allow_account_endpoints",
+       BoolKey(&C::service, &Svc::webhooks, &WebhookSettings::allow_account_endpoints)},
+      {"webhooks.secret_key", SealKeyKey()},
+      {"webhooks.workers", IntKey(1, 64, &C::service, &Svc::webhooks, &WebhookSettings::workers)},
+      {"webhooks.poll_interval_ms",
+       IntKey(50, 10'000, &C::service, &Svc::webhooks, &WebhookSettings::poll_interval_ms)},
+      {"leaks.action", LeakActionKey()},
       {"log.access", BoolKey(&C::server, &Srv::access_log)},
       {"log.level", StringKey(LogLevel, &C::log_level)},
       {"usage.minute_retention_hours", ScaledIntKey(1, 24 * 365, 3600, &C::service, &Svc::usage,

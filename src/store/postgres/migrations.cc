@@ -124,10 +124,73 @@ CREATE TRIGGER tokens_change_seq BEFORE INSERT OR UPDATE OF revoked_at, expires_
   FOR EACH ROW EXECUTE FUNCTION keyward_token_change();
 )sql";
 
-// Versions 6 and 7 are other features' (runtime control, events); until they are merged here
-// these placeholders hold their places, so that version 8 keeps its number.
+// Version 6: reserved for runtime control (issue 14), which replaces this placeholder.
 constexpr std::string_view kV6 = "SELECT 1;";
-constexpr std::string_view kV7 = "SELECT 1;";
+
+// Version 7: events (API.md 13) and webhooks (API.md 14).
+// - events: one row per change of state, written in the change's transaction; `data` is the
+//   event's JSON object. `account_id` is NULL for operator-level events.
+// - tokens gain the expiry their time-driven notices announced (token.expired, token.expiring):
+//   a node claims a notice with a conditional UPDATE of these columns, so each is recorded once
+//   across nodes, and again when expires_at changes. Tokens already past expiry are marked as
+//   announced (no burst of old notices on upgrade).
+// - webhook_endpoints: `owner_account_id` NULL = an operator endpoint (optionally filtered to
+//   `account_filter`); `enabled_events` comma-joined; `secret` as sealed by the service;
+//   `failing_since` starts an unbroken run of failed attempts (auto-disable).
+// - webhook_deliveries: one row per attempt (the deliveries log); the pending rows are the
+//   durable queue, leased by one node at a time (`lease_owner`, `lease_until`).
+constexpr std::string_view kV7 = R"sql(
+CREATE TABLE events (
+  seq        bigint  GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  id         text    NOT NULL UNIQUE,
+  type       text    NOT NULL,
+  created    bigint  NOT NULL,
+  account_id text,
+  livemode   boolean NOT NULL,
+  request_id text,
+  actor_type text    NOT NULL,
+  actor_id   text,
+  actor_ip   text,
+  data       text    NOT NULL
+);
+CREATE INDEX events_account_seq ON events (account_id, seq);
+CREATE INDEX events_created ON events (created);
+ALTER TABLE tokens ADD COLUMN expired_notice bigint;
+ALTER TABLE tokens ADD COLUMN expiring_notice bigint;
+UPDATE tokens SET expired_notice = expires_at, expiring_notice = expires_at
+  WHERE expires_at IS NOT NULL AND expires_at <= extract(epoch FROM now())::bigint;
+CREATE INDEX tokens_expires_at ON tokens (expires_at);
+CREATE TABLE webhook_endpoints (
+  seq              bigint  GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  id               text    NOT NULL UNIQUE,
+  owner_account_id text,
+  account_filter   text,
+  url              text    NOT NULL,
+  description      text    NOT NULL DEFAULT '',
+  enabled_events   text    NOT NULL,
+  status           text    NOT NULL CHECK (status IN ('enabled', 'disabled')),
+  secret           text    NOT NULL,
+  created          bigint  NOT NULL,
+  failing_since    bigint
+);
+CREATE INDEX webhook_endpoints_owner ON webhook_endpoints (owner_account_id, seq);
+CREATE TABLE webhook_deliveries (
+  seq             bigint  GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  id              text    NOT NULL UNIQUE,
+  endpoint_id     text    NOT NULL,
+  event_id        text    NOT NULL,
+  attempt         bigint  NOT NULL,
+  status          text    NOT NULL CHECK (status IN ('pending', 'succeeded', 'failed')),
+  response_status bigint,
+  duration_ms     bigint,
+  next_attempt_at bigint,
+  lease_owner     text,
+  lease_until     bigint,
+  created         bigint  NOT NULL
+);
+CREATE INDEX webhook_deliveries_due ON webhook_deliveries (status, next_attempt_at);
+CREATE INDEX webhook_deliveries_endpoint ON webhook_deliveries (endpoint_id, seq);
+)sql";
 
 // Version 8: usage counts (API.md 12). One row per owner, granularity and bucket: `owner` is a
 // token id (tok_...), an account id (acct_...) or '*' (the whole service); `granularity` is the

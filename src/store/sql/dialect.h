@@ -42,6 +42,10 @@ struct Dialect {
   // $1 id, $2 used: credits -= used (not below 0, NULL stays NULL), credits_used += used.
   Statement charge_credits;
 
+  // webhooks: $1 owner, $2 lease_until, $3 now, $4 limit → leases due pending deliveries of enabled
+  // endpoints (PostgreSQL: FOR UPDATE SKIP LOCKED); RETURNING the delivery columns.
+  Statement lease_deliveries;
+
   // admin keys: run first in the transaction that inserts the first admin key, when set.
   std::optional<Statement> lock_first_admin_key;
 };

@@ -58,6 +58,14 @@ const Dialect& PostgresDialect() {
           " GREATEST(credits::numeric - $2::numeric, 0)::bigint END,"
           " credits_used = LEAST(credits_used::numeric + $2::numeric, 9223372036854775807)::bigint"
           " WHERE id = $1"),
+      // Each due row is locked by one node's lease and skipped by the others.
+      .lease_deliveries = Statement(
+          "UPDATE webhook_deliveries SET lease_owner = $1, lease_until = $2 WHERE id IN ("
+          "SELECT d.id FROM webhook_deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id"
+          " WHERE d.status = 'pending' AND d.next_attempt_at <= $3 AND e.status = 'enabled'"
+          " AND (d.lease_until IS NULL OR d.lease_until <= $3)"
+          " ORDER BY d.next_attempt_at, d.seq LIMIT $4 FOR UPDATE OF d SKIP LOCKED)"
+          " RETURNING " KEYWARD_DELIVERY_COLUMNS),
       // Serialises first-admin-key creation between nodes; the insert's NOT EXISTS runs after
       // the lock is held, in a statement of its own (READ COMMITTED: it sees every earlier commit).
       .lock_first_admin_key = Statement("SELECT pg_advisory_xact_lock(4242000100)"),

@@ -162,6 +162,89 @@ void AddParams(const SessionRow& session, Params* params) {
       .Add(session.expires_at);
 }
 
+Status Decode(const Row& row, EventRow* out) {
+  out->id = row.Text(0);
+  out->type = row.Text(1);
+  out->created = row.Int(2);
+  out->account_id = row.Text(3);
+  out->livemode = row.Bool(4);
+  out->request_id = row.Text(5);
+  out->actor.type = row.Text(6);
+  out->actor.id = row.Text(7);
+  out->actor.ip = row.Text(8);
+  out->data = row.Text(9);
+  return Status::Ok();
+}
+
+void AddParams(const EventRow& event, Params* params) {
+  params->Add(event.id)
+      .Add(event.type)
+      .Add(event.created)
+      .AddTextOrNull(event.account_id)
+      .Add(event.livemode)
+      .AddTextOrNull(event.request_id)
+      .Add(event.actor.type)
+      .AddTextOrNull(event.actor.id)
+      .AddTextOrNull(event.actor.ip)
+      .Add(event.data);
+}
+
+Status Decode(const Row& row, WebhookEndpointRow* out) {
+  out->id = row.Text(0);
+  out->owner_account_id = row.Text(1);
+  out->account_filter = row.Text(2);
+  out->url = row.Text(3);
+  out->description = row.Text(4);
+  SplitPermissions(row.Text(5), &out->enabled_events);  // the same comma-joined encoding
+  const std::string status = row.Text(6);
+  if (status != "enabled" && status != "disabled") return Malformed("webhook endpoint");
+  out->enabled = status == "enabled";
+  out->secret = row.Text(7);
+  out->created = row.Int(8);
+  out->failing_since = row.OptionalInt(9);
+  return Status::Ok();
+}
+
+Status Decode(const Row& row, WebhookDeliveryRow* out) {
+  out->id = row.Text(0);
+  out->endpoint_id = row.Text(1);
+  out->event_id = row.Text(2);
+  out->attempt = row.Int(3);
+  auto status = ParseDeliveryStatus(row.Text(4));
+  if (!status) return Malformed("webhook delivery");
+  out->status = *status;
+  out->response_status = row.OptionalInt(5);
+  out->duration_ms = row.OptionalInt(6);
+  out->next_attempt_at = row.OptionalInt(7);
+  out->created = row.Int(8);
+  return Status::Ok();
+}
+
+void AddParams(const WebhookEndpointRow& e, Params* params) {
+  params->Add(e.id)
+      .AddTextOrNull(e.owner_account_id)
+      .AddTextOrNull(e.account_filter)
+      .Add(e.url)
+      .Add(e.description)
+      .Add(JoinPermissions(e.enabled_events))
+      .Add(e.enabled ? "enabled" : "disabled")
+      .Add(e.secret)
+      .Add(e.created)
+      .Add(e.failing_since);
+}
+
+void AddParams(const WebhookDeliveryRow& d, Params* params) {
+  params->Add(d.id)
+      .Add(d.endpoint_id)
+      .Add(d.event_id)
+      .Add(d.attempt)
+      .Add(DeliveryStatusName(d.status))
+      .Add(d.response_status)
+      .Add(d.duration_ms)
+      .Add(d.next_attempt_at)
+      .Add(d.created);
+}
+
 std::string JoinPermissions(const std::vector<std::string>& permissions) {
   std::string joined;
   for (size_t i = 0; i < permissions.size(); ++i) {

@@ -14,8 +14,10 @@
 #include <vector>
 
 #include "core/status.h"
+#include "store/event.h"
 #include "store/records.h"
 #include "store/sql/driver.h"
+#include "store/webhook.h"
 
 // Column lists, as string literals so that statements can be assembled at compile time.
 #define KEYWARD_ACCOUNT_COLUMNS \
@@ -30,6 +32,14 @@
   "token_hash, status, account_id, client_name, token_id, created, decided_at"
 #define KEYWARD_SESSION_COLUMNS "secret_hash, account_id, created, expires_at"
 #define KEYWARD_IDEMPOTENCY_COLUMNS "scope, key, fingerprint, done, status, body, created"
+#define KEYWARD_ENDPOINT_COLUMNS                                                             \
+  "id, owner_account_id, account_filter, url, description, enabled_events, status, secret, " \
+  "created, failing_since"
+#define KEYWARD_DELIVERY_COLUMNS                                                                \
+  "id, endpoint_id, event_id, attempt, status, response_status, duration_ms, next_attempt_at, " \
+  "created"
+#define KEYWARD_EVENT_COLUMNS \
+  "id, type, created, account_id, livemode, request_id, actor_type, actor_id, actor_ip, data"
 
 namespace keyward::sql {
 
@@ -44,6 +54,9 @@ Status Decode(const Row& row, AccessTokenRow* out);
 Status Decode(const Row& row, AgentAuthRow* out);
 Status Decode(const Row& row, SessionRow* out);
 Status Decode(const Row& row, IdempotencyRecord* out);
+Status Decode(const Row& row, EventRow* out);
+Status Decode(const Row& row, WebhookEndpointRow* out);
+Status Decode(const Row& row, WebhookDeliveryRow* out);
 
 // Append the values of the matching column list, in its order.
 void AddParams(const AccountRow& account, Params* params);  // an empty email as NULL
@@ -52,6 +65,9 @@ void AddParams(const AdminKeyRow& key, Params* params);
 void AddParams(const AccessTokenRow& token, Params* params);
 void AddParams(const AgentAuthRow& request, Params* params);  // an empty account_id as NULL
 void AddParams(const SessionRow& session, Params* params);
+void AddParams(const EventRow& event, Params* params);               // empty optional texts as NULL
+void AddParams(const WebhookEndpointRow& endpoint, Params* params);  // empty texts as NULL
+void AddParams(const WebhookDeliveryRow& delivery, Params* params);
 
 std::string JoinPermissions(const std::vector<std::string>& permissions);
 void SplitPermissions(std::string_view joined, std::vector<std::string>* out);

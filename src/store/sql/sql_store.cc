@@ -33,15 +33,17 @@ Result<int64_t> SqlStore::Change(const Statement& statement, const Params& param
                       [&](Session& session) { return session.Run(statement, params); });
 }
 
-Status SqlStore::InsertAdminKey(const AdminKeyRow& key) {
+Status SqlStore::InsertAdminKey(const AdminKeyRow& key, const EventFor<AdminKeyRow>& event) {
   Params params;
   sql::AddParams(key, &params);
-  Result<int64_t> n = Change(kInsertAdminKey, params);
-  if (!n.ok()) return n.error();
-  return Status::Ok();
+  return driver_->Transaction([&](Session& session) -> Status {
+    if (Result<int64_t> ran = session.Run(kInsertAdminKey, params); !ran.ok()) return ran.error();
+    return RecordEvent<AdminKeyRow>(session, event, nullptr, key);
+  });
 }
 
-Result<bool> SqlStore::InsertFirstAdminKey(const AdminKeyRow& key) {
+Result<bool> SqlStore::InsertFirstAdminKey(const AdminKeyRow& key,
+                                           const EventFor<AdminKeyRow>& event) {
   Params params;
   sql::AddParams(key, &params);
   return Run<bool>(&sql::Driver::Transaction, [&](Session& session) -> Result<bool> {
@@ -51,7 +53,11 @@ Result<bool> SqlStore::InsertFirstAdminKey(const AdminKeyRow& key) {
     }
     Result<int64_t> inserted = session.Run(kInsertFirstAdminKey, params);
     if (!inserted.ok()) return inserted.error();
-    return *inserted > 0;
+    if (*inserted == 0) return false;
+    if (Status s = RecordEvent<AdminKeyRow>(session, event, nullptr, key); !s.ok()) {
+      return s.error();
+    }
+    return true;
   });
 }
 

@@ -20,12 +20,12 @@ const Statement kListAccounts("SELECT " KEYWARD_ACCOUNT_COLUMNS
 
 }  // namespace
 
-Status SqlStore::CreateAccount(const AccountRow& account) {
+Status SqlStore::CreateAccount(const AccountRow& account, const EventFor<AccountRow>& event) {
   Params params;
   sql::AddParams(account, &params);
-  return driver_->Write([&](Session& session) -> Status {
+  return driver_->Transaction([&](Session& session) -> Status {
     Result<int64_t> ran = session.Run(kInsertAccount, params);
-    if (ran.ok()) return Status::Ok();
+    if (ran.ok()) return RecordEvent<AccountRow>(session, event, nullptr, account);
     if (session.ViolatedUnique("accounts", "email")) {
       return InvalidRequest("An account with this email already exists.", "email");
     }
@@ -60,10 +60,21 @@ Result<Page<AccountRow>> SqlStore::ListAccounts(const ListOptions& options) {
       });
 }
 
-Result<std::optional<AccountRow>> SqlStore::AddCredits(std::string_view id, int64_t amount) {
-  return Run<std::optional<AccountRow>>(&sql::Driver::Write, [&](Session& session) {
-    return sql::QueryOne<AccountRow>(session, dialect_.add_credits, Params().Add(id).Add(amount));
-  });
+Result<std::optional<AccountRow>> SqlStore::AddCredits(std::string_view id, int64_t amount,
+                                                       const EventFor<AccountRow>& event) {
+  return Run<std::optional<AccountRow>>(
+      &sql::Driver::Transaction, [&](Session& session) -> Result<std::optional<AccountRow>> {
+        Result<std::optional<AccountRow>> before =
+            sql::QueryOne<AccountRow>(session, kSelectAccount, Params().Add(id));
+        if (!before.ok() || !*before) return before;
+        Result<std::optional<AccountRow>> after =
+            sql::QueryOne<AccountRow>(session, dialect_.add_credits, Params().Add(id).Add(amount));
+        if (!after.ok() || !*after) return after;
+        if (Status s = RecordEvent<AccountRow>(session, event, &**before, **after); !s.ok()) {
+          return s.error();
+        }
+        return after;
+      });
 }
 
 Status SqlStore::RecordCreditUsage(const std::vector<AccountUsage>& usage) {

@@ -39,12 +39,13 @@ const Statement kPurgeAgentAuth("DELETE FROM agent_auth_requests WHERE created <
 
 // --- sessions ---
 
-Status SqlStore::InsertSession(const SessionRow& session) {
+Status SqlStore::InsertSession(const SessionRow& session, const EventFor<SessionRow>& event) {
   Params params;
   sql::AddParams(session, &params);
-  Result<int64_t> n = Change(kInsertSession, params);
-  if (!n.ok()) return n.error();
-  return Status::Ok();
+  return driver_->Transaction([&](Session& unit) -> Status {
+    if (Result<int64_t> ran = unit.Run(kInsertSession, params); !ran.ok()) return ran.error();
+    return RecordEvent<SessionRow>(unit, event, nullptr, session);
+  });
 }
 
 Result<std::optional<SessionRow>> SqlStore::FindSession(const Digest& secret_hash) {
@@ -82,13 +83,20 @@ Result<std::optional<AgentAuthRow>> SqlStore::FindAgentAuth(const Digest& token_
   return ReadOne<AgentAuthRow>(kSelectAgentAuth, Params().Add(token_hash));
 }
 
-Result<bool> SqlStore::DecideAgentAuth(const AgentAuthRow& decided, int64_t created_after) {
+Result<bool> SqlStore::DecideAgentAuth(const AgentAuthRow& decided, int64_t created_after,
+                                       const EventFor<AgentAuthRow>& event) {
   Params params;
   sql::AddParams(decided, &params);
   params.Add(created_after);
-  Result<int64_t> n = Change(kDecideAgentAuth, params);
-  if (!n.ok()) return n.error();
-  return *n > 0;
+  return Run<bool>(&sql::Driver::Transaction, [&](Session& session) -> Result<bool> {
+    Result<int64_t> n = session.Run(kDecideAgentAuth, params);
+    if (!n.ok()) return n.error();
+    if (*n == 0) return false;
+    if (Status s = RecordEvent<AgentAuthRow>(session, event, nullptr, decided); !s.ok()) {
+      return s.error();
+    }
+    return true;
+  });
 }
 
 Result<std::optional<AgentAuthRow>> SqlStore::ConsumeAgentAuth(const Digest& token_hash,

@@ -41,12 +41,20 @@ const Statement kChangedAfter("SELECT " KEYWARD_TOKEN_COLUMNS
 
 }  // namespace
 
-Status SqlStore::InsertToken(const TokenRow& token) {
+Status SqlStore::InsertToken(const TokenRow& token, const EventFor<TokenRow>& event) {
   Params params;
   sql::AddParams(token, &params);
-  Result<int64_t> n = Change(dialect_.insert_token, params);
-  if (!n.ok()) return n.error();
-  return Status::Ok();
+  if (!event) {
+    Result<int64_t> n = Change(dialect_.insert_token, params);
+    if (!n.ok()) return n.error();
+    return Status::Ok();
+  }
+  return driver_->Transaction([&](Session& session) -> Status {
+    if (Result<int64_t> ran = session.Run(dialect_.insert_token, params); !ran.ok()) {
+      return ran.error();
+    }
+    return RecordEvent<TokenRow>(session, event, nullptr, token);
+  });
 }
 
 Status SqlStore::InsertTokens(const std::vector<TokenRow>& tokens) {
@@ -116,18 +124,33 @@ Result<Page<TokenRow>> SqlStore::ListTokens(std::string_view account_id, TokenFi
 }
 
 Result<std::optional<TokenRow>> SqlStore::RevokeToken(std::string_view account_id,
-                                                      std::string_view id, int64_t now_unix) {
-  return Run<std::optional<TokenRow>>(&sql::Driver::Write, [&](Session& session) {
-    return sql::QueryOne<TokenRow>(session, dialect_.revoke_token,
-                                   Params().Add(id).Add(account_id).Add(now_unix));
-  });
+                                                      std::string_view id, int64_t now_unix,
+                                                      const EventFor<TokenRow>& event) {
+  return Run<std::optional<TokenRow>>(
+      &sql::Driver::Transaction, [&](Session& session) -> Result<std::optional<TokenRow>> {
+        bool was_revoked = false;
+        Result<int64_t> locked =
+            session.Run(dialect_.select_token_for_roll, Params().Add(id).Add(account_id),
+                        [&](const sql::Row& row) {
+                          was_revoked = !row.IsNull(0);
+                          return Status::Ok();
+                        });
+        if (!locked.ok()) return locked.error();
+        Result<std::optional<TokenRow>> after = sql::QueryOne<TokenRow>(
+            session, dialect_.revoke_token, Params().Add(id).Add(account_id).Add(now_unix));
+        if (!after.ok() || !*after || was_revoked) return after;
+        TokenRow before = **after;
+        before.revoked_at.reset();
+        if (Status s = RecordEvent<TokenRow>(session, event, &before, **after); !s.ok()) {
+          return s.error();
+        }
+        return after;
+      });
 }
 
-Result<std::optional<TokenRow>> SqlStore::RollToken(std::string_view account_id,
-                                                    std::string_view old_id,
-                                                    const TokenRow& replacement,
-                                                    std::optional<int64_t> old_expires_at,
-                                                    int64_t now_unix) {
+Result<std::optional<TokenRow>> SqlStore::RollToken(
+    std::string_view account_id, std::string_view old_id, const TokenRow& replacement,
+    std::optional<int64_t> old_expires_at, int64_t now_unix, const EventFor<TokenRow>& event) {
   if (replacement.account_id != account_id) {
     return Error(ErrorCode::kInternalError, "roll: the replacement belongs to another account");
   }
@@ -149,9 +172,14 @@ Result<std::optional<TokenRow>> SqlStore::RollToken(std::string_view account_id,
         if (Result<int64_t> ran = session.Run(dialect_.insert_token, insert); !ran.ok()) {
           return ran.error();
         }
-        return sql::QueryOne<TokenRow>(
+        Result<std::optional<TokenRow>> ended = sql::QueryOne<TokenRow>(
             session, old_expires_at ? dialect_.expire_token_by_id : dialect_.revoke_token_by_id,
             Params().Add(old_id).Add(old_expires_at ? *old_expires_at : now_unix));
+        if (!ended.ok() || !*ended) return ended;
+        if (Status s = RecordEvent<TokenRow>(session, event, &**ended, replacement); !s.ok()) {
+          return s.error();
+        }
+        return ended;
       });
 }
 

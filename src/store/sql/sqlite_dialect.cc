@@ -43,6 +43,12 @@ const Dialect& SqliteDialect() {
                                   " ELSE credits - $2 END,"
                                   " credits_used = credits_used + $2"
                                   " WHERE id = $1"),
+      .lease_deliveries = Statement(
+          "UPDATE webhook_deliveries SET lease_owner = $1, lease_until = $2 WHERE id IN ("
+          "SELECT d.id FROM webhook_deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id"
+          " WHERE d.status = 'pending' AND d.next_attempt_at <= $3 AND e.status = 'enabled'"
+          " AND (d.lease_until IS NULL OR d.lease_until <= $3)"
+          " ORDER BY d.next_attempt_at, d.seq LIMIT $4) RETURNING " KEYWARD_DELIVERY_COLUMNS),
       .lock_first_admin_key = std::nullopt,  // the single writer serialises it
   };
   return dialect;

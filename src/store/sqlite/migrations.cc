@@ -109,10 +109,73 @@ UPDATE tokens SET change_seq = seq;
 CREATE INDEX tokens_change_seq ON tokens (change_seq);
 )sql";
 
-// Versions 6 and 7 are other features' (runtime control, events); until they are merged here
-// these placeholders hold their places, so that version 8 keeps its number.
+// Version 6: reserved for runtime control (issue 14), which replaces this placeholder.
 constexpr std::string_view kV6 = "SELECT 1;";
-constexpr std::string_view kV7 = "SELECT 1;";
+
+// Version 7: events (API.md 13) and webhooks (API.md 14).
+// - events: one row per change of state, written in the change's transaction; `data` is the
+//   event's JSON object. `account_id` is NULL for operator-level events.
+// - tokens gain the expiry their time-driven notices announced (token.expired, token.expiring):
+//   a node claims a notice with a conditional UPDATE of these columns, so each is recorded once
+//   across nodes, and again when expires_at changes. Tokens already past expiry are marked as
+//   announced (no burst of old notices on upgrade).
+// - webhook_endpoints: `owner_account_id` NULL = an operator endpoint (optionally filtered to
+//   `account_filter`); `enabled_events` comma-joined; `secret` as sealed by the service;
+//   `failing_since` starts an unbroken run of failed attempts (auto-disable).
+// - webhook_deliveries: one row per attempt (the deliveries log); the pending rows are the
+//   durable queue, leased by one node at a time (`lease_owner`, `lease_until`).
+constexpr std::string_view kV7 = R"sql(
+CREATE TABLE events (
+  seq        INTEGER PRIMARY KEY,
+  id         TEXT    NOT NULL UNIQUE,
+  type       TEXT    NOT NULL,
+  created    INTEGER NOT NULL,
+  account_id TEXT,
+  livemode   INTEGER NOT NULL CHECK (livemode IN (0, 1)),
+  request_id TEXT,
+  actor_type TEXT    NOT NULL,
+  actor_id   TEXT,
+  actor_ip   TEXT,
+  data       TEXT    NOT NULL
+);
+CREATE INDEX events_account_seq ON events (account_id, seq);
+CREATE INDEX events_created ON events (created);
+ALTER TABLE tokens ADD COLUMN expired_notice INTEGER;
+ALTER TABLE tokens ADD COLUMN expiring_notice INTEGER;
+UPDATE tokens SET expired_notice = expires_at, expiring_notice = expires_at
+  WHERE expires_at IS NOT NULL AND expires_at <= CAST(strftime('%s', 'now') AS INTEGER);
+CREATE INDEX tokens_expires_at ON tokens (expires_at);
+CREATE TABLE webhook_endpoints (
+  seq              INTEGER PRIMARY KEY,
+  id               TEXT    NOT NULL UNIQUE,
+  owner_account_id TEXT,
+  account_filter   TEXT,
+  url              TEXT    NOT NULL,
+  description      TEXT    NOT NULL DEFAULT '',
+  enabled_events   TEXT    NOT NULL,
+  status           TEXT    NOT NULL CHECK (status IN ('enabled', 'disabled')),
+  secret           TEXT    NOT NULL,
+  created          INTEGER NOT NULL,
+  failing_since    INTEGER
+);
+CREATE INDEX webhook_endpoints_owner ON webhook_endpoints (owner_account_id, seq);
+CREATE TABLE webhook_deliveries (
+  seq             INTEGER PRIMARY KEY,
+  id              TEXT    NOT NULL UNIQUE,
+  endpoint_id     TEXT    NOT NULL,
+  event_id        TEXT    NOT NULL,
+  attempt         INTEGER NOT NULL,
+  status          TEXT    NOT NULL CHECK (status IN ('pending', 'succeeded', 'failed')),
+  response_status INTEGER,
+  duration_ms     INTEGER,
+  next_attempt_at INTEGER,
+  lease_owner     TEXT,
+  lease_until     INTEGER,
+  created         INTEGER NOT NULL
+);
+CREATE INDEX webhook_deliveries_due ON webhook_deliveries (status, next_attempt_at);
+CREATE INDEX webhook_deliveries_endpoint ON webhook_deliveries (endpoint_id, seq);
+)sql";
 
 // Version 8: usage counts (API.md 12). One row per owner, granularity and bucket: `owner` is a
 // token id (tok_...), an account id (acct_...) or '*' (the whole service); `granularity` is the

@@ -1,0 +1,58 @@
+#include "service/objects.h"
+
+#include <optional>
+
+namespace keyward {
+namespace {
+
+boost::json::value OrNull(const std::optional<int64_t>& v) {
+  return v ? boost::json::value(*v) : boost::json::value(nullptr);
+}
+
+}  // namespace
+
+boost::json::object TokenObject(const TokenRow& row, int64_t now_unix) {
+  boost::json::object o;
+  o["id"] = row.id;
+  o["object"] = "token";
+  o["name"] = row.name;
+  o["type"] = KeyTypeName(row.type);
+  o["key_prefix"] = row.key_prefix;
+  o["last4"] = row.last4;
+  boost::json::array perms;
+  for (const auto& p : row.permissions) perms.emplace_back(p);
+  o["permissions"] = std::move(perms);
+  o["last_used_at"] = OrNull(row.last_used_at);
+  o["expires_at"] = OrNull(row.expires_at);
+  o["livemode"] = row.livemode;
+  o["created"] = row.created;
+  o["revoked_at"] = OrNull(row.revoked_at);
+  o["status"] = TokenStatusName(row.StatusAt(now_unix));
+  o["account"] = row.account_id;
+  return o;
+}
+
+boost::json::object AccountObject(const AccountRow& row) {
+  boost::json::object o;
+  o["id"] = row.id;
+  o["object"] = "account";
+  o["email"] = row.email;
+  o["name"] = row.name;
+  o["credits"] = OrNull(row.credits);
+  o["plan"] = row.plan;
+  o["created"] = row.created;
+  return o;
+}
+
+boost::json::object AdminKeyObject(const AdminKeyRow& row) {
+  boost::json::object o;
+  o["id"] = row.id;
+  o["object"] = "admin_key";
+  o["name"] = row.name;
+  o["key_prefix"] = row.key_prefix;
+  o["last4"] = row.last4;
+  o["created"] = row.created;
+  return o;
+}
+
+}  // namespace keyward
