@@ -15,8 +15,9 @@ const kw = (() => {
     }
   }
 
-  async function api(method, path, body) {
-    const headers = { 'Accept': 'application/json' };
+  // `extra`: more request headers (the console's Keyward-Account when it acts on an account).
+  async function api(method, path, body, extra) {
+    const headers = Object.assign({ 'Accept': 'application/json' }, extra || {});
     if (body !== undefined) headers['Content-Type'] = 'application/json';
     if (method !== 'GET' && csrf) headers['X-CSRF-Token'] = csrf;
     let res;
@@ -135,6 +136,17 @@ const kw = (() => {
     setTimeout(() => { button.textContent = label; }, 1500);
   }
 
+  // Opens a modal dialog by keyboard as well as by mouse: the browser keeps focus inside it and
+  // closes it on Escape; when it closes, focus goes back to what opened it.
+  function openDialog(dialog, focus) {
+    const opener = document.activeElement;
+    dialog.addEventListener('close', () => {
+      if (opener && opener.isConnected && typeof opener.focus === 'function') opener.focus();
+    }, { once: true });
+    dialog.showModal();
+    if (focus) focus.focus();
+  }
+
   // Every [data-copy=ID] button copies the input with that id.
   document.addEventListener('click', (ev) => {
     const button = ev.target.closest('[data-copy]');
@@ -144,5 +156,5 @@ const kw = (() => {
   });
 
   return { api, ApiError, $, showAlert, clearAlert, currentSession, signOut, setupAuthForm,
-           formatTime, relativeTime };
+           formatTime, relativeTime, openDialog };
 })();

@@ -2,9 +2,8 @@
 
 #include <unistd.h>
 
-#include <iostream>
-
 #include <CLI/CLI.hpp>
+#include <iostream>
 
 #include "app/commands.h"
 
@@ -65,17 +64,28 @@ int RunCli(int argc, char** argv) {
 
   CommonOptions ver_opts;
   std::string key, method = "GET", path = "/";
-  CLI::App* ver_cmd = app.add_subcommand("verify", "verify a key against the store; exit 0 if valid");
+  CLI::App* ver_cmd =
+      app.add_subcommand("verify", "verify a key against the store; exit 0 if valid");
   add_common(ver_cmd, ver_opts);
   ver_cmd->add_option("KEY", key, "the key to verify")->required();
   ver_cmd->add_option("--method", method, "the request's method");
   ver_cmd->add_option("--path", path, "the request's path");
 
+  CommonOptions op_opts;
+  std::string op_email;
+  CLI::App* op_cmd = app.add_subcommand("operators", "manage the people who run keyward");
+  op_cmd->require_subcommand(1);
+  CLI::App* op_create = op_cmd->add_subcommand(
+      "create", "invite an operator; prints a one-time set-up link (valid 24 h)");
+  add_common(op_create, op_opts);
+  op_create->add_option("--email", op_email, "the operator's email")->required();
+
   CLI::App* version_cmd = app.add_subcommand("version", "print the version");
 
   CommonOptions seed_opts;
   long long count = 1000;
-  CLI::App* seed_cmd = app.add_subcommand("bench-seed", "developer: bulk-create keys for benchmarks");
+  CLI::App* seed_cmd =
+      app.add_subcommand("bench-seed", "developer: bulk-create keys for benchmarks");
   seed_cmd->group("");  // hidden
   add_common(seed_cmd, seed_opts);
   seed_cmd->add_option("--count", count, "number of keys")->check(CLI::Range(1LL, 10'000'000LL));
@@ -95,6 +105,7 @@ int RunCli(int argc, char** argv) {
     return TokensCreateCommand(tok_opts, account, type, tok_name, permissions, test, expires_at,
                                environ);
   }
+  if (*op_create) return OperatorsCreateCommand(op_opts, op_email, environ);
   if (*ver_cmd) return VerifyCommand(ver_opts, key, method, path, environ);
   if (*version_cmd) {
     std::cout << "keyward " << KEYWARD_VERSION << "\n";

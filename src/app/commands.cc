@@ -1,8 +1,9 @@
 // The CLI's store-side commands. They open the same store a running server uses (SQLite in WAL
 // mode allows it) and print JSON or a single key on stdout.
+#include "app/commands.h"
+
 #include <iostream>
 
-#include "app/commands.h"
 #include "app/environment.h"
 #include "core/ids.h"
 #include "core/sha256.h"
@@ -75,6 +76,22 @@ int VerifyCommand(const CommonOptions& opts, const std::string& key, const std::
   Verdict v = env->services->verifier().Verify(key, method, path, {}, Consume::kNo);
   std::cout << ToJson(VerdictObject(v)) << std::endl;
   return v.valid() ? 0 : 1;
+}
+
+int OperatorsCreateCommand(const CommonOptions& opts, const std::string& email, char** envp) {
+  auto env = OpenEnvironment(opts, envp);
+  if (!env) return 1;
+  auto invite = env->services->operators().Invite(email);
+  if (!invite.ok()) {
+    std::cerr << "keyward: " << invite.error().message() << "\n";
+    return 1;
+  }
+  const std::string& base = env->config.public_url;
+  const std::string url = base.empty() ? "http://" + env->config.server.listen : base;
+  std::cerr << "Set-up link for operator " << invite->op.email << " (" << invite->op.id
+            << "), valid for 24 hours and usable once:\n";
+  std::cout << OperatorService::SetupLink(url, invite->token) << std::endl;
+  return 0;
 }
 
 int BenchSeedCommand(const CommonOptions& opts, long long count, char** envp) {

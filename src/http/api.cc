@@ -20,6 +20,7 @@ Api::Api(Services& services, ApiSettings settings)
            services.accounts(),
            services.sessions(),
            services.agent_auth(),
+           services.operators(),
            services.verifier(),
            services.index(),
            services.readiness(),

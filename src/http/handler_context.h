@@ -11,6 +11,7 @@
 #include "service/account_service.h"
 #include "service/agent_auth_service.h"
 #include "service/key_index.h"
+#include "service/operator_service.h"
 #include "service/readiness.h"
 #include "service/session_service.h"
 #include "service/token_service.h"
@@ -23,7 +24,8 @@ struct HandlerContext {
   AccountService& accounts;
   SessionService& sessions;
   AgentAuthService& agent_auth;
-  Verifier& verifier;  // GET /v1/auth, POST /v1/keys/verify, /metrics
+  OperatorService& operators;  // API.md 16
+  Verifier& verifier;          // GET /v1/auth, POST /v1/keys/verify, /metrics
   const KeyIndex& index;
   const ReadinessProbe& readiness;
   const Clock& clock;

@@ -71,6 +71,14 @@ HttpResponse HandleDashboardAsset(const HandlerContext& ctx, const Caller& calle
 HttpResponse HandleAgentAuthPage(const HandlerContext& ctx, const Caller& caller,
                                  const HttpRequest& req, const PathParams& p);
 
+// Operators (API.md 16): the set-up link's page and endpoint, and the console's account list.
+HttpResponse HandleOperatorSetupPage(const HandlerContext& ctx, const Caller& caller,
+                                     const HttpRequest& req, const PathParams& params);
+HttpResponse HandleOperatorSetup(const HandlerContext& ctx, const Caller& caller,
+                                 const HttpRequest& req, const PathParams& params);
+HttpResponse HandleConsoleAccounts(const HandlerContext& ctx, const Caller& caller,
+                                   const HttpRequest& req, const PathParams& params);
+
 HttpResponse HandleVerifyKey(const HandlerContext& ctx, const Caller& caller,
                              const HttpRequest& req, const PathParams& p);
 HttpResponse HandleAuth(const HandlerContext& ctx, const Caller& caller, const HttpRequest& req,

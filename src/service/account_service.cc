@@ -6,7 +6,6 @@
 #include "core/random.h"
 
 namespace keyward {
-namespace {
 
 bool LooksLikeEmail(std::string_view email) {
   if (email.size() < 3 || email.size() > kMaxEmailLength) return false;
@@ -19,8 +18,6 @@ bool LooksLikeEmail(std::string_view email) {
   return true;
 }
 
-}  // namespace
-
 std::string HashPassword(std::string_view password) {
   constexpr uint32_t kTime = 2, kMemoryKiB = 19456, kLanes = 1, kSaltLen = 16, kHashLen = 32;
   std::array<uint8_t, kSaltLen> salt;
@@ -28,9 +25,9 @@ std::string HashPassword(std::string_view password) {
   const size_t encoded_len =
       argon2_encodedlen(kTime, kMemoryKiB, kLanes, kSaltLen, kHashLen, Argon2_id);
   std::string encoded(encoded_len, '\0');
-  int rc = argon2id_hash_encoded(kTime, kMemoryKiB, kLanes, password.data(), password.size(),
-                                 salt.data(), salt.size(), kHashLen, encoded.data(),
-                                 encoded.size());
+  int rc =
+      argon2id_hash_encoded(kTime, kMemoryKiB, kLanes, password.data(), password.size(),
+                            salt.data(), salt.size(), kHashLen, encoded.data(), encoded.size());
   if (rc != ARGON2_OK) return {};
   encoded.resize(encoded.find('\0'));
   return encoded;
@@ -105,6 +102,17 @@ Result<Page<AccountRow>> AccountService::List(const ListOptions& options) {
   auto page = store_.ListAccounts(options);
   if (!page.ok()) return page;
   for (AccountRow& row : page->items) row = WithLiveCredits(std::move(row));
+  return page;
+}
+
+Result<Page<AccountSummary>> AccountService::Summaries(const AccountSearch& search,
+                                                       const ListOptions& options) {
+  auto page = store_.ListAccountSummaries(search, options);
+  if (!page.ok()) return page;
+  for (AccountSummary& s : page->items) {
+    s.account = WithLiveCredits(std::move(s.account));
+    s.account.password_hash.clear();
+  }
   return page;
 }
 

@@ -9,8 +9,8 @@
 #include "limits/credit_meter.h"
 #include "service/account_directory.h"
 #include "service/change_feed.h"
-#include "service/usage_recorder.h"
 #include "service/settings.h"
+#include "service/usage_recorder.h"
 #include "store/store.h"
 
 namespace keyward {
@@ -20,7 +20,7 @@ struct CreateAccountParams {
   std::string name;
   std::optional<int64_t> credits;  // nullopt: unlimited
   std::string plan = "default";
-  std::string password;            // empty: no dashboard sign-in yet
+  std::string password;  // empty: no dashboard sign-in yet
 };
 
 inline constexpr size_t kMaxEmailLength = 254;
@@ -39,6 +39,8 @@ class AccountService {
   Result<AccountRow> Create(const CreateAccountParams& params);
   Result<AccountRow> Get(std::string_view id);  // kNotFound when absent
   Result<Page<AccountRow>> List(const ListOptions& options);
+  // The operator console's list (API.md 16): with key counts and last use, live balances.
+  Result<Page<AccountSummary>> Summaries(const AccountSearch& search, const ListOptions& options);
   // Adds `amount` (negative subtracts, never below zero). kInvalidRequest param "amount".
   Result<AccountRow> AddCredits(std::string_view id, int64_t amount);
 
@@ -56,6 +58,9 @@ class AccountService {
   const Clock& clock_;
   ChangeNotifier* notifier_ = nullptr;
 };
+
+// One '@' with something on both sides, no spaces or control characters, at most kMaxEmailLength.
+bool LooksLikeEmail(std::string_view email);
 
 // Argon2id, encoded ("$argon2id$v=19$m=19456,t=2,p=1$..."). Empty string on failure.
 std::string HashPassword(std::string_view password);

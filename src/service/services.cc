@@ -56,6 +56,7 @@ Services::Services(std::unique_ptr<Store> store, ServiceSettings settings, const
       idempotency_(*store_, clock_),
       sessions_(*store_, accounts_, *limiter_, settings_, clock_),
       agent_auth_(*store_, tokens_, accounts_, *limiter_, clock_),
+      operators_(*store_, clock_),
       maintenance_(*store_, index_, idempotency_, sessions_, agent_auth_, clock_) {
   // Change propagation between nodes: over Redis when it is configured, else over the store
   // itself when it offers one (PostgreSQL: LISTEN/NOTIFY); a SQLite store without Redis is

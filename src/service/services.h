@@ -22,6 +22,7 @@
 #include "service/index_sync.h"
 #include "service/key_index.h"
 #include "service/maintenance.h"
+#include "service/operator_service.h"
 #include "service/readiness.h"
 #include "service/session_service.h"
 #include "service/settings.h"
@@ -69,6 +70,7 @@ class Services {
   UsageRecorder& usage() { return usage_; }
   SessionService& sessions() { return sessions_; }
   AgentAuthService& agent_auth() { return agent_auth_; }
+  OperatorService& operators() { return operators_; }
   const ServiceSettings& settings() const { return settings_; }
   // nullptr on one node (no [redis], and a store other than PostgreSQL)
   IndexSync* index_sync() { return sync_.get(); }
@@ -94,6 +96,7 @@ class Services {
   IdempotencyService idempotency_;
   SessionService sessions_;
   AgentAuthService agent_auth_;
+  OperatorService operators_;
   std::unique_ptr<ChangeFeed> feed_;  // with [redis], or on PostgreSQL
   std::unique_ptr<IndexSync> sync_;   // with feed_
   Maintenance maintenance_;

@@ -38,6 +38,8 @@ class SqlStore : public Store {
   Result<std::optional<AccountRow>> GetAccount(std::string_view id) override;
   Result<std::optional<AccountRow>> GetAccountByEmail(std::string_view email) override;
   Result<Page<AccountRow>> ListAccounts(const ListOptions& options) override;
+  Result<Page<AccountSummary>> ListAccountSummaries(const AccountSearch& search,
+                                                    const ListOptions& options) override;
   Result<std::optional<AccountRow>> AddCredits(std::string_view id, int64_t amount) override;
   Status RecordCreditUsage(const std::vector<AccountUsage>& usage) override;
 
@@ -88,6 +90,15 @@ class SqlStore : public Store {
   Result<std::optional<AgentAuthRow>> ConsumeAgentAuth(const Digest& token_hash,
                                                        int64_t created_after) override;
   Result<int64_t> PurgeAgentAuth(int64_t cutoff_unix) override;
+
+  Status InsertOperator(const OperatorRow& op) override;
+  Result<std::optional<OperatorRow>> GetOperator(std::string_view id) override;
+  Result<std::optional<OperatorRow>> FindOperatorByEmail(std::string_view email) override;
+  Result<bool> SetOperatorSetup(std::string_view id, const Digest& setup_hash,
+                                int64_t expires_at) override;
+  Result<std::optional<OperatorRow>> CompleteOperatorSetup(const Digest& setup_hash,
+                                                           std::string_view password_hash,
+                                                           int64_t now_unix) override;
 
   Status Ping() override;
 
