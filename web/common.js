@@ -136,11 +136,29 @@ const kw = (() => {
     setTimeout(() => { button.textContent = label; }, 1500);
   }
 
-  // Opens a modal dialog by keyboard as well as by mouse: the browser keeps focus inside it and
-  // closes it on Escape; when it closes, focus goes back to what opened it.
+  // Opens a modal dialog that works by keyboard: the browser closes it on Escape; Tab and
+  // Shift+Tab cycle through its controls (never out of it); when it closes, focus goes back to
+  // what opened it.
+  const FOCUSABLE = 'button:not([disabled]), input:not([disabled]), select:not([disabled]), ' +
+    'textarea:not([disabled]), a[href], [tabindex]:not([tabindex="-1"])';
+  function trapTab(ev) {
+    if (ev.key !== 'Tab') return;
+    const items = [...ev.currentTarget.querySelectorAll(FOCUSABLE)].filter((e) => e.offsetParent !== null);
+    if (!items.length) return;
+    const first = items[0], last = items[items.length - 1];
+    if (ev.shiftKey && (document.activeElement === first || !ev.currentTarget.contains(document.activeElement))) {
+      ev.preventDefault();
+      last.focus();
+    } else if (!ev.shiftKey && document.activeElement === last) {
+      ev.preventDefault();
+      first.focus();
+    }
+  }
   function openDialog(dialog, focus) {
     const opener = document.activeElement;
+    dialog.addEventListener('keydown', trapTab);
     dialog.addEventListener('close', () => {
+      dialog.removeEventListener('keydown', trapTab);
       if (opener && opener.isConnected && typeof opener.focus === 'function') opener.focus();
     }, { once: true });
     dialog.showModal();

@@ -223,6 +223,7 @@ const kwConsole = (() => {
       await api('POST', `/v1/tokens/${encodeURIComponent(k.id)}/revoke`, {}, as(state.account.id));
       showAlert(`Revoked ${k.name}.`, 'ok');
       await loadKeys();
+      $('c-keys-title').focus();  // the button that opened the dialog is gone
     } catch (err) {
       fail(err);
     }
