@@ -163,7 +163,8 @@ const kwCharts = (() => {
     } catch (err) {
       const p = document.createElement('p');
       p.className = 'muted';
-      p.textContent = err.status === 404 && !filter.token && !filter.account
+      // A server without usage counting (API.md 12) has no such path.
+      p.textContent = err.status === 404 && err.message === 'No such path.'
         ? 'Usage is not available on this server.'
         : 'Usage could not be loaded: ' + err.message;
       container.replaceChildren(p);
