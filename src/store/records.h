@@ -58,8 +58,8 @@ struct AdminKeyRow {
 // account, mode and permissions, and dies with the parent.
 struct AccessTokenRow {
   Digest token_hash{};
-  std::string parent_id;  // tok_... of the key that minted it
-  Digest parent_hash{};   // that key's hash, to find the parent's live record
+  std::string parent_id;   // tok_... of the key that minted it
+  Digest parent_hash{};    // that key's hash, to find the parent's live record
   std::string account_id;
   int64_t created = 0;
   int64_t expires_at = 0;  // Unix seconds
@@ -78,7 +78,7 @@ struct IdempotencyRecord {
 };
 
 struct IdempotencyClaim {
-  bool claimed = false;  // ours to run; otherwise `existing` says what is there
+  bool claimed = false;               // ours to run; otherwise `existing` says what is there
   std::optional<IdempotencyRecord> existing;
 };
 

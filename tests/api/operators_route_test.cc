@@ -256,8 +256,8 @@ TEST_F(OperatorsRoute, ConsoleAccounts200WithKeysAndSearch) {
   const auto& data = BodyOf(all).at("data").as_array();
   ASSERT_EQ(data.size(), 2u);
   EXPECT_EQ(data[0].at("object"), "account_summary");
-  EXPECT_EQ(data[0].at("account").at("id"), bob);
-  EXPECT_EQ(data[1].at("account").at("id"), ada);
+  EXPECT_EQ(Str(data[0].at("account").at("id")), bob);
+  EXPECT_EQ(Str(data[1].at("account").at("id")), ada);
   EXPECT_EQ(data[1].at("keys").as_int64(), 2);
   EXPECT_TRUE(data[1].at("last_used_at").is_null());
   EXPECT_EQ(BodyOf(all).at("has_more"), false);
@@ -265,11 +265,11 @@ TEST_F(OperatorsRoute, ConsoleAccounts200WithKeysAndSearch) {
   Answer found = Get("/v1/console/accounts?email=ADA", Cookie(s));
   ASSERT_TRUE(IsOk(found));
   ASSERT_EQ(BodyOf(found).at("data").as_array().size(), 1u);
-  EXPECT_EQ(BodyOf(found).at("data").as_array()[0].at("account").at("id"), ada);
+  EXPECT_EQ(Str(BodyOf(found).at("data").as_array()[0].at("account").at("id")), ada);
   Answer plan = Get("/v1/console/accounts?plan=default", Cookie(s));
   ASSERT_TRUE(IsOk(plan));
   ASSERT_EQ(BodyOf(plan).at("data").as_array().size(), 1u);
-  EXPECT_EQ(BodyOf(plan).at("data").as_array()[0].at("account").at("id"), bob);
+  EXPECT_EQ(Str(BodyOf(plan).at("data").as_array()[0].at("account").at("id")), bob);
 
   EXPECT_TRUE(IsOk(Get("/v1/console/accounts", Admin(admin()))));  // admin keys too
   EXPECT_TRUE(

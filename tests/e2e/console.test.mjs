@@ -197,7 +197,7 @@ test('axe-core: the customer dashboard with an expired key, its usage chart and 
   await page.goto(kw.base + '/dashboard/');
   await page.locator('#keys-body tr', { hasText: 'Old demo' }).locator('.badge', { hasText: 'Expired' }).waitFor();
   await page.locator('#usage-chart > *').first().waitFor();
-  assert.equal(await page.locator('h1').first().textContent(), 'Your API keys');
+  assert.equal(await page.locator('#app-view h1').textContent(), 'Your API keys');
   await assertAccessible(page, 'the customer dashboard');
 
   // Usage per key: the selector lists the account's keys.
