@@ -17,16 +17,13 @@
 
 namespace keyward {
 
-// 127.0.0.1/32 and ::1/128: the default of server.trusted_proxies and verifier.allow_from.
-std::vector<Cidr> LoopbackRanges();
-
 // Every setting's default is written once: here, or in the settings struct of the layer that uses
 // it (ServerSettings, ServiceSettings, ProxySettings, ApiSettings, StoreOptions). A default-built
 // Config is the built-in configuration; keyward.example.toml spells it out (config/schema_test.cc).
 struct Config {
   ServerSettings server;
-  std::vector<Cidr> trusted_proxies = LoopbackRanges();
-  std::vector<Cidr> verifier_allow_from = LoopbackRanges();
+  std::vector<Cidr> trusted_proxies = ApiSettings{}.trusted_proxies;
+  std::vector<Cidr> verifier_allow_from = ApiSettings{}.verifier_allow_from;
   // The URL people reach keyward at (API.md 16: operators' set-up links); empty = "http://" +
   // server.listen.
   std::string public_url;

@@ -93,4 +93,8 @@ bool AnyContains(std::span<const Cidr> ranges, const IpAddress& ip) {
   return false;
 }
 
+std::vector<Cidr> LoopbackRanges() {
+  return {*Cidr::Parse("127.0.0.1/32"), *Cidr::Parse("::1/128")};
+}
+
 }  // namespace keyward

@@ -9,6 +9,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace keyward {
 
@@ -33,5 +34,8 @@ class Cidr {
 
 // True when any range contains `ip`.
 bool AnyContains(std::span<const Cidr> ranges, const IpAddress& ip);
+
+// 127.0.0.1/32 and ::1/128: the default of server.trusted_proxies and verifier.allow_from.
+std::vector<Cidr> LoopbackRanges();
 
 }  // namespace keyward

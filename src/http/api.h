@@ -5,7 +5,7 @@
 //
 // Construction: `Api api(services, settings);` over the composition root, which must outlive it.
 // Tests use the same constructor over Services on a temporary SQLite file and a ManualClock
-// (src/http/api_test_fixture.h) and call Handle() directly, without sockets.
+// (tests/api/api_test_env.h) and call Handle() directly, without sockets.
 //
 // Thread-safe: immutable after construction apart from the failed-authentication throttle (which
 // is thread-safe); handlers use thread-safe services.

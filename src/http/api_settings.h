@@ -9,8 +9,9 @@
 namespace keyward {
 
 struct ApiSettings {
-  std::vector<Cidr> verifier_allow_from;  // who may call /v1/auth and /v1/keys/verify
-  std::vector<Cidr> trusted_proxies;      // whose X-Forwarded-For / X-Real-IP we believe
+  // Who may call /v1/auth and /v1/keys/verify; whose X-Forwarded-For / X-Real-IP we believe.
+  std::vector<Cidr> verifier_allow_from = LoopbackRanges();
+  std::vector<Cidr> trusted_proxies = LoopbackRanges();
   // Failed authentications (401) allowed per client address per minute before its further failing
   // requests get 429 RATE_LIMITED instead (AuthFailureThrottle); 0 = no throttle. Loopback client
   // addresses (a process on this host) are not throttled.

@@ -100,7 +100,12 @@ Checkpoint::Identified Checkpoint::Identify(const RouteEntry& route, const HttpR
       return open;
     }
     case RouteAuth::kVerifierCaller:
-      if (IsVerifierCaller(req)) return Caller{};
+    case RouteAuth::kGatewayCaller:
+      if ((route.auth == RouteAuth::kGatewayCaller &&
+           AnyContains(ctx_.settings.trusted_proxies, req.peer)) ||
+          IsVerifierCaller(req)) {
+        return Caller{};
+      }
       return ErrorResponse(Error(ErrorCode::kNotFound, "No such path."), req.request_id);
     case RouteAuth::kManagement:
     case RouteAuth::kAdminOnly:

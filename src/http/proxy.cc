@@ -199,7 +199,11 @@ Admission Admit(Proxy::State& state, const HttpRequest& req) {
   if (cred.value == ctx.sandbox_key) {
     ip = ClientIp(req, ctx.settings.trusted_proxies);  // only the sandbox is per IP
   }
-  Verdict v = ctx.verifier.Verify(cred.value, req.method, req.path, ip, Consume::kDeferCharge);
+  // Matched as GET /v1/auth matches a gateway's request (request_target.h).
+  std::string method_scratch, path_scratch;
+  const std::string_view method = MatchMethod(req.method, &method_scratch);
+  const std::string_view path = MatchPath(req.target, &path_scratch);
+  Verdict v = ctx.verifier.Verify(cred.value, method, path, ip, Consume::kDeferCharge);
   if (!v.valid()) {
     HttpResponse res = ErrorResponse(Error(*v.error, v.message), req.request_id);
     AddRefusalHeaders(res, v);
@@ -212,7 +216,7 @@ Admission Admit(Proxy::State& state, const HttpRequest& req) {
   const auto& ups = state.upstreams;
   if (rec.sandbox) {
     const RouteTable& routes = state.api.services().settings().routes;
-    const RouteRule* rule = routes.Match(req.method, req.path);
+    const RouteRule* rule = routes.Match(method, path);
     if (rule != nullptr) {
       const size_t index = static_cast<size_t>(rule - routes.rules().data());
       if (index < state.sandbox_files.size() && !rule->sandbox_response.empty()) {
@@ -228,32 +232,6 @@ Admission Admit(Proxy::State& state, const HttpRequest& req) {
   }
   a.verdict = std::move(v);
   return a;
-}
-
-std::optional<std::string> CheckTarget(std::string_view target) {
-  if (target.empty() || target.front() != '/') {
-    return "The request target must be a path (origin-form).";
-  }
-  std::string_view path = target.substr(0, target.find('?'));
-  // Dot segments, plain or percent-encoded, and encoded slashes: the upstream might resolve them
-  // to a path other than the one whose permission and limits keyward checked.
-  std::string lowered;
-  lowered.reserve(path.size());
-  for (char c : path)
-    lowered.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
-  if (lowered.find("%2e") != std::string::npos || lowered.find("%2f") != std::string::npos ||
-      lowered.find("%5c") != std::string::npos || lowered.find('\\') != std::string::npos) {
-    return "The request path must not contain encoded dots or slashes.";
-  }
-  size_t start = 1;
-  while (start <= path.size()) {
-    size_t end = path.find('/', start);
-    if (end == std::string_view::npos) end = path.size();
-    std::string_view seg = path.substr(start, end - start);
-    if (seg == "." || seg == "..") return "The request path must not contain dot segments.";
-    start = end + 1;
-  }
-  return std::nullopt;
 }
 
 std::string UpstreamRequestHead(const http::fields& fields, std::string_view method,

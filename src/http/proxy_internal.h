@@ -12,6 +12,7 @@
 #include "http/api.h"
 #include "http/http_types.h"
 #include "http/proxy.h"
+#include "http/request_target.h"  // CheckTarget, MatchPath: shared with GET /v1/auth
 #include "service/verifier.h"
 
 namespace keyward {
@@ -52,10 +53,6 @@ struct Admission {
 // upstream: sandbox → the route's file, else sandbox_upstream, else test_upstream, else upstream;
 // a test-mode key → test_upstream, else upstream.
 Admission Admit(Proxy::State& state, const HttpRequest& req);
-
-// Why the target may not be forwarded (not origin-form, or a dot segment that the upstream could
-// resolve past the route keyward checked), or nullopt.
-std::optional<std::string> CheckTarget(std::string_view target);
 
 // The request head sent upstream: hop-by-hop fields (RFC 9110 7.6.1, and those named in
 // Connection), x-api-key, an Authorization that carries the key, Keyward-Admin-Key, every

@@ -24,6 +24,8 @@ struct PathParams {
 enum class RouteAuth : unsigned char {
   kNone,            // anyone (health, dashboard files, sign-up, sign-in, the agent's poll)
   kVerifierCaller,  // a peer in verifier.allow_from or a valid Keyward-Admin-Key; else 404
+  kGatewayCaller,   // as kVerifierCaller, or a peer in server.trusted_proxies (API.md 10: the
+                    // gateways that may ask /v1/auth about a request); else 404
   kManagement,      // an admin key, an account's key (management rate limit), or a dashboard
                     // session (X-CSRF-Token on writes): a customer's, or an operator's, which
                     // acts as an admin (API.md 16; for an account only with Keyward-Account)

@@ -88,7 +88,7 @@ constexpr std::array kRoutes = {
     InMemory("GET", "/dashboard/:id", HandleDashboardAsset, kNone, "/dashboard"),
     InMemory("GET", "/agent-auth", HandleAgentAuthPage),
     // /v1/auth and everything below it, any method: see FindRoute().
-    PreferringMinimal(InMemory("*", "/v1/auth", HandleAuth, kVerifierCaller, "/v1/auth")),
+    PreferringMinimal(InMemory("*", "/v1/auth", HandleAuth, kGatewayCaller, "/v1/auth")),
 };
 
 // The declarations hold together: a subtree is a prefix of its own pattern, only POSTs honour

@@ -7,11 +7,10 @@
 #include <boost/asio/thread_pool.hpp>
 #include <charconv>
 #include <chrono>
-#include <condition_variable>
-#include <mutex>
 #include <thread>
 
 #include "core/cpu_count.h"
+#include "core/mutex.h"
 #include "http/server/connection.h"
 #include "http/server/listener.h"
 #include "http/server/tls_context.h"
@@ -94,11 +93,11 @@ class Server::Impl {
   void Run() {
     listener_->Start();
     {
-      std::unique_lock lock(mu_);
-      cv_.wait(lock, [this] { return stopping_.load(); });
+      MutexLock lock(mu_);
+      cv_.Wait(mu_, [this] { return stopping_.load(); });
       const auto deadline =
           std::chrono::steady_clock::now() + std::chrono::seconds(settings_.shutdown_grace_seconds);
-      cv_.wait_until(lock, deadline, [this] { return listener_->live_connections() == 0; });
+      cv_.WaitUntil(mu_, deadline, [this] { return listener_->live_connections() == 0; });
     }
     if (const size_t live = listener_->live_connections(); live != 0) {
       spdlog::warn("grace period over: closing {} connections", live);
@@ -115,17 +114,19 @@ class Server::Impl {
   }
 
  private:
+  // Wakes Run() to look again at stopping_ and the live connections. Taking mu_ first means the
+  // wake-up cannot fall between Run()'s check and its wait.
   void Notify() {
-    std::lock_guard lock(mu_);
-    cv_.notify_all();
+    MutexLock lock(mu_);
+    cv_.SignalAll();
   }
 
   ServerSettings settings_;
   boost::asio::thread_pool blocking_;
   TlsContext tls_;
   std::atomic<bool> stopping_{false};
-  std::mutex mu_;
-  std::condition_variable cv_;
+  Mutex mu_;  // guards no member: it orders Notify() against Run()'s waits
+  CondVar cv_;
   uint16_t port_ = 0;
   uint16_t tls_port_ = 0;
   std::unique_ptr<Proxy> proxy_;

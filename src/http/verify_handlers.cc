@@ -1,24 +1,18 @@
-// Verification for gateways and backends (API.md 5): POST /v1/keys/verify and GET /v1/auth. The
-// routes admit verification callers only (the checkpoint answers 404 to anyone else).
+// Verification for gateways and backends (API.md 5, 10): POST /v1/keys/verify and /v1/auth (any
+// method, and below). The routes admit verification callers only (the checkpoint answers 404 to
+// anyone else).
 #include <boost/json.hpp>
 
-#include "core/credential.h"
+#include "http/auth_decision.h"
 #include "http/client_ip.h"
 #include "http/errors.h"
 #include "http/handlers.h"
 #include "http/json_body.h"
 #include "http/render.h"
 #include "http/request_auth.h"
+#include "http/request_target.h"
 
 namespace keyward {
-namespace {
-
-std::string_view StripQuery(std::string_view target) {
-  return target.substr(0, target.find('?'));
-}
-
-}  // namespace
-
 HttpResponse HandleVerifyKey(const HandlerContext& ctx, const Caller&, const HttpRequest& req,
                              const PathParams&) {
   auto body = JsonBody::Parse(req.body, /*empty_ok=*/false);
@@ -39,7 +33,11 @@ HttpResponse HandleVerifyKey(const HandlerContext& ctx, const Caller&, const Htt
   if (p.empty() || p[0] != '/') {
     return ErrorResponse(InvalidRequest("path must start with '/'.", "path"), req.request_id);
   }
-  p = std::string(StripQuery(p));
+  if (auto why = CheckTarget(p)) return ErrorResponse(InvalidRequest(*why, "path"), req.request_id);
+  if (!IsMethodToken(m)) {
+    return ErrorResponse(InvalidRequest("method must be an HTTP method.", "method"),
+                         req.request_id);
+  }
   std::string ip;
   if (client_ip->value) {
     if (!ParseIp(*client_ip->value)) {
@@ -51,62 +49,21 @@ HttpResponse HandleVerifyKey(const HandlerContext& ctx, const Caller&, const Htt
     ip = ClientIp(req, ctx.settings.trusted_proxies);
   }
 
-  Verdict v = ctx.verifier.Verify(*key, m, p, ip);
+  // Matched as /v1/auth and the proxy match (request_target.h).
+  std::string method_scratch, path_scratch;
+  Verdict v =
+      ctx.verifier.Verify(*key, MatchMethod(m, &method_scratch), MatchPath(p, &path_scratch), ip);
   if (v.error == ErrorCode::kUnavailable) {
     return ErrorResponse(Error(ErrorCode::kUnavailable, v.message), req.request_id);
   }
   return JsonResponse(ToJson(VerdictObject(v)));
 }
 
-namespace {
-
-HttpResponse AuthVerdict(const HandlerContext& ctx, const HttpRequest& req) {
-  PresentedCredential cred =
-      ExtractCredential(req.Header("x-api-key"), req.Header("authorization"));
-  if (cred.presence != CredentialPresence::kPresent) {
-    HttpResponse res = RefusalFor(cred.presence, req.request_id);
-    res.Add("X-Keyward-Error", res.body);
-    return res;
-  }
-
-  std::string_view method = req.method;
-  std::string_view path;
-  if (auto orig_method = req.Header("x-original-method")) method = *orig_method;
-  if (auto orig_uri = req.Header("x-original-uri")) {
-    path = StripQuery(*orig_uri);
-  } else {
-    path = req.path.substr(std::string_view("/v1/auth").size());
-    if (path.empty()) path = "/";
-  }
-
-  std::string ip;
-  if (cred.value == ctx.sandbox_key) {
-    ip = ClientIp(req, ctx.settings.trusted_proxies);  // only the sandbox is limited per IP
-  }
-  Verdict v = ctx.verifier.Verify(cred.value, method, path, ip);
-  HttpResponse res;
-  if (!v.valid()) {
-    res = ErrorResponse(Error(*v.error, v.message), req.request_id);
-    // The same JSON in a header: nginx's auth_request drops the subrequest's body, and the
-    // documented error page answers with this (docs/operations.md). JSON has no CR/LF.
-    res.Add("X-Keyward-Error", res.body);
-    AddRefusalHeaders(res, v);
-    return res;
-  }
-  res.body = "{\"valid\":true}";
-  res.headers.reserve(320);
-  AppendIdentityHeaders(res.headers, *v.record);
-  if (v.ratelimit) AddRateLimitHeaders(res, *v.ratelimit);
-  return res;
-}
-
-}  // namespace
-
 // The route honours `Prefer: return=minimal` (route.h prefer_minimal): the checkpoint drops the
 // body.
 HttpResponse HandleAuth(const HandlerContext& ctx, const Caller&, const HttpRequest& req,
                         const PathParams&) {
-  return AuthVerdict(ctx, req);
+  return AuthorizeOriginal(ctx, req, OriginalOf(req));
 }
 
 }  // namespace keyward

@@ -33,8 +33,8 @@ namespace keyward {
 struct RedisOptions {
   RedisUrl url;
   int timeout_ms = 250;  // connect, read and write
-  int pool_size = 8;
-  int retry_ms = 200;  // least time between reconnect attempts of one connection
+  int pool_size = 16;    // connections per node (one per server thread is enough)
+  int retry_ms = 200;    // least time between reconnect attempts of one connection
 };
 
 struct RedisReply {

@@ -74,13 +74,7 @@ class Store {
                                                     std::optional<int64_t> old_expires_at,
                                                     int64_t now_unix) = 0;
   // Inserts many tokens (bulk loads, benchmarks), all or nothing: on any failure none is kept.
-  // The default is for backends without transactions; real ones override it.
-  virtual Status InsertTokens(const std::vector<TokenRow>& tokens) {
-    for (const TokenRow& t : tokens) {
-      if (Status st = InsertToken(t); !st.ok()) return st;
-    }
-    return Status::Ok();
-  }
+  virtual Status InsertTokens(const std::vector<TokenRow>& tokens) = 0;
   // Calls `fn` for every token that is not revoked (for loading the in-memory index), in any order.
   virtual Status ForEachUnrevokedToken(const std::function<void(TokenRow&&)>& fn) = 0;
   // Applies last_used_at updates in one transaction (never moving a value backwards).

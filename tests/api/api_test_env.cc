@@ -68,7 +68,8 @@ ApiTestEnv::ApiTestEnv(EnvOptions options) {
   }
   ApiSettings api_settings;
   api_settings.trusted_proxies = Loopback();
-  if (options.loopback_only_verifier) api_settings.verifier_allow_from = Loopback();
+  api_settings.verifier_allow_from =
+      options.loopback_only_verifier ? Loopback() : std::vector<Cidr>{};
   api_settings.auth_failures_per_minute = options.auth_failures_per_minute;
   api_ = std::make_unique<Api>(*services_, std::move(api_settings));
   admin_key_ = NewAdminKey();

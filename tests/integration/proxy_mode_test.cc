@@ -222,6 +222,26 @@ TEST_F(ProxyModeTest, DotSegmentsAreRefused) {
   EXPECT_TRUE(IsError(e, 400, "INVALID_REQUEST"));
 }
 
+// The route is matched on the same normalised path as GET /v1/auth's (API.md 10): an encoded
+// character or a doubled slash does not get past the route's permission, and a client's own
+// X-Original-* / X-Forwarded-* headers never name another request.
+TEST_F(ProxyModeTest, RoutesMatchTheNormalisedPathAndIgnoreAClientsGatewayHeaders) {
+  auto [account, key] =
+      NewKey({}, {{"type", "restricted"}, {"permissions", boost::json::array{"orders:read"}}});
+  const int before = upstream_->hits("/v1/orders");
+  for (const char* target : {"/v1/%6frders", "//v1//orders", "/v1/orders?x=1"}) {
+    Response r = client_->PostRaw(target, "{}", ApiKey(key.key));
+    EXPECT_TRUE(IsError(r, 403, "FORBIDDEN")) << target << " " << Describe(r);
+  }
+  Response spoofed = client_->PostRaw("/v1/orders", "{}",
+                                      Join(ApiKey(key.key), {{"X-Original-Method", "GET"},
+                                                             {"X-Original-URI", "/v1/things"},
+                                                             {"X-Forwarded-Method", "GET"},
+                                                             {"X-Forwarded-Uri", "/v1/things"}}));
+  EXPECT_TRUE(IsError(spoofed, 403, "FORBIDDEN")) << Describe(spoofed);
+  EXPECT_EQ(upstream_->hits("/v1/orders"), before);
+}
+
 TEST_F(ProxyModeTest, StreamsA50MiBUploadWithFlatMemory) {
   auto [account, key] = NewKey();
   ASSERT_EQ(client_->Get("/v1/warm", ApiKey(key.key)).status, 200);

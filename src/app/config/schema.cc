@@ -294,11 +294,3 @@ std::optional<Value> FromEnv(std::string_view text, Kind kind) {
 }
 
 }  // namespace keyward::config
-
-namespace keyward {
-
-std::vector<Cidr> LoopbackRanges() {
-  return {*Cidr::Parse("127.0.0.1/32"), *Cidr::Parse("::1/128")};
-}
-
-}  // namespace keyward

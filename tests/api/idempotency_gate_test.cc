@@ -4,12 +4,12 @@
 
 #include <gtest/gtest.h>
 
-#include "http/api_test_fixture.h"
+#include "api_fixture.h"
 
 namespace keyward {
 namespace {
 
-using testing_api::ApiFixture;
+using api_test::ApiFixture;
 
 Digest Fp(std::string_view body) {
   return IdempotencyService::Fingerprint("POST", "/v1/things", body);

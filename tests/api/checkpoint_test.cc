@@ -1,4 +1,4 @@
-// The admission checkpoint's status matrix, in process (api_test_fixture.h): which credentials
+// The admission checkpoint's status matrix, in process (api_fixture.h): which credentials
 // each kind of route accepts and refuses (401 / 403 / 404 / 429), the route's permission, the
 // Idempotency-Key gate (400, replay, 422, refusals not stored), 404 / 405 with Allow, and the
 // failed-authentication throttle (401 → 429).
@@ -6,13 +6,13 @@
 
 #include <gtest/gtest.h>
 
-#include "http/api_test_fixture.h"
+#include "api_fixture.h"
 
 namespace keyward {
 namespace {
 
-using testing_api::ApiFixture;
-using testing_api::TestRequest;
+using api_test::ApiFixture;
+using api_test::TestRequest;
 
 bool HasRateLimitHeaders(const HttpResponse& res) {
   return res.Find("X-RateLimit-Limit").has_value() && res.Find("RateLimit").has_value();
@@ -267,9 +267,7 @@ TEST(CheckpointIdempotency, RefusalsAreNotStoredSoACorrectedRetryRuns) {
 }
 
 TEST(CheckpointThrottle, RepeatedFailedAuthenticationsFromOneAddressBecome429) {
-  ApiSettings api;
-  api.auth_failures_per_minute = 2;
-  ApiFixture f(ApiFixture::DefaultSettings(), api);
+  ApiFixture f(ApiFixture::DefaultSettings(), /*auth_failures_per_minute=*/2);
   TestRequest r;
   r.target = "/v1/tokens";
   r.From("198.51.100.7");
