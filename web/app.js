@@ -1,6 +1,7 @@
-// The dashboard: keys (list, create, roll, revoke), access tokens, credits and the account's
-// activity (its events, API.md 13), all through the
-// same JSON API as everyone else, authenticated by the session cookie.
+// The dashboard: keys (list, create, roll, revoke), usage charts, access tokens, credits and the
+// account's activity (its events, API.md 13), all through the same JSON API as everyone else,
+// authenticated by the session cookie. An operator's session (API.md 16) sees the console instead
+// (console.js).
 'use strict';
 
 (() => {
@@ -8,7 +9,7 @@
   const state = { keys: [], hasMore: false, target: null };
 
   function show(view) {
-    for (const id of ['loading', 'auth-view', 'app-view']) $(id).hidden = id !== view;
+    for (const id of ['loading', 'auth-view', 'app-view', 'console-view']) $(id).hidden = id !== view;
   }
 
   async function start() {
@@ -33,13 +34,51 @@
     clearAlert();
     $('account-email').textContent = session.email;
     $('account-area').hidden = false;
+    if (session.kind === 'operator') {
+      $('account-email').textContent = session.email + ' (operator)';
+      show('console-view');
+      kwConsole.enter(session, handle);
+      return;
+    }
     show('app-view');
     refresh();
   }
 
   async function refresh() {
     await Promise.all([loadKeys(false), loadCredits(), loadEvents(false)]);
+    loadUsage();
   }
+
+  // --- usage (API.md 12): the account's, or one key's ---
+
+  function loadUsage() {
+    const token = $('usage-scope').value;
+    const range = $('usage-range').value;
+    const key = state.keys.find((k) => k.id === token);
+    const what = key ? `Usage of ${key.name}` : 'Usage of the account';
+    const when = range === '30d' ? 'last 30 days, per day' : 'last 24 hours, per hour';
+    kwCharts.show($('usage-chart'), token ? { token } : {}, range, `${what}, ${when}`);
+  }
+
+  function renderUsageScopes() {
+    const select = $('usage-scope');
+    const current = select.value;
+    select.replaceChildren();
+    const all = document.createElement('option');
+    all.value = '';
+    all.textContent = 'Whole account';
+    select.append(all);
+    for (const k of state.keys) {
+      const o = document.createElement('option');
+      o.value = k.id;
+      o.textContent = `${k.name} (${k.key_prefix}…)`;
+      select.append(o);
+    }
+    if (state.keys.some((k) => k.id === current)) select.value = current;
+  }
+
+  $('usage-scope').addEventListener('change', loadUsage);
+  $('usage-range').addEventListener('change', loadUsage);
 
   // --- keys ---
 
@@ -97,6 +136,7 @@
     $('keys-table').hidden = empty;
     $('keys-more').hidden = !state.hasMore;
     renderParents();
+    renderUsageScopes();
   }
 
   function renderParents() {
@@ -121,13 +161,12 @@
     clearAlert();
     $('create-form').reset();
     $('perm-field').hidden = true;
-    $('create-dialog').showModal();
-    $('key-name').focus();
+    kw.openDialog($('create-dialog'), $('key-name'));
   }
 
   function reveal(key) {
     $('reveal-key').value = key;
-    $('reveal-dialog').showModal();
+    kw.openDialog($('reveal-dialog'), $('reveal-key'));
     $('reveal-key').select();
   }
 
@@ -175,12 +214,10 @@
     if (button.dataset.action === 'revoke') {
       $('revoke-name').textContent = key.name;
       $('revoke-prefix').textContent = key.key_prefix;
-      $('revoke-dialog').showModal();
-      $('revoke-dialog').querySelector('[data-close]').focus();
+      kw.openDialog($('revoke-dialog'), $('revoke-dialog').querySelector('[data-close]'));
     } else {
       $('roll-name').textContent = key.name;
-      $('roll-dialog').showModal();
-      $('roll-grace').focus();
+      kw.openDialog($('roll-dialog'), $('roll-grace'));
     }
   });
 
@@ -317,6 +354,7 @@
     }
     state.keys = [];
     renderKeys();
+    kwConsole.leave();
     $('at-result').hidden = true;
     clearAlert();
     leave();

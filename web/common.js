@@ -15,8 +15,9 @@ const kw = (() => {
     }
   }
 
-  async function api(method, path, body) {
-    const headers = { 'Accept': 'application/json' };
+  // `extra`: more request headers (the console's Keyward-Account when it acts on an account).
+  async function api(method, path, body, extra) {
+    const headers = Object.assign({ 'Accept': 'application/json' }, extra || {});
     if (body !== undefined) headers['Content-Type'] = 'application/json';
     if (method !== 'GET' && csrf) headers['X-CSRF-Token'] = csrf;
     let res;
@@ -135,6 +136,35 @@ const kw = (() => {
     setTimeout(() => { button.textContent = label; }, 1500);
   }
 
+  // Opens a modal dialog that works by keyboard: the browser closes it on Escape; Tab and
+  // Shift+Tab cycle through its controls (never out of it); when it closes, focus goes back to
+  // what opened it.
+  const FOCUSABLE = 'button:not([disabled]), input:not([disabled]), select:not([disabled]), ' +
+    'textarea:not([disabled]), a[href], [tabindex]:not([tabindex="-1"])';
+  function trapTab(ev) {
+    if (ev.key !== 'Tab') return;
+    const items = [...ev.currentTarget.querySelectorAll(FOCUSABLE)].filter((e) => e.offsetParent !== null);
+    if (!items.length) return;
+    const first = items[0], last = items[items.length - 1];
+    if (ev.shiftKey && (document.activeElement === first || !ev.currentTarget.contains(document.activeElement))) {
+      ev.preventDefault();
+      last.focus();
+    } else if (!ev.shiftKey && document.activeElement === last) {
+      ev.preventDefault();
+      first.focus();
+    }
+  }
+  function openDialog(dialog, focus) {
+    const opener = document.activeElement;
+    dialog.addEventListener('keydown', trapTab);
+    dialog.addEventListener('close', () => {
+      dialog.removeEventListener('keydown', trapTab);
+      if (opener && opener.isConnected && typeof opener.focus === 'function') opener.focus();
+    }, { once: true });
+    dialog.showModal();
+    if (focus) focus.focus();
+  }
+
   // Every [data-copy=ID] button copies the input with that id.
   document.addEventListener('click', (ev) => {
     const button = ev.target.closest('[data-copy]');
@@ -144,5 +174,5 @@ const kw = (() => {
   });
 
   return { api, ApiError, $, showAlert, clearAlert, currentSession, signOut, setupAuthForm,
-           formatTime, relativeTime };
+           formatTime, relativeTime, openDialog };
 })();

@@ -92,6 +92,15 @@ int RunCli(int argc, char** argv, GrpcEdgeStarter start_grpc) {
   ver_cmd->add_option("--method", method, "the request's method");
   ver_cmd->add_option("--path", path, "the request's path");
 
+  CommonOptions op_opts;
+  std::string op_email;
+  CLI::App* op_cmd = app.add_subcommand("operators", "manage the people who run keyward");
+  op_cmd->require_subcommand(1);
+  CLI::App* op_create = op_cmd->add_subcommand(
+      "create", "invite an operator; prints a one-time set-up link (valid 24 h)");
+  add_common(op_create, op_opts);
+  op_create->add_option("--email", op_email, "the operator's email")->required();
+
   CLI::App* version_cmd = app.add_subcommand("version", "print the version");
 
   CommonOptions seed_opts;
@@ -121,6 +130,7 @@ int RunCli(int argc, char** argv, GrpcEdgeStarter start_grpc) {
   if (*tok_list) return TokensListCommand(tok_list_opts, list_account, list_status, environ);
   if (*tok_revoke) return TokensRevokeCommand(tok_revoke_opts, revoke_id, environ);
   if (*backup_cmd) return BackupCommand(backup_opts, backup_to, environ);
+  if (*op_create) return OperatorsCreateCommand(op_opts, op_email, environ);
   if (*ver_cmd) return VerifyCommand(ver_opts, key, method, path, environ);
   if (*version_cmd) {
     std::cout << "keyward " << KEYWARD_VERSION << "\n";

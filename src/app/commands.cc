@@ -91,6 +91,22 @@ int VerifyCommand(const CommonOptions& opts, const std::string& key, const std::
   return v.valid() ? 0 : 1;
 }
 
+int OperatorsCreateCommand(const CommonOptions& opts, const std::string& email, char** envp) {
+  auto env = OpenEnvironment(opts, envp);
+  if (!env) return 1;
+  auto invite = env->services->operators().Invite(email);
+  if (!invite.ok()) {
+    std::cerr << "keyward: " << invite.error().message() << "\n";
+    return 1;
+  }
+  const std::string& base = env->config.public_url;
+  const std::string url = base.empty() ? "http://" + env->config.server.listen : base;
+  std::cerr << "Set-up link for operator " << invite->op.email << " (" << invite->op.id
+            << "), valid for 24 hours and usable once:\n";
+  std::cout << OperatorService::SetupLink(url, invite->token) << std::endl;
+  return 0;
+}
+
 int BenchSeedCommand(const CommonOptions& opts, long long count, char** envp) {
   auto env = OpenEnvironment(opts, envp);
   if (!env) return 1;

@@ -31,6 +31,8 @@ int TokensCreateCommand(const CommonOptions& opts, const std::string& account,
                         std::optional<long long> expires_at, char** envp);
 int VerifyCommand(const CommonOptions& opts, const std::string& key, const std::string& method,
                   const std::string& path, char** envp);
+// Invites an operator (API.md 16): prints the one-time set-up link (valid 24 h) on stdout.
+int OperatorsCreateCommand(const CommonOptions& opts, const std::string& email, char** envp);
 int BenchSeedCommand(const CommonOptions& opts, long long count, char** envp);
 
 // Operators' commands (API.md 16), in operator_commands.cc. Lists print one JSON list object of

@@ -24,6 +24,9 @@ struct Config {
   ServerSettings server;
   std::vector<Cidr> trusted_proxies = ApiSettings{}.trusted_proxies;
   std::vector<Cidr> verifier_allow_from = ApiSettings{}.verifier_allow_from;
+  // The URL people reach keyward at (API.md 16: operators' set-up links); empty = "http://" +
+  // server.listen.
+  std::string public_url;
   std::string store_url = "sqlite://data/keyward.db";
   int store_pool_size = StoreOptions{}.pool_size;  // PostgreSQL connections per node
   ServiceSettings service;

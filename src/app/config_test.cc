@@ -311,5 +311,21 @@ TEST_F(ConfigTest, PostgresStoreUrlAndPoolSize) {
   EXPECT_EQ(scheme.error().message().find("pw@"), std::string::npos);
 }
 
+TEST_F(ConfigTest, PublicUrlIsAnHttpUrlWithoutQueryOrFragment) {
+  auto c = LoadConfig(Write("[server]\npublic_url = \"https://keys.example.com/base\"\n"), nullptr);
+  ASSERT_TRUE(c.ok()) << c.error().message();
+  EXPECT_EQ(c->public_url, "https://keys.example.com/base");
+  EXPECT_EQ(LoadConfig("", nullptr)->public_url, "");  // default: http:// + server.listen
+  for (const char* bad : {"keys.example.com", "ftp://keys.example.com", "https://", "https:///x",
+                          "https://keys.example.com/#x", "https://keys.example.com/?a=1",
+                          "https://keys example.com"}) {
+    auto refused =
+        LoadConfig(Write(std::string("[server]\npublic_url = \"") + bad + "\"\n"), nullptr);
+    ASSERT_FALSE(refused.ok()) << bad;
+    EXPECT_NE(refused.error().message().find("server.public_url must be"), std::string::npos)
+        << refused.error().message();
+  }
+}
+
 }  // namespace
 }  // namespace keyward

@@ -24,6 +24,7 @@ Api::Api(Services& services, ApiSettings settings)
            services.webhooks(),
            services.leaks(),
            services.admin_keys(),
+           services.operators(),
            services.verifier(),
            services.index(),
            services.readiness(),

@@ -99,6 +99,8 @@ Checkpoint::Identified Checkpoint::Identify(const RouteEntry& route, const HttpR
       return IdentifyManagement(req);
     case RouteAuth::kSession:
     case RouteAuth::kSessionCsrf:
+    case RouteAuth::kAnySession:
+    case RouteAuth::kAnySessionCsrf:
       return IdentifySession(req);
   }
   return ErrorResponse(Error(ErrorCode::kInternalError), req.request_id);
@@ -141,8 +143,15 @@ Checkpoint::Identified Checkpoint::IdentifySession(const HttpRequest& req) const
   SessionCaller& session = std::get<SessionCaller>(found);
   Caller caller;
   caller.authenticated = true;
-  caller.principal = Principal::Session(session.info.account_id);
-  caller.idempotency_scope = session.info.account_id;
+  if (session.info.is_operator()) {
+    // An operator acts as an admin; on an account only when the request names it (API.md 16).
+    std::string account(req.Header("keyward-account").value_or(""));
+    caller.idempotency_scope = "operator:" + session.info.operator_id + ":" + account;
+    caller.principal = Principal::Operator(session.info.operator_id, std::move(account));
+  } else {
+    caller.principal = Principal::Session(session.info.account_id);
+    caller.idempotency_scope = session.info.account_id;
+  }
   caller.session_secret = std::move(session.secret);
   caller.session_expires_at = session.info.expires_at;
   return caller;
@@ -156,7 +165,16 @@ bool Checkpoint::IsVerifierCaller(const HttpRequest& req) const {
 
 std::optional<HttpResponse> Checkpoint::Admit(const RouteEntry& route, Caller& caller,
                                               const HttpRequest& req) const {
-  if (route.auth == RouteAuth::kSessionCsrf) return CheckCsrf(req, caller.session_secret);
+  const bool by_operator = caller.principal.is_operator();
+  if (by_operator && (route.auth == RouteAuth::kSession || route.auth == RouteAuth::kSessionCsrf)) {
+    return Refuse(caller,
+                  Error(ErrorCode::kForbidden,
+                        "Operators have no account of their own; this is a customer's action."),
+                  req);
+  }
+  if (route.auth == RouteAuth::kSessionCsrf || route.auth == RouteAuth::kAnySessionCsrf) {
+    return CheckCsrf(req, caller.session_secret);
+  }
   if (route.auth != RouteAuth::kManagement && route.auth != RouteAuth::kAdminOnly) {
     return std::nullopt;
   }
@@ -164,7 +182,8 @@ std::optional<HttpResponse> Checkpoint::Admit(const RouteEntry& route, Caller& c
   const Principal& who = caller.principal;
   auto account_header = req.Header("keyward-account");
   switch (who.kind) {
-    case Principal::Kind::kAdmin:
+    case Principal::Kind::kAdmin:  // an operator's session: API.md 8's CSRF rule for writes
+      if (by_operator && !IsSafeMethod(req.method)) return CheckCsrf(req, caller.session_secret);
       return std::nullopt;
     case Principal::Kind::kSession:  // API.md 1.1, 8: writes need X-CSRF-Token
       if (!IsSafeMethod(req.method)) {

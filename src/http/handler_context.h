@@ -14,6 +14,7 @@
 #include "service/event_service.h"
 #include "service/key_index.h"
 #include "service/leak_service.h"
+#include "service/operator_service.h"
 #include "service/readiness.h"
 #include "service/session_service.h"
 #include "service/token_service.h"
@@ -30,9 +31,10 @@ struct HandlerContext {
   AgentAuthService& agent_auth;
   EventService& events;  // GET /v1/events
   WebhookService& webhooks;
-  LeakService& leaks;     // POST /v1/leaked_keys
-  AdminKeys& admin_keys;  // POST /v1/leaked_keys accepts an admin key without a signature
-  Verifier& verifier;     // GET /v1/auth, POST /v1/keys/verify, /metrics
+  LeakService& leaks;          // POST /v1/leaked_keys
+  AdminKeys& admin_keys;       // POST /v1/leaked_keys accepts an admin key without a signature
+  OperatorService& operators;  // API.md 16
+  Verifier& verifier;          // GET /v1/auth, POST /v1/keys/verify, /metrics
   const KeyIndex& index;
   const ReadinessProbe& readiness;
   const Clock& clock;

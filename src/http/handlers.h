@@ -95,6 +95,13 @@ HttpResponse HandleListWebhookDeliveries(const HandlerContext& ctx, const Caller
                                          const HttpRequest& req, const PathParams& p);
 HttpResponse HandleLeakedKeys(const HandlerContext& ctx, const Caller& caller,
                               const HttpRequest& req, const PathParams& p);
+// Operators (API.md 16): the set-up link's page and endpoint, and the console's account list.
+HttpResponse HandleOperatorSetupPage(const HandlerContext& ctx, const Caller& caller,
+                                     const HttpRequest& req, const PathParams& params);
+HttpResponse HandleOperatorSetup(const HandlerContext& ctx, const Caller& caller,
+                                 const HttpRequest& req, const PathParams& params);
+HttpResponse HandleConsoleAccounts(const HandlerContext& ctx, const Caller& caller,
+                                   const HttpRequest& req, const PathParams& params);
 
 HttpResponse HandleVerifyKey(const HandlerContext& ctx, const Caller& caller,
                              const HttpRequest& req, const PathParams& p);

@@ -25,10 +25,14 @@ enum class RouteAuth : unsigned char {
   kNone,            // anyone (health, dashboard files, sign-up, sign-in, the agent's poll)
   kVerifierCaller,  // a peer in verifier.allow_from or a valid Keyward-Admin-Key; else 404
   kManagement,      // an admin key, an account's key (management rate limit), or a dashboard
-                    // session (X-CSRF-Token on writes)
-  kAdminOnly,       // as kManagement, but anything other than an admin key → 403
-  kSession,         // a dashboard session cookie
-  kSessionCsrf,     // a dashboard session cookie and its X-CSRF-Token
+                    // session (X-CSRF-Token on writes): a customer's, or an operator's, which
+                    // acts as an admin (API.md 16; for an account only with Keyward-Account)
+  kAdminOnly,       // as kManagement, but anything other than an admin key or an operator's
+                    // session → 403
+  kSession,         // a customer's dashboard session cookie (an operator's → 403)
+  kSessionCsrf,     // a customer's dashboard session cookie and its X-CSRF-Token
+  kAnySession,      // a customer's or an operator's dashboard session cookie
+  kAnySessionCsrf,  // a customer's or an operator's dashboard session and its X-CSRF-Token
 };
 
 // A handler runs only after the checkpoint admitted `caller` for its route.

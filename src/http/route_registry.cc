@@ -92,15 +92,20 @@ constexpr std::array kRoutes = {
     Blocking("POST", "/v1/leaked_keys", HandleLeakedKeys, kNone),
     Blocking("POST", "/v1/signup", HandleSignUp, kNone),
     Blocking("POST", "/v1/session", HandleCreateSession, kNone),
-    Blocking("GET", "/v1/session", HandleGetSession, kSession),
-    Blocking("DELETE", "/v1/session", HandleDeleteSession, kSessionCsrf),
+    Blocking("GET", "/v1/session", HandleGetSession, kAnySession),
+    Blocking("DELETE", "/v1/session", HandleDeleteSession, kAnySessionCsrf),
     Blocking("POST", "/v1/agent-auth/approve", HandleAgentAuthApprove, kSessionCsrf,
              "/v1/agent-auth"),
     Blocking("GET", "/v1/agent-auth/token/:id", HandleAgentAuthPoll, kNone, "/v1/agent-auth"),
+    // Operators (API.md 16): an operator's session is an admin credential (kAdminOnly, and
+    // kManagement with Keyward-Account); kSession routes are customers' only.
+    Blocking("POST", "/v1/operators/setup", HandleOperatorSetup, kNone, "/v1/operators"),
+    Blocking("GET", "/v1/console/accounts", HandleConsoleAccounts, kAdminOnly, "/v1/console"),
     // In proxy mode "/" is the protected API's (API.md 5): forwarded, not redirected.
     YieldingToProxy(InMemory("GET", "/", HandleRoot)),
     InMemory("GET", "/dashboard", HandleDashboardRedirect, kNone, "/dashboard"),
     InMemory("GET", "/dashboard/", HandleDashboardIndex, kNone, "/dashboard"),
+    InMemory("GET", "/dashboard/setup", HandleOperatorSetupPage, kNone, "/dashboard"),
     InMemory("GET", "/dashboard/:id", HandleDashboardAsset, kNone, "/dashboard"),
     InMemory("GET", "/agent-auth", HandleAgentAuthPage),
     // /v1/auth and everything below it, any method: see FindRoute().

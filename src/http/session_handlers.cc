@@ -1,5 +1,7 @@
-// /v1/signup and /v1/session — dashboard sign-up, sign-in, who-am-I and sign-out (API.md 8).
-// GET and DELETE /v1/session run for a session the checkpoint found (DELETE: with X-CSRF-Token).
+// /v1/signup and /v1/session — dashboard sign-up, sign-in, who-am-I and sign-out (API.md 8), for
+// customers and operators alike (API.md 16: "kind" says which; an operator's session names the
+// operator and has no account). GET and DELETE /v1/session run for a session the checkpoint found
+// (DELETE: with X-CSRF-Token). POST /v1/operators/setup spends an operator's set-up link.
 #include "http/client_ip.h"
 #include "http/errors.h"
 #include "http/handlers.h"
@@ -14,6 +16,7 @@ std::string SessionJson(std::string_view secret, std::string_view account_id,
                         std::string_view email, int64_t expires_at) {
   boost::json::object o;
   o["object"] = "session";
+  o["kind"] = "account";
   o["csrf_token"] = SessionService::CsrfToken(secret);
   o["account"] = account_id;
   o["email"] = email;
@@ -21,9 +24,23 @@ std::string SessionJson(std::string_view secret, std::string_view account_id,
   return ToJson(o);
 }
 
+std::string OperatorSessionJson(std::string_view secret, const OperatorRow& op,
+                                int64_t expires_at) {
+  boost::json::object o;
+  o["object"] = "session";
+  o["kind"] = "operator";
+  o["csrf_token"] = SessionService::CsrfToken(secret);
+  o["account"] = nullptr;
+  o["operator"] = op.id;
+  o["email"] = op.email;
+  o["expires_at"] = expires_at;
+  return ToJson(o);
+}
+
 HttpResponse Started(const HandlerContext& ctx, const HttpRequest& req, const SignedIn& in) {
   HttpResponse res =
-      JsonResponse(SessionJson(in.secret, in.account.id, in.account.email, in.expires_at));
+      JsonResponse(in.op ? OperatorSessionJson(in.secret, *in.op, in.expires_at)
+                         : SessionJson(in.secret, in.account.id, in.account.email, in.expires_at));
   const int64_t max_age = in.expires_at - ctx.clock.NowUnix();
   res.Add("Set-Cookie", SessionCookieValue(in.secret, max_age, req.tls));
   res.Add("Cache-Control", "no-store");
@@ -90,6 +107,18 @@ HttpResponse HandleCreateSession(const HandlerContext& ctx, const Caller&, const
 
 HttpResponse HandleGetSession(const HandlerContext& ctx, const Caller& caller,
                               const HttpRequest& req, const PathParams&) {
+  if (caller.principal.is_operator()) {
+    auto op = ctx.operators.Get(caller.principal.operator_id);
+    if (!op.ok()) return ErrorResponse(op.error(), req.request_id);
+    if (!*op) {
+      return ErrorResponse(Error(ErrorCode::kUnauthorized, "The session has ended. Sign in again."),
+                           req.request_id);
+    }
+    HttpResponse res =
+        JsonResponse(OperatorSessionJson(caller.session_secret, **op, caller.session_expires_at));
+    res.Add("Cache-Control", "no-store");
+    return res;
+  }
   auto account = ctx.accounts.Get(caller.principal.account_id);
   if (!account.ok()) return ErrorResponse(account.error(), req.request_id);
   HttpResponse res = JsonResponse(
@@ -107,6 +136,31 @@ HttpResponse HandleDeleteSession(const HandlerContext& ctx, const Caller& caller
   res.Add("Set-Cookie", ClearedSessionCookieValue(req.tls));
   res.Add("Cache-Control", "no-store");
   return res;
+}
+
+HttpResponse HandleOperatorSetup(const HandlerContext& ctx, const Caller&, const HttpRequest& req,
+                                 const PathParams&) {
+  auto body = JsonBody::Parse(req.body, /*empty_ok=*/false);
+  if (!body.ok()) return ErrorResponse(body.error(), req.request_id);
+  if (Status st = body->OnlyFields({"token", "password"}); !st.ok()) {
+    return ErrorResponse(st.error(), req.request_id);
+  }
+  auto token = body->RequiredString("token");
+  if (!token.ok()) return ErrorResponse(token.error(), req.request_id);
+  auto password = body->RequiredString("password");
+  if (!password.ok()) return ErrorResponse(password.error(), req.request_id);
+  auto op = ctx.operators.CompleteSetup(*token, *password);
+  if (!op.ok()) return ErrorResponse(op.error(), req.request_id);
+  auto in = ctx.sessions.StartOperator(std::move(*op));
+  if (!in.ok()) return ErrorResponse(in.error(), req.request_id);
+  return Started(ctx, req, *in);
+}
+
+HttpResponse HandleOperatorSetupPage(const HandlerContext& ctx, const Caller& caller,
+                                     const HttpRequest& req, const PathParams&) {
+  PathParams page;
+  page.id = "setup.html";
+  return HandleDashboardAsset(ctx, caller, req, page);
 }
 
 }  // namespace keyward

@@ -7,7 +7,6 @@
 #include "service/event_builder.h"
 
 namespace keyward {
-namespace {
 
 bool LooksLikeEmail(std::string_view email) {
   if (email.size() < 3 || email.size() > kMaxEmailLength) return false;
@@ -19,8 +18,6 @@ bool LooksLikeEmail(std::string_view email) {
   }
   return true;
 }
-
-}  // namespace
 
 std::string HashPassword(std::string_view password) {
   constexpr uint32_t kTime = 2, kMemoryKiB = 19456, kLanes = 1, kSaltLen = 16, kHashLen = 32;
@@ -109,6 +106,17 @@ Result<Page<AccountRow>> AccountService::List(const ListOptions& options) {
   auto page = store_.ListAccounts(options);
   if (!page.ok()) return page;
   for (AccountRow& row : page->items) row = WithLiveCredits(std::move(row));
+  return page;
+}
+
+Result<Page<AccountSummary>> AccountService::Summaries(const AccountSearch& search,
+                                                       const ListOptions& options) {
+  auto page = store_.ListAccountSummaries(search, options);
+  if (!page.ok()) return page;
+  for (AccountSummary& s : page->items) {
+    s.account = WithLiveCredits(std::move(s.account));
+    s.account.password_hash.clear();
+  }
   return page;
 }
 

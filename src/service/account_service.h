@@ -42,6 +42,8 @@ class AccountService {
   Result<AccountRow> Create(const Principal& who, const CreateAccountParams& params);
   Result<AccountRow> Get(std::string_view id);  // kNotFound when absent
   Result<Page<AccountRow>> List(const ListOptions& options);
+  // The operator console's list (API.md 16): with key counts and last use, live balances.
+  Result<Page<AccountSummary>> Summaries(const AccountSearch& search, const ListOptions& options);
   // Adds `amount` (negative subtracts, never below zero). kInvalidRequest param "amount".
   Result<AccountRow> AddCredits(const Principal& who, std::string_view id, int64_t amount);
 
@@ -59,6 +61,9 @@ class AccountService {
   const Clock& clock_;
   ChangeNotifier* notifier_ = nullptr;
 };
+
+// One '@' with something on both sides, no spaces or control characters, at most kMaxEmailLength.
+bool LooksLikeEmail(std::string_view email);
 
 // Argon2id, encoded ("$argon2id$v=19$m=19456,t=2,p=1$..."). Empty string on failure.
 std::string HashPassword(std::string_view password);

@@ -66,6 +66,7 @@ Services::Services(std::unique_ptr<Store> store, ServiceSettings settings, const
       token_notices_(*store_, settings_.events, clock_),
       webhooks_(*store_, settings_.webhooks, clock_),
       leaks_(*store_, tokens_, settings_.leaks, format_, clock_),
+      operators_(*store_, clock_),
       maintenance_(*store_, index_, idempotency_, sessions_, agent_auth_, usage_reports_, clock_,
                    settings_.events.retention_seconds) {
   // Change propagation between nodes: over Redis when it is configured, else over the store

@@ -24,6 +24,7 @@
 #include "service/key_index.h"
 #include "service/leak_service.h"
 #include "service/maintenance.h"
+#include "service/operator_service.h"
 #include "service/readiness.h"
 #include "service/session_service.h"
 #include "service/settings.h"
@@ -82,6 +83,7 @@ class Services {
   TokenNotices& token_notices() { return token_notices_; }
   WebhookService& webhooks() { return webhooks_; }
   LeakService& leaks() { return leaks_; }
+  OperatorService& operators() { return operators_; }
   const ServiceSettings& settings() const { return settings_; }
   // The index's sync with other processes on the store: over Redis, PostgreSQL NOTIFY, or (SQLite
   // alone) by polling the store's change sequence.
@@ -110,6 +112,8 @@ class Services {
   AgentAuthService agent_auth_;
   UsageService usage_reports_;
   std::unique_ptr<ChangeFeed> feed_;  // Redis, PostgreSQL's NOTIFY, or StorePollFeed
+  OperatorService operators_;
+  std::unique_ptr<ChangeFeed> feed_;  // with [redis], or on PostgreSQL
   std::unique_ptr<IndexSync> sync_;   // with feed_
   EventService events_;
   TokenNotices token_notices_;

@@ -5,6 +5,7 @@
 #include "core/random.h"
 #include "core/sha256.h"
 #include "service/event_builder.h"
+#include "service/operator_service.h"
 
 namespace keyward {
 namespace {
@@ -107,6 +108,23 @@ Result<SignedIn> SessionService::Start(AccountRow account, const Principal& who,
   return out;
 }
 
+Result<SignedIn> SessionService::StartOperator(OperatorRow op) {
+  SignedIn out;
+  out.secret = RandomBase62(kSecretLength);
+  out.csrf_token = CsrfToken(out.secret);
+  SessionRow row;
+  row.secret_hash = Sha256(out.secret);
+  row.operator_id = op.id;
+  row.created = clock_.NowUnix();
+  row.expires_at = row.created + settings_.dashboard.session_seconds;
+  if (Status st = store_.InsertSession(row); !st.ok()) return st.error();
+  out.expires_at = row.expires_at;
+  op.password_hash.clear();
+  op.setup_hash.reset();
+  out.op = std::move(op);
+  return out;
+}
+
 Result<SignedIn> SessionService::SignUp(std::string_view email, std::string_view password,
                                         std::string_view name, std::string_view client_ip,
                                         int64_t* retry_after_s, std::string_view request_id) {
@@ -131,6 +149,13 @@ Result<SignedIn> SessionService::SignIn(std::string_view email, std::string_view
   if (Status st = Limit(client_ip, email, retry_after_s); !st.ok()) return st.error();
   std::optional<AccountRow> account;
   if (!email.empty() && email.size() <= kMaxEmailLength && password.size() <= kMaxPasswordLength) {
+    // An operator's email and password start an operator's session (API.md 16). A wrong password
+    // for an operator's email still tries the customer with that email, so both can exist.
+    auto op = store_.FindOperatorByEmail(OperatorService::FoldEmail(email));
+    if (!op.ok()) return op.error();
+    if (*op && !(*op)->password_hash.empty() && VerifyPassword((*op)->password_hash, password)) {
+      return StartOperator(std::move(**op));
+    }
     auto found = store_.GetAccountByEmail(email);
     if (!found.ok()) return found.error();
     account = std::move(*found);
@@ -156,7 +181,8 @@ Result<std::optional<SessionInfo>> SessionService::Find(std::string_view secret)
   auto row = store_.FindSession(Sha256(secret));
   if (!row.ok()) return row.error();
   if (!*row || (*row)->expires_at <= clock_.NowUnix()) return std::optional<SessionInfo>();
-  return std::optional<SessionInfo>(SessionInfo{(*row)->account_id, (*row)->expires_at});
+  return std::optional<SessionInfo>(
+      SessionInfo{(*row)->account_id, (*row)->operator_id, (*row)->expires_at});
 }
 
 Status SessionService::SignOut(std::string_view secret) {

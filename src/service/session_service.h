@@ -1,6 +1,8 @@
 // Dashboard sessions (API.md 8): sign up, sign in, sign out, and finding the session a cookie
-// names. A session is a random secret (43 base62 characters, ~256 bits) handed to the browser in
-// a cookie; the store keeps only its SHA-256. The CSRF token is derived from the secret
+// names. Operators (API.md 16) sign in the same way, with the same cookie and CSRF token: when an
+// email and password are an operator's, the session is an operator's (SessionInfo::operator_id),
+// else a customer's. A session is a random secret (43 base62 characters, ~256 bits) handed to the
+// browser in a cookie; the store keeps only its SHA-256. The CSRF token is derived from the secret
 // (SHA-256 over a fixed label and the secret, hex), so it needs no storage, can be handed out
 // again to a reloaded page, and reveals nothing about the secret.
 //
@@ -33,15 +35,18 @@
 namespace keyward {
 
 struct SignedIn {
-  std::string secret;      // the cookie value; shown once, never stored
-  std::string csrf_token;  // for X-CSRF-Token
-  AccountRow account;
-  int64_t expires_at = 0;  // Unix seconds
+  std::string secret;             // the cookie value; shown once, never stored
+  std::string csrf_token;         // for X-CSRF-Token
+  AccountRow account;             // a customer's session: the account (empty for an operator)
+  std::optional<OperatorRow> op;  // an operator's session: the operator, without password hash
+  int64_t expires_at = 0;         // Unix seconds
 };
 
 struct SessionInfo {
-  std::string account_id;
+  std::string account_id;   // a customer's session
+  std::string operator_id;  // an operator's session (then account_id is empty)
   int64_t expires_at = 0;
+  bool is_operator() const { return !operator_id.empty(); }
 };
 
 class SessionService {
@@ -63,6 +68,8 @@ class SessionService {
   Result<SignedIn> SignIn(std::string_view email, std::string_view password,
                           std::string_view client_ip, int64_t* retry_after_s,
                           std::string_view request_id = {});
+  // Starts a session for an operator who has just chosen a password (OperatorService).
+  Result<SignedIn> StartOperator(OperatorRow op);
   // The live session `secret` names; nullopt when it is malformed, unknown or expired.
   Result<std::optional<SessionInfo>> Find(std::string_view secret);
   // Ends the session (OK when there is none).

@@ -89,6 +89,20 @@ struct Page {
   bool has_more = false;
 };
 
+// The operator console's view of an account (API.md 16): the account, how many of its keys are not
+// revoked, and when one of them was last used (as the store has it: trails by one usage flush).
+struct AccountSummary {
+  AccountRow account;
+  int64_t keys = 0;
+  std::optional<int64_t> last_used_at;
+};
+
+// What the console's account search matches: every field given must match ("" = any).
+struct AccountSearch {
+  std::string email_contains;  // case-insensitive substring of the email
+  std::string plan;            // exact plan name
+};
+
 // Credits charged on the request path, written in batches off it: subtracts from the balance
 // (never below zero; an unlimited balance stays unlimited) and adds to credits_used.
 struct AccountUsage {
@@ -138,11 +152,13 @@ struct UsageRow {
 };
 
 // A dashboard session (API.md 8): the cookie carries a random secret; only its SHA-256 is kept.
+// Exactly one of account_id and operator_id is set: a customer's session or an operator's.
 struct SessionRow {
   Digest secret_hash{};
-  std::string account_id;  // acct_... of the signed-in person
-  int64_t created = 0;     // Unix seconds
-  int64_t expires_at = 0;  // Unix seconds; a session is valid while now < expires_at
+  std::string account_id;   // acct_... of the signed-in customer, or empty
+  std::string operator_id;  // op_... of the signed-in operator (API.md 16), or empty
+  int64_t created = 0;      // Unix seconds
+  int64_t expires_at = 0;   // Unix seconds; a session is valid while now < expires_at
 };
 
 // Where an agent sign-in request (API.md 8) stands in the store. "expired" is not stored: a request
@@ -161,6 +177,17 @@ struct AgentAuthRow {
   std::string token_id;     // tok_... of the key made on approval; empty otherwise
   int64_t created = 0;      // Unix seconds the server first saw the token
   std::optional<int64_t> decided_at;
+};
+
+// An operator (API.md 16): a person who runs keyward, not a customer. Made by the CLI with a
+// one-time set-up link; the link's token is kept as its SHA-256 only and cleared once used.
+struct OperatorRow {
+  std::string id;                           // op_...
+  std::string email;                        // folded to lower case; unique among operators
+  std::string password_hash;                // Argon2id; empty until the set-up link is used
+  std::optional<Digest> setup_hash;         // SHA-256 of the live set-up token, if any
+  std::optional<int64_t> setup_expires_at;  // Unix seconds; the link works while now < this
+  int64_t created = 0;
 };
 
 }  // namespace keyward

@@ -43,6 +43,10 @@ class Store {
   virtual Result<std::optional<AccountRow>> GetAccountByEmail(std::string_view email) = 0;
   // Newest first. An unknown `starting_after` → kInvalidRequest, param "starting_after".
   virtual Result<Page<AccountRow>> ListAccounts(const ListOptions& options) = 0;
+  // The console's list (API.md 16): accounts matching `search`, newest first, with their key count
+  // and last use. An unknown `starting_after` → kInvalidRequest, param "starting_after".
+  virtual Result<Page<AccountSummary>> ListAccountSummaries(const AccountSearch& search,
+                                                            const ListOptions& options) = 0;
   // Adds `amount` (may be negative) to a limited balance, clamping at zero; an unlimited balance
   // stays unlimited. Returns the updated row, or nullopt when there is no such account.
   virtual Result<std::optional<AccountRow>> AddCredits(std::string_view id, int64_t amount,
@@ -131,13 +135,14 @@ class Store {
   virtual Result<std::optional<AdminKeyRow>> FindAdminKeyByHash(const Digest& key_hash) = 0;
   virtual Result<int64_t> CountAdminKeys() = 0;
 
-  // --- dashboard sessions (API.md 8) ---
-  // Fails with kInternalError on a duplicate hash or an unknown account.
+  // --- dashboard sessions (API.md 8; operators' sessions, API.md 16) ---
+  // A customer's session (account_id set) or an operator's (operator_id set). Fails with
+  // kInternalError on a duplicate hash or an unknown account or operator.
   virtual Status InsertSession(const SessionRow& session,
                                const EventFor<SessionRow>& event = {}) = 0;
   // The session with this hash whatever its expiry (the caller compares expires_at), or nullopt.
   virtual Result<std::optional<SessionRow>> FindSession(const Digest& secret_hash) = 0;
-  // Ends the session; OK when there is none.
+  // Ends the session, a customer's or an operator's; OK when there is none.
   virtual Status DeleteSession(const Digest& secret_hash) = 0;
   // Deletes sessions with expires_at <= `cutoff_unix`; returns how many.
   virtual Result<int64_t> PurgeSessions(int64_t cutoff_unix) = 0;
@@ -232,6 +237,24 @@ class Store {
                                         const EventFor<WebhookEndpointRow>& disabled = {}) = 0;
   // Releases `owner`'s lease on a delivery without an attempt (shutting down): due again at once.
   virtual Status ReleaseDelivery(std::string_view delivery_id, std::string_view owner) = 0;
+
+  // --- operators (API.md 16) ---
+  // Inserts `op` (email already folded to lower case); an email another operator has →
+  // kInvalidRequest, param "email".
+  virtual Status InsertOperator(const OperatorRow& op) = 0;
+  virtual Result<std::optional<OperatorRow>> GetOperator(std::string_view id) = 0;
+  // `email` as stored (lower case).
+  virtual Result<std::optional<OperatorRow>> FindOperatorByEmail(std::string_view email) = 0;
+  // Gives operator `id` a new set-up token (the previous link stops working). False when there is
+  // no such operator.
+  virtual Result<bool> SetOperatorSetup(std::string_view id, const Digest& setup_hash,
+                                        int64_t expires_at) = 0;
+  // In one statement: the operator whose live set-up token (expires_at > now_unix) hashes to
+  // `setup_hash` gets `password_hash`, and the token is spent. Returns the operator after the
+  // change, or nullopt (and no write) when no live token matches — a link works once.
+  virtual Result<std::optional<OperatorRow>> CompleteOperatorSetup(const Digest& setup_hash,
+                                                                   std::string_view password_hash,
+                                                                   int64_t now_unix) = 0;
 
   // Cheap liveness probe (SELECT 1).
   virtual Status Ping() = 0;

@@ -19,7 +19,7 @@ namespace {
 // --- dashboard sessions (API.md 8) ---
 
 auto SessionFields(const SessionRow& s) {
-  return std::tie(s.secret_hash, s.account_id, s.created, s.expires_at);
+  return std::tie(s.secret_hash, s.account_id, s.operator_id, s.created, s.expires_at);
 }
 auto AgentAuthFields(const AgentAuthRow& r) {
   return std::tie(r.token_hash, r.status, r.account_id, r.client_name, r.token_id, r.created,

@@ -120,6 +120,16 @@ std::string OptionalHostPort(const std::string& s) {
   return "must be host:port, e.g. \"0.0.0.0:8443\"";
 }
 
+std::string PublicUrl(const std::string& s) {
+  if (s.empty()) return "";
+  const bool scheme = s.starts_with("https://") || s.starts_with("http://");
+  const size_t host = s.find("://") + 3;
+  const bool plain = s.find_first_of(" \t\r\n#?") == std::string::npos;
+  if (scheme && host < s.size() && s[host] != '/' && plain) return "";
+  return "must be an http:// or https:// URL without query or fragment, e.g. "
+         "\"https://keys.example.com\"";
+}
+
 std::string StoreUrl(const std::string& s) {
   if (s.starts_with("sqlite://") || s.starts_with("postgres://") ||
       s.starts_with("postgresql://")) {
@@ -320,6 +330,7 @@ const std::map<std::string, KeySpec>& Keys() {
       {"server.shutdown_grace_seconds", IntKey(0, 600, &C::server, &Srv::shutdown_grace_seconds)},
       {"server.listen_tls", StringKey(OptionalHostPort, &C::server, &Srv::listen_tls)},
       {"server.listen_grpc", StringKey(OptionalHostPort, &C::listen_grpc)},
+      {"server.public_url", StringKey(PublicUrl, &C::public_url)},
       {"server.auth_failures_per_minute", IntKey(0, 1'000'000'000, &C::auth_failures_per_minute)},
       {"tls.cert", StringKey(nullptr, &C::server, &Srv::tls_cert_file)},
       {"tls.key", StringKey(nullptr, &C::server, &Srv::tls_key_file)},

@@ -212,7 +212,30 @@ CREATE TABLE usage_counts (
 CREATE INDEX usage_counts_age ON usage_counts (granularity, start);
 )sql";
 
-constexpr std::array<std::string_view, 8> kMigrations = {kV1, kV2, kV3, kV4, kV5, kV6, kV7, kV8};
+// Version 9: operators (API.md 16), the people who run keyward, and their dashboard sessions.
+// An operator's email is stored folded to lower case (unique); the one-time set-up token is kept
+// as its SHA-256 only, with its expiry, and cleared once used. Operator sessions live in their own
+// table (an operator is not an account); the cookie's secret is kept as its SHA-256 only.
+constexpr std::string_view kV9 = R"sql(
+CREATE TABLE operators (
+  id               text   PRIMARY KEY,
+  email            text   NOT NULL UNIQUE,
+  password_hash    text   NOT NULL DEFAULT '',
+  setup_hash       bytea  UNIQUE CHECK (setup_hash IS NULL OR length(setup_hash) = 32),
+  setup_expires_at bigint,
+  created          bigint NOT NULL
+);
+CREATE TABLE operator_sessions (
+  secret_hash bytea  PRIMARY KEY CHECK (length(secret_hash) = 32),
+  operator_id text   NOT NULL REFERENCES operators(id),
+  created     bigint NOT NULL,
+  expires_at  bigint NOT NULL
+);
+CREATE INDEX operator_sessions_expires ON operator_sessions (expires_at);
+)sql";
+
+constexpr std::array<std::string_view, 9> kMigrations = {kV1, kV2, kV3, kV4, kV5,
+                                                           kV6, kV7, kV8, kV9};
 
 const std::string kLock = "SELECT pg_advisory_xact_lock($1)";
 const std::string kCreateVersionTable =

@@ -82,9 +82,31 @@ Status Decode(const Row& row, AgentAuthRow* out) {
 
 Status Decode(const Row& row, SessionRow* out) {
   if (!row.ReadDigest(0, &out->secret_hash)) return Malformed("session");
-  out->account_id = row.Text(1);
+  (row.Int(4) != 0 ? out->operator_id : out->account_id) = row.Text(1);
   out->created = row.Int(2);
   out->expires_at = row.Int(3);
+  return Status::Ok();
+}
+
+Status Decode(const Row& row, AccountSummary* out) {
+  if (Status s = Decode(row, &out->account); !s.ok()) return s;
+  out->keys = row.Int(kAccountColumnCount);
+  out->last_used_at = row.OptionalInt(kAccountColumnCount + 1);
+  return Status::Ok();
+}
+
+Status Decode(const Row& row, OperatorRow* out) {
+  out->id = row.Text(0);
+  out->email = row.Text(1);
+  out->password_hash = row.Text(2);
+  out->setup_hash.reset();
+  if (!row.IsNull(3)) {
+    Digest hash{};
+    if (!row.ReadDigest(3, &hash)) return Malformed("operator");
+    out->setup_hash = hash;
+  }
+  out->setup_expires_at = row.OptionalInt(4);
+  out->created = row.Int(5);
   return Status::Ok();
 }
 
@@ -157,7 +179,7 @@ void AddParams(const AgentAuthRow& request, Params* params) {
 
 void AddParams(const SessionRow& session, Params* params) {
   params->Add(session.secret_hash)
-      .Add(session.account_id)
+      .Add(session.operator_id.empty() ? session.account_id : session.operator_id)
       .Add(session.created)
       .Add(session.expires_at);
 }
@@ -243,6 +265,16 @@ void AddParams(const WebhookDeliveryRow& d, Params* params) {
       .Add(d.duration_ms)
       .Add(d.next_attempt_at)
       .Add(d.created);
+}
+
+void AddParams(const OperatorRow& op, Params* params) {
+  params->Add(op.id).Add(op.email).Add(op.password_hash);
+  if (op.setup_hash) {
+    params->Add(*op.setup_hash);
+  } else {
+    params->AddNull();
+  }
+  params->Add(op.setup_expires_at).Add(op.created);
 }
 
 std::string JoinPermissions(const std::vector<std::string>& permissions) {

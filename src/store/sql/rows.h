@@ -31,6 +31,8 @@
 #define KEYWARD_AGENT_AUTH_COLUMNS \
   "token_hash, status, account_id, client_name, token_id, created, decided_at"
 #define KEYWARD_SESSION_COLUMNS "secret_hash, account_id, created, expires_at"
+#define KEYWARD_OPERATOR_SESSION_COLUMNS "secret_hash, operator_id, created, expires_at"
+#define KEYWARD_OPERATOR_COLUMNS "id, email, password_hash, setup_hash, setup_expires_at, created"
 #define KEYWARD_IDEMPOTENCY_COLUMNS "scope, key, fingerprint, done, status, body, created"
 #define KEYWARD_ENDPOINT_COLUMNS                                                             \
   "id, owner_account_id, account_filter, url, description, enabled_events, status, secret, " \
@@ -44,6 +46,13 @@
 namespace keyward::sql {
 
 inline constexpr int kTokenColumnCount = 13;  // in KEYWARD_TOKEN_COLUMNS
+// How many columns a literal list names (its commas + 1).
+constexpr int ColumnCount(std::string_view columns) {
+  int n = 1;
+  for (char c : columns) n += c == ',' ? 1 : 0;
+  return n;
+}
+inline constexpr int kAccountColumnCount = ColumnCount(KEYWARD_ACCOUNT_COLUMNS);
 
 // Decode `row`, whose first columns are the matching list above (for int64_t: one integer).
 Status Decode(const Row& row, int64_t* out);
@@ -52,7 +61,12 @@ Status Decode(const Row& row, TokenRow* out);
 Status Decode(const Row& row, AdminKeyRow* out);
 Status Decode(const Row& row, AccessTokenRow* out);
 Status Decode(const Row& row, AgentAuthRow* out);
+// A session row is KEYWARD_SESSION_COLUMNS followed by one column: 1 for an operator's session
+// (then column 1 is the operator id), 0 for a customer's.
 Status Decode(const Row& row, SessionRow* out);
+Status Decode(const Row& row, OperatorRow* out);
+// KEYWARD_ACCOUNT_COLUMNS, then the key count and the last use.
+Status Decode(const Row& row, AccountSummary* out);
 Status Decode(const Row& row, IdempotencyRecord* out);
 Status Decode(const Row& row, EventRow* out);
 Status Decode(const Row& row, WebhookEndpointRow* out);
@@ -64,10 +78,12 @@ void AddParams(const TokenRow& token, Params* params);
 void AddParams(const AdminKeyRow& key, Params* params);
 void AddParams(const AccessTokenRow& token, Params* params);
 void AddParams(const AgentAuthRow& request, Params* params);  // an empty account_id as NULL
+// A session: KEYWARD_SESSION_COLUMNS, or KEYWARD_OPERATOR_SESSION_COLUMNS for an operator's.
 void AddParams(const SessionRow& session, Params* params);
 void AddParams(const EventRow& event, Params* params);               // empty optional texts as NULL
 void AddParams(const WebhookEndpointRow& endpoint, Params* params);  // empty texts as NULL
 void AddParams(const WebhookDeliveryRow& delivery, Params* params);
+void AddParams(const OperatorRow& op, Params* params);
 
 std::string JoinPermissions(const std::vector<std::string>& permissions);
 void SplitPermissions(std::string_view joined, std::vector<std::string>* out);

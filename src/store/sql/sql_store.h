@@ -41,6 +41,8 @@ class SqlStore : public Store {
   Result<std::optional<AccountRow>> GetAccount(std::string_view id) override;
   Result<std::optional<AccountRow>> GetAccountByEmail(std::string_view email) override;
   Result<Page<AccountRow>> ListAccounts(const ListOptions& options) override;
+  Result<Page<AccountSummary>> ListAccountSummaries(const AccountSearch& search,
+                                                    const ListOptions& options) override;
   Result<std::optional<AccountRow>> AddCredits(std::string_view id, int64_t amount,
                                                const EventFor<AccountRow>& event = {}) override;
   Status RecordCreditUsage(const std::vector<AccountUsage>& usage) override;
@@ -127,6 +129,15 @@ class SqlStore : public Store {
                                 const AttemptOutcome& outcome,
                                 const EventFor<WebhookEndpointRow>& disabled = {}) override;
   Status ReleaseDelivery(std::string_view delivery_id, std::string_view owner) override;
+
+  Status InsertOperator(const OperatorRow& op) override;
+  Result<std::optional<OperatorRow>> GetOperator(std::string_view id) override;
+  Result<std::optional<OperatorRow>> FindOperatorByEmail(std::string_view email) override;
+  Result<bool> SetOperatorSetup(std::string_view id, const Digest& setup_hash,
+                                int64_t expires_at) override;
+  Result<std::optional<OperatorRow>> CompleteOperatorSetup(const Digest& setup_hash,
+                                                           std::string_view password_hash,
+                                                           int64_t now_unix) override;
 
   Status Ping() override;
 

@@ -17,6 +17,27 @@ const Statement kSelectAccount("SELECT " KEYWARD_ACCOUNT_COLUMNS " FROM accounts
 const Statement kAccountSeq("SELECT seq FROM accounts WHERE id = $1");
 const Statement kListAccounts("SELECT " KEYWARD_ACCOUNT_COLUMNS
                               " FROM accounts WHERE seq < $1 ORDER BY seq DESC LIMIT $2");
+// The console's list: $2 a LIKE pattern over the lower-cased email ('' = any), $3 a plan ('' =
+// any); the key count and last use come from the tokens table's account index.
+const Statement kListAccountSummaries(
+    "SELECT " KEYWARD_ACCOUNT_COLUMNS
+    ", (SELECT COUNT(*) FROM tokens t WHERE t.account_id = accounts.id AND t.revoked_at IS NULL)"
+    ", (SELECT MAX(t.last_used_at) FROM tokens t WHERE t.account_id = accounts.id)"
+    " FROM accounts WHERE seq < $1 AND ($2 = '' OR lower(email) LIKE $2 ESCAPE '!')"
+    " AND ($3 = '' OR plan = $3) ORDER BY seq DESC LIMIT $4");
+
+// "Ada_1" → "%ada!_1%": a case-insensitive substring pattern, with LIKE's wildcards escaped.
+std::string ContainsPattern(std::string_view text) {
+  if (text.empty()) return {};
+  std::string pattern = "%";
+  for (char c : text) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    if (c == '%' || c == '_' || c == '!') pattern += '!';
+    pattern += c;
+  }
+  pattern += '%';
+  return pattern;
+}
 
 }  // namespace
 
@@ -57,6 +78,27 @@ Result<Page<AccountRow>> SqlStore::ListAccounts(const ListOptions& options) {
         const int64_t limit = std::max(options.limit, 0);
         return sql::QueryPage<AccountRow>(session, kListAccounts,
                                           Params().Add(before).Add(limit + 1), limit);
+      });
+}
+
+Result<Page<AccountSummary>> SqlStore::ListAccountSummaries(const AccountSearch& search,
+                                                            const ListOptions& options) {
+  return Run<Page<AccountSummary>>(
+      &sql::Driver::Read, [&](Session& session) -> Result<Page<AccountSummary>> {
+        int64_t before = std::numeric_limits<int64_t>::max();
+        if (!options.starting_after.empty()) {
+          Result<std::optional<int64_t>> seq =
+              sql::QueryOne<int64_t>(session, kAccountSeq, Params().Add(options.starting_after));
+          if (!seq.ok()) return seq.error();
+          if (!*seq)
+            return InvalidRequest("starting_after is not an account id.", "starting_after");
+          before = **seq;
+        }
+        const int64_t limit = std::max(options.limit, 0);
+        Params params;
+        params.Add(before).Add(ContainsPattern(search.email_contains)).Add(search.plan);
+        params.Add(limit + 1);
+        return sql::QueryPage<AccountSummary>(session, kListAccountSummaries, params, limit);
       });
 }
 

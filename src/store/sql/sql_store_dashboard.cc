@@ -9,12 +9,19 @@ using sql::Params;
 using sql::Session;
 using sql::Statement;
 
+// Customers' sessions and operators' (API.md 16) live in two tables, read as one.
 const Statement kInsertSession("INSERT INTO sessions (" KEYWARD_SESSION_COLUMNS
                                ") VALUES ($1, $2, $3, $4)");
+const Statement kInsertOperatorSession(
+    "INSERT INTO operator_sessions (" KEYWARD_OPERATOR_SESSION_COLUMNS ") VALUES ($1, $2, $3, $4)");
 const Statement kSelectSession("SELECT " KEYWARD_SESSION_COLUMNS
-                               " FROM sessions WHERE secret_hash = $1");
+                               ", 0 FROM sessions WHERE secret_hash = $1"
+                               " UNION ALL SELECT " KEYWARD_OPERATOR_SESSION_COLUMNS
+                               ", 1 FROM operator_sessions WHERE secret_hash = $1");
 const Statement kDeleteSession("DELETE FROM sessions WHERE secret_hash = $1");
+const Statement kDeleteOperatorSession("DELETE FROM operator_sessions WHERE secret_hash = $1");
 const Statement kPurgeSessions("DELETE FROM sessions WHERE expires_at <= $1");
+const Statement kPurgeOperatorSessions("DELETE FROM operator_sessions WHERE expires_at <= $1");
 
 const Statement kSelectAgentAuth("SELECT " KEYWARD_AGENT_AUTH_COLUMNS
                                  " FROM agent_auth_requests WHERE token_hash = $1");
@@ -43,7 +50,8 @@ Status SqlStore::InsertSession(const SessionRow& session, const EventFor<Session
   Params params;
   sql::AddParams(session, &params);
   return driver_->Transaction([&](Session& unit) -> Status {
-    if (Result<int64_t> ran = unit.Run(kInsertSession, params); !ran.ok()) return ran.error();
+    const auto& insert = session.operator_id.empty() ? kInsertSession : kInsertOperatorSession;
+    if (Result<int64_t> ran = unit.Run(insert, params); !ran.ok()) return ran.error();
     return RecordEvent<SessionRow>(unit, event, nullptr, session);
   });
 }
@@ -53,13 +61,25 @@ Result<std::optional<SessionRow>> SqlStore::FindSession(const Digest& secret_has
 }
 
 Status SqlStore::DeleteSession(const Digest& secret_hash) {
-  Result<int64_t> n = Change(kDeleteSession, Params().Add(secret_hash));
-  if (!n.ok()) return n.error();
-  return Status::Ok();
+  return driver_->Transaction([&](Session& session) -> Status {
+    for (const Statement* statement : {&kDeleteSession, &kDeleteOperatorSession}) {
+      Result<int64_t> ran = session.Run(*statement, Params().Add(secret_hash));
+      if (!ran.ok()) return ran.error();
+    }
+    return Status::Ok();
+  });
 }
 
 Result<int64_t> SqlStore::PurgeSessions(int64_t cutoff_unix) {
-  return Change(kPurgeSessions, Params().Add(cutoff_unix));
+  return Run<int64_t>(&sql::Driver::Transaction, [&](Session& session) -> Result<int64_t> {
+    int64_t purged = 0;
+    for (const Statement* statement : {&kPurgeSessions, &kPurgeOperatorSessions}) {
+      Result<int64_t> ran = session.Run(*statement, Params().Add(cutoff_unix));
+      if (!ran.ok()) return ran.error();
+      purged += *ran;
+    }
+    return purged;
+  });
 }
 
 // --- agent sign-in requests ---
