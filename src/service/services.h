@@ -112,13 +112,12 @@ class Services {
   AgentAuthService agent_auth_;
   UsageService usage_reports_;
   std::unique_ptr<ChangeFeed> feed_;  // Redis, PostgreSQL's NOTIFY, or StorePollFeed
-  OperatorService operators_;
-  std::unique_ptr<ChangeFeed> feed_;  // with [redis], or on PostgreSQL
   std::unique_ptr<IndexSync> sync_;   // with feed_
   EventService events_;
   TokenNotices token_notices_;
   WebhookService webhooks_;
   LeakService leaks_;
+  OperatorService operators_;
   Maintenance maintenance_;
   std::unique_ptr<ReadinessProbe> readiness_;  // after sync_, which it watches
 };

@@ -10,7 +10,6 @@
 #include "core/key_format.h"
 #include "core/rate_spec.h"
 #include "core/route_table.h"
-#include "limits/redis_client.h"
 
 namespace keyward {
 
@@ -30,10 +29,10 @@ struct DashboardSettings {
 
 // [redis] (API.md 9): shared limits, credits and change propagation between nodes.
 struct RedisSettings {
-  std::string url;                             // empty: one node, everything in-process
-  bool fail_open = false;                      // on_unavailable = "open"
-  int timeout_ms = RedisOptions{}.timeout_ms;  // connect, read and write of every Redis call
-  int pool_size = RedisOptions{}.pool_size;    // connections per node
+  std::string url;          // empty: one node, everything in-process
+  bool fail_open = false;   // on_unavailable = "open"
+  int timeout_ms = 250;     // connect, read and write of every Redis call
+  int pool_size = 16;       // connections per node
   int resync_seconds = 10;  // periodic catch-up from the store (every second while Redis is down)
   std::string key_prefix = "kw:";  // of every Redis key and the pub/sub channel
   std::string tls_ca_file;         // rediss://: CA bundle (empty: the system's)

@@ -122,22 +122,39 @@ TEST_F(SqliteStoreTest, SchemaHasTheDocumentedTablesAndIndex) {
   RawDb raw(DbPath());
   std::vector<std::vector<std::string>> names =
       raw.Query("SELECT name FROM sqlite_schema WHERE name NOT LIKE 'sqlite_%' ORDER BY name");
-  EXPECT_EQ(names, (std::vector<std::vector<std::string>>{{"access_tokens"},
-                                                          {"access_tokens_expires"},
-                                                          {"accounts"},
-                                                          {"admin_keys"},
-                                                          {"agent_auth_requests"},
-                                                          {"agent_auth_requests_created"},
-                                                          {"idempotency_keys"},
-                                                          {"idempotency_keys_created"},
-                                                          {"schema_migrations"},
-                                                          {"sessions"},
-                                                          {"sessions_expires"},
-                                                          {"tokens"},
-                                                          {"tokens_account_seq"},
-                                                          {"tokens_change_seq"},
-                                                          {"usage_counts"},
-                                                          {"usage_counts_age"}}));
+  const std::vector<std::string> documented = {
+      "access_tokens",
+      "access_tokens_expires",
+      "accounts",
+      "admin_keys",
+      "agent_auth_requests",
+      "agent_auth_requests_created",
+      "events",
+      "events_account_seq",
+      "events_created",
+      "idempotency_keys",
+      "idempotency_keys_created",
+      "operator_sessions",
+      "operator_sessions_expires",
+      "operators",
+      "schema_migrations",
+      "sessions",
+      "sessions_expires",
+      "tokens",
+      "tokens_account_seq",
+      "tokens_change_seq",
+      "tokens_expires_at",
+      "usage_counts",
+      "usage_counts_age",
+      "webhook_deliveries",
+      "webhook_deliveries_due",
+      "webhook_deliveries_endpoint",
+      "webhook_endpoints",
+      "webhook_endpoints_owner",
+  };
+  std::vector<std::vector<std::string>> expected;
+  for (const std::string& n : documented) expected.push_back({n});
+  EXPECT_EQ(names, expected);
 }
 
 TEST_F(SqliteStoreTest, RefusesADatabaseFromANewerVersion) {
