@@ -1,6 +1,7 @@
 #include "http/checkpoint.h"
 
 #include "core/permissions.h"
+#include "http/client_ip.h"
 #include "http/errors.h"
 #include "http/session_auth.h"
 
@@ -131,7 +132,9 @@ Checkpoint::Identified Checkpoint::IdentifyManagement(const HttpRequest& req) co
     caller.principal = Principal::Admin(std::move(account));
     return caller;
   }
-  auto identified = ctx_.verifier.Identify(cred.value);
+  // The key's IP allowlist applies to management calls too (API.md 11.5).
+  auto identified =
+      ctx_.verifier.Identify(cred.value, RequestClientAddress(req, ctx_.settings.trusted_proxies));
   if (!identified.ok()) return ErrorResponse(identified.error(), req.request_id);
   if ((*identified)->sandbox) {
     return ErrorResponse(Error(ErrorCode::kForbidden, "The sandbox key has no management access."),

@@ -195,11 +195,9 @@ Admission Admit(Proxy::State& state, const HttpRequest& req) {
     a.refusal = RefusalFor(cred.presence, req.request_id);
     return a;
   }
-  std::string ip;
-  if (cred.value == ctx.sandbox_key) {
-    ip = ClientIp(req, ctx.settings.trusted_proxies);  // only the sandbox is per IP
-  }
-  Verdict v = ctx.verifier.Verify(cred.value, req.method, req.path, ip, Consume::kDeferCharge);
+  RequestClientAddress client(req, ctx.settings.trusted_proxies);  // worked out if needed
+  Verdict v =
+      ctx.verifier.Verify(cred.value, req.method, req.path, client, Consume::kDeferCharge);
   if (!v.valid()) {
     HttpResponse res = ErrorResponse(Error(*v.error, v.message), req.request_id);
     AddRefusalHeaders(res, v);
@@ -207,7 +205,7 @@ Admission Admit(Proxy::State& state, const HttpRequest& req) {
     return a;
   }
   const KeyRecord& rec = *v.record;
-  AppendIdentityHeaders(a.identity, rec);
+  AppendIdentityHeaders(a.identity, rec, v.extras.get());
   a.credential = std::string(cred.value);
   const auto& ups = state.upstreams;
   if (rec.sandbox) {

@@ -7,6 +7,19 @@ boost::json::value OrNull(const std::optional<int64_t>& v) {
   return v ? boost::json::value(*v) : boost::json::value(nullptr);
 }
 
+boost::json::object MetadataObject(const Metadata& metadata) {
+  boost::json::object o;
+  for (const auto& [key, value] : metadata) o[key] = value;
+  return o;
+}
+
+// A record's metadata JSON (MetadataToJson; empty: none) as an object.
+boost::json::object MetadataValue(const std::string& json) {
+  if (json.empty()) return {};
+  std::optional<Metadata> metadata = MetadataFromJson(json);
+  return metadata ? MetadataObject(*metadata) : boost::json::object();
+}
+
 }  // namespace
 
 boost::json::object TokenObject(const TokenRow& row, int64_t now_unix) {
@@ -27,6 +40,11 @@ boost::json::object TokenObject(const TokenRow& row, int64_t now_unix) {
   o["revoked_at"] = OrNull(row.revoked_at);
   o["status"] = TokenStatusName(row.StatusAt(now_unix));
   o["account"] = row.account_id;
+  o["metadata"] = MetadataObject(row.metadata);
+  boost::json::array allowlist;
+  for (const auto& cidr : row.ip_allowlist) allowlist.emplace_back(cidr);
+  o["ip_allowlist"] = std::move(allowlist);
+  o["disabled_at"] = OrNull(row.disabled_at);
   return o;
 }
 
@@ -39,6 +57,16 @@ boost::json::object AccountObject(const AccountRow& row) {
   o["credits"] = OrNull(row.credits);
   o["plan"] = row.plan;
   o["created"] = row.created;
+  o["metadata"] = MetadataObject(row.metadata);
+  boost::json::object overrides;
+  overrides["rate_limit"] =
+      row.rate_limit ? boost::json::value(*row.rate_limit) : boost::json::value(nullptr);
+  overrides["account_rate_limit"] = row.account_rate_limit
+                                        ? boost::json::value(*row.account_rate_limit)
+                                        : boost::json::value(nullptr);
+  o["overrides"] = std::move(overrides);
+  o["status"] = row.disabled_at ? "disabled" : "active";
+  o["disabled_at"] = OrNull(row.disabled_at);
   return o;
 }
 
@@ -68,6 +96,7 @@ boost::json::object VerdictObject(const Verdict& v) {
     t["permissions"] = std::move(perms);
     t["livemode"] = rec.livemode;
     t["sandbox"] = rec.sandbox;
+    t["metadata"] = MetadataValue(v.extras ? v.extras->metadata_json : std::string());
     o["token"] = std::move(t);
   }
   if (v.ratelimit) {

@@ -40,6 +40,8 @@ HttpResponse HandleVerifyKey(const HandlerContext& ctx, const Caller&, const Htt
     return ErrorResponse(InvalidRequest("path must start with '/'.", "path"), req.request_id);
   }
   p = std::string(StripQuery(p));
+  // Without client_ip there is no client address (the caller is a gateway, API.md 11.5): a key
+  // with an allowlist is refused. Only the sandbox's per-IP limit falls back to the caller's.
   std::string ip;
   if (client_ip->value) {
     if (!ParseIp(*client_ip->value)) {
@@ -47,7 +49,7 @@ HttpResponse HandleVerifyKey(const HandlerContext& ctx, const Caller&, const Htt
                            req.request_id);
     }
     ip = *client_ip->value;
-  } else {
+  } else if (*key == ctx.sandbox_key) {
     ip = ClientIp(req, ctx.settings.trusted_proxies);
   }
 
@@ -79,11 +81,9 @@ HttpResponse AuthVerdict(const HandlerContext& ctx, const HttpRequest& req) {
     if (path.empty()) path = "/";
   }
 
-  std::string ip;
-  if (cred.value == ctx.sandbox_key) {
-    ip = ClientIp(req, ctx.settings.trusted_proxies);  // only the sandbox is limited per IP
-  }
-  Verdict v = ctx.verifier.Verify(cred.value, method, path, ip);
+  // The client address is worked out only if the key needs it (an allowlist, the sandbox).
+  RequestClientAddress client(req, ctx.settings.trusted_proxies);
+  Verdict v = ctx.verifier.Verify(cred.value, method, path, client);
   HttpResponse res;
   if (!v.valid()) {
     res = ErrorResponse(Error(*v.error, v.message), req.request_id);
@@ -95,7 +95,7 @@ HttpResponse AuthVerdict(const HandlerContext& ctx, const HttpRequest& req) {
   }
   res.body = "{\"valid\":true}";
   res.headers.reserve(320);
-  AppendIdentityHeaders(res.headers, *v.record);
+  AppendIdentityHeaders(res.headers, *v.record, v.extras.get());
   if (v.ratelimit) AddRateLimitHeaders(res, *v.ratelimit);
   return res;
 }

@@ -6,7 +6,6 @@
 #include "core/random.h"
 
 namespace keyward {
-namespace {
 
 bool LooksLikeEmail(std::string_view email) {
   if (email.size() < 3 || email.size() > kMaxEmailLength) return false;
@@ -18,8 +17,6 @@ bool LooksLikeEmail(std::string_view email) {
   }
   return true;
 }
-
-}  // namespace
 
 std::string HashPassword(std::string_view password) {
   constexpr uint32_t kTime = 2, kMemoryKiB = 19456, kLanes = 1, kSaltLen = 16, kHashLen = 32;
@@ -101,8 +98,9 @@ Result<AccountRow> AccountService::Get(std::string_view id) {
   return WithLiveCredits(std::move(**row));
 }
 
-Result<Page<AccountRow>> AccountService::List(const ListOptions& options) {
-  auto page = store_.ListAccounts(options);
+Result<Page<AccountRow>> AccountService::List(const ListOptions& options,
+                                              const AccountFilter& filter) {
+  auto page = store_.ListAccounts(options, filter);
   if (!page.ok()) return page;
   for (AccountRow& row : page->items) row = WithLiveCredits(std::move(row));
   return page;

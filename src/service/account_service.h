@@ -1,10 +1,12 @@
 // Accounts (API.md 7): created and managed by the operator with an admin key. Thread-safe.
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 
 #include "core/clock.h"
+#include "core/metadata.h"
 #include "core/status.h"
 #include "limits/credit_meter.h"
 #include "service/account_directory.h"
@@ -23,6 +25,19 @@ struct CreateAccountParams {
   std::string password;            // empty: no dashboard sign-in yet
 };
 
+// POST /v1/accounts/:id (API.md 11.3, 11.5): a partial update; absent fields stay as they are.
+struct UpdateAccountParams {
+  std::optional<std::string> name;
+  std::optional<std::string> email;
+  std::optional<std::string> plan;
+  bool clear_metadata = false;  // "metadata": null — applied before `metadata`
+  MetadataPatch metadata;
+  bool set_rate_limit = false;  // "rate_limit" was given: a limit string, or null (the plan's)
+  std::optional<std::string> rate_limit;
+  bool set_account_rate_limit = false;
+  std::optional<std::string> account_rate_limit;
+};
+
 inline constexpr size_t kMaxEmailLength = 254;
 inline constexpr size_t kMaxAccountNameLength = 100;
 inline constexpr size_t kMinPasswordLength = 8;
@@ -38,7 +53,14 @@ class AccountService {
   // Errors: kInvalidRequest with param (email, name, credits, plan, password), store errors.
   Result<AccountRow> Create(const CreateAccountParams& params);
   Result<AccountRow> Get(std::string_view id);  // kNotFound when absent
-  Result<Page<AccountRow>> List(const ListOptions& options);
+  Result<Page<AccountRow>> List(const ListOptions& options, const AccountFilter& filter = {});
+  // Partial update (account_update.cc). kInvalidRequest with param for bad input (nothing
+  // changed), kNotFound for no such account. The change applies on every node (the directory
+  // here, the change feed for the others).
+  Result<AccountRow> Update(std::string_view id, const UpdateAccountParams& params);
+  // Disable / enable (API.md 11.3): a disabled account's keys and access tokens are refused and
+  // its dashboard sessions end (and stay ended). Doing either twice is no error.
+  Result<AccountRow> SetDisabled(std::string_view id, bool disabled);
   // Adds `amount` (negative subtracts, never below zero). kInvalidRequest param "amount".
   Result<AccountRow> AddCredits(std::string_view id, int64_t amount);
 
@@ -47,6 +69,9 @@ class AccountService {
 
  private:
   AccountRow WithLiveCredits(AccountRow row);
+  // Read, `change`, write unless the row moved meanwhile (retried), then apply and announce.
+  Result<AccountRow> Change(std::string_view id,
+                            const std::function<Status(AccountRow&)>& change);
 
   Store& store_;
   AccountDirectory& directory_;
@@ -56,6 +81,9 @@ class AccountService {
   const Clock& clock_;
   ChangeNotifier* notifier_ = nullptr;
 };
+
+// A plausible e-mail address (one @, no spaces or controls, at most 254 characters).
+bool LooksLikeEmail(std::string_view email);
 
 // Argon2id, encoded ("$argon2id$v=19$m=19456,t=2,p=1$..."). Empty string on failure.
 std::string HashPassword(std::string_view password);

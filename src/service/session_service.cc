@@ -117,6 +117,8 @@ Result<SignedIn> SessionService::SignIn(std::string_view email, std::string_view
   const bool verified = VerifyPassword(has_hash ? account->password_hash : DummyHash(),
                                        password.substr(0, kMaxPasswordLength));
   if (!has_hash || !verified) return SignInFailed();
+  // A disabled account cannot sign in (API.md 11.3); same answer as any failed sign-in.
+  if (account->disabled_at) return SignInFailed();
   return Start(std::move(*account));
 }
 

@@ -4,6 +4,7 @@
 #include <array>
 #include <charconv>
 
+#include "core/cidr.h"
 #include "core/permissions.h"
 #include "core/sha256.h"
 
@@ -18,6 +19,9 @@ constexpr std::string_view kParentGone =
     "The key that issued this access token is no longer valid.";
 constexpr std::string_view kTokenExpired = "The access token has expired.";
 constexpr std::string_view kStoreDown = "The key store is unavailable.";
+constexpr std::string_view kKeyDisabled = "The API key is disabled.";
+constexpr std::string_view kAccountDisabled = "The account is disabled.";
+constexpr std::string_view kAddressRefused = "The client address is not allowed for this key.";
 
 // The built-in sandbox identity (API.md 6): fixed ids so gateways can recognise it.
 constexpr std::string_view kSandboxTokenId = "tok_sandbox00000000000000000";
@@ -79,10 +83,8 @@ Verifier::Verifier(Store& store, KeyIndex& index, AccountDirectory& accounts,
       format_(format),
       clock_(clock) {
   if (settings_.sandbox.enabled) {
-    auto account = std::make_shared<AccountInfo>();
-    account->id = std::string(kSandboxAccountId);
-    account->plan = "sandbox";
-    account->per_key_limit = settings_.sandbox.rate_limit;
+    auto account = std::make_shared<AccountInfo>(std::string(kSandboxAccountId));
+    account->Set(settings_.sandbox.rate_limit, std::nullopt, false);
     auto r = std::make_shared<KeyRecord>();
     r->set_token_id(kSandboxTokenId);
     r->account = std::move(account);
@@ -135,6 +137,23 @@ Result<KeyRecordPtr> Verifier::Identify(std::string_view credential) {
   return std::move(id.record);
 }
 
+Result<KeyRecordPtr> Verifier::Identify(std::string_view credential,
+                                        const ClientAddress& client) {
+  Identification id = Resolve(credential);
+  if (id.error) return *id.error;
+  if (auto refused = CheckAllowlist(id.owner(), client)) return *refused;
+  return std::move(id.record);
+}
+
+std::optional<Error> Verifier::CheckAllowlist(const KeyRecord* owner,
+                                              const ClientAddress& client) {
+  if (owner == nullptr || !owner->extras || !owner->extras->fenced) return std::nullopt;
+  // Fail closed: no address (a gateway that did not say) is outside every allowlist.
+  std::optional<IpAddress> ip = ParseIp(client.Get());
+  if (ip && AnyContains(owner->extras->allowlist, *ip)) return std::nullopt;
+  return Error(ErrorCode::kForbidden, std::string(kAddressRefused));
+}
+
 Verifier::Identification Verifier::Resolve(std::string_view credential) {
   bool loaded = false;
   Identification id = ResolveWith(credential, &loaded);
@@ -155,45 +174,64 @@ Verifier::Identification Verifier::ResolveWith(std::string_view credential, bool
   const int64_t now = clock_.NowUnix();
 
   if (record->kind == CredentialKind::kAccessToken) {
-    // The parent decides first: revoking (or rolling) the key kills its tokens at once.
+    // The parent decides first: revoking (or rolling, or disabling) the key kills its tokens at
+    // once, and a disabled account's message wins over the key's (API.md 11.5).
     auto parent = Lookup(record->access->parent_hash, CredentialKind::kApiKey);
     if (!parent.ok()) return {nullptr, parent.error()};
-    if (!*parent || (*parent)->StatusAt(now) != TokenStatus::kActive) {
+    if (!*parent) return {nullptr, Unauthorized(kParentGone)};
+    if ((*parent)->account->disabled()) return {nullptr, Unauthorized(kAccountDisabled)};
+    if ((*parent)->StatusAt(now) != TokenStatus::kActive) {
       return {nullptr, Unauthorized(kParentGone)};
     }
+    if ((*parent)->disabled) return {nullptr, Unauthorized(kKeyDisabled)};
     if (record->StatusAt(now) == TokenStatus::kExpired) {
-      return {std::move(record), Error(ErrorCode::kTokenExpired, std::string(kTokenExpired))};
+      return {std::move(record), Error(ErrorCode::kTokenExpired, std::string(kTokenExpired)),
+              true, std::move(*parent)};
     }
-    return {std::move(record), {}};
+    return {std::move(record), {}, true, std::move(*parent)};
   }
+  if (record->account->disabled()) return {nullptr, Unauthorized(kAccountDisabled)};
   switch (record->StatusAt(now)) {
     case TokenStatus::kActive:
+      if (record->disabled) return {nullptr, Unauthorized(kKeyDisabled)};
       return {std::move(record), {}};
     case TokenStatus::kRevoked:
       return {nullptr, Unauthorized(kRevoked)};
     case TokenStatus::kExpired:
       return {nullptr, Unauthorized(kExpired)};
+    case TokenStatus::kDisabled:
+      return {nullptr, Unauthorized(kKeyDisabled)};
   }
   return {nullptr, Unauthorized(kUnknown)};
 }
 
 Verdict Verifier::Verify(std::string_view credential, std::string_view method,
                          std::string_view path, std::string_view client_ip, Consume consume) {
-  Verdict verdict = Decide(credential, method, path, client_ip, consume);
+  return Verify(credential, method, path, FixedClientAddress(client_ip), consume);
+}
+
+Verdict Verifier::Verify(std::string_view credential, std::string_view method,
+                         std::string_view path, const ClientAddress& client, Consume consume) {
+  Verdict verdict = Decide(credential, method, path, client, consume);
   outcomes_.Add(verdict.error);
   return verdict;
 }
 
 Verdict Verifier::Decide(std::string_view credential, std::string_view method,
-                         std::string_view path, std::string_view client_ip, Consume consume) {
+                         std::string_view path, const ClientAddress& client, Consume consume) {
   Identification id = Resolve(credential);
   if (id.error) {
     Verdict denied = Verdict::Deny(id.error->code(), id.error->message(), id.record);
     // An identified but refused credential (an expired access token) counts against its limit.
-    if (id.record) return Admit(std::move(denied), nullptr, client_ip, consume, false, id.held);
+    if (id.record) return Admit(std::move(denied), nullptr, client, consume, false, id.held);
     return denied;
   }
+  // The allowlist right after identification, before limits: a refusal takes and charges nothing.
+  if (auto refused = CheckAllowlist(id.owner(), client)) {
+    return Verdict::Deny(refused->code(), refused->message(), std::move(id.record));
+  }
   Verdict verdict;
+  if (const KeyRecord* owner = id.owner(); owner->extras) verdict.extras = owner->extras;
   verdict.record = std::move(id.record);
   const KeyRecord& rec = *verdict.record;
   const RouteRule* rule = settings_.routes.Match(method, path);
@@ -206,7 +244,7 @@ Verdict Verifier::Decide(std::string_view credential, std::string_view method,
     verdict.error = ErrorCode::kForbidden;
     verdict.message = "This key lacks the permission " + rule->permission + ".";
   }
-  return Admit(std::move(verdict), rule, client_ip, consume, false, id.held);
+  return Admit(std::move(verdict), rule, client, consume, false, id.held);
 }
 
 bool Verifier::ChargeDeferred(Verdict& verdict) {
@@ -233,7 +271,8 @@ bool Verifier::ChargeDeferred(Verdict& verdict) {
 Verdict Verifier::AdmitManagement(const KeyRecordPtr& record) {
   Verdict verdict;
   verdict.record = record;
-  return Admit(std::move(verdict), nullptr, {}, Consume::kYes, /*management=*/true);
+  return Admit(std::move(verdict), nullptr, FixedClientAddress({}), Consume::kYes,
+               /*management=*/true);
 }
 
 Verdict Verifier::Degraded(Verdict verdict, bool management, bool held) {
@@ -250,7 +289,7 @@ Verdict Verifier::Degraded(Verdict verdict, bool management, bool held) {
                        std::move(verdict.record));
 }
 
-Verdict Verifier::Admit(Verdict verdict, const RouteRule* rule, std::string_view client_ip,
+Verdict Verifier::Admit(Verdict verdict, const RouteRule* rule, const ClientAddress& client,
                         Consume consume, bool management, bool held) {
   const KeyRecord& rec = *verdict.record;
   if (consume == Consume::kNo) {
@@ -263,18 +302,29 @@ Verdict Verifier::Admit(Verdict verdict, const RouteRule* rule, std::string_view
   // probe for free), but only valid ones take from the route's own limit.
   // Bucket names: a key's bucket is its token id (no copy), an access token's its own "at:…",
   // the sandbox's "s:<client ip>"; a route's is "r:<rule index>:<that name>".
+  // An account with an account_rate_limit adds its one shared budget, "a:<account id>", which
+  // every key of the account takes from (valid requests only, like a route's).
   // Composed names are built in a stack buffer: no allocation on the request path.
-  std::array<BucketRequest, 2> buckets;
+  std::array<BucketRequest, 3> buckets;
   size_t n = 0;
+  size_t account_bucket = buckets.size();  // index of the per-account bucket, if any
   BucketName composed;
+  BucketName account_name;
   if (rec.sandbox) {
+    const std::string_view client_ip = client.Get();
     buckets[n++] = BucketRequest{composed.Make("s:", client_ip.empty() ? "unknown" : client_ip),
                                  settings_.sandbox.rate_limit, 1};
   } else {
-    buckets[n++] = BucketRequest{rec.bucket(), rec.account->per_key_limit, 1};
+    buckets[n++] = BucketRequest{rec.bucket(), rec.account->per_key_limit(), 1};
     if (verdict.valid() && rule != nullptr && rule->rate_limit) {
       const size_t index = static_cast<size_t>(rule - settings_.routes.rules().data());
       buckets[n++] = BucketRequest{composed.MakeRoute(index, rec.bucket()), *rule->rate_limit, 1};
+    }
+    if (verdict.valid()) {
+      if (std::optional<RateSpec> shared = rec.account->account_limit()) {
+        account_bucket = n;
+        buckets[n++] = BucketRequest{account_name.Make("a:", rec.account->id), *shared, 1};
+      }
     }
   }
   // Credits last: only a request that passed everything else is charged, and test mode (the
@@ -297,7 +347,9 @@ Verdict Verifier::Admit(Verdict verdict, const RouteRule* rule, std::string_view
                                       b.reset_after_s,
                                       b.retry_after_s,
                                       b.window_seconds,
-                                      outcome.tightest == 0 ? "per-key" : "per-route"};
+                                      outcome.tightest == 0                ? "per-key"
+                                      : outcome.tightest == account_bucket ? "per-account"
+                                                                           : "per-route"};
   if (!verdict.valid()) return verdict;
   if (!outcome.allowed) {
     verdict.error = ErrorCode::kRateLimited;

@@ -29,6 +29,26 @@
 
 namespace keyward {
 
+// The client's address for one verification, asked for only when it is needed (a key with an IP
+// allowlist, the sandbox's per-IP limit), so that other keys never pay for working it out.
+// Used on one thread, during one call.
+class ClientAddress {
+ public:
+  virtual ~ClientAddress() = default;
+  // The address as text; empty when there is none (the caller is a gateway that did not say).
+  virtual std::string_view Get() const = 0;
+};
+
+// An address known up front (possibly empty: none).
+class FixedClientAddress final : public ClientAddress {
+ public:
+  explicit FixedClientAddress(std::string_view ip) : ip_(ip) {}
+  std::string_view Get() const override { return ip_; }
+
+ private:
+  std::string_view ip_;
+};
+
 // The rate-limit figures reported in headers and verdicts (API.md 1.3): the tightest bucket.
 struct RateLimitReport {
   int64_t limit = 0;
@@ -37,13 +57,15 @@ struct RateLimitReport {
   int64_t reset_after_s = 0;
   int64_t retry_after_s = 0;  // set when refused
   int64_t window_seconds = 0;
-  std::string policy;  // "per-key" or "per-route"
+  std::string policy;  // "per-key", "per-route" or "per-account"
 };
 
 struct Verdict {
   std::optional<ErrorCode> error;  // nullopt: VALID
   std::string message;             // public; set when error
   KeyRecordPtr record;             // the identified credential, when it was identified
+  // The key's metadata and allowlist (an access token: its parent key's, as they are now).
+  std::shared_ptr<const KeyExtras> extras;
   std::optional<RateLimitReport> ratelimit;
   int64_t charged = 0;
   int64_t cost_due = 0;            // Consume::kDeferCharge: what ChargeDeferred() will charge
@@ -77,14 +99,22 @@ class Verifier {
   // parent is revoked or expired), kTokenExpired (an expired access token), kUnavailable (store
   // failure on an unknown digest).
   Result<KeyRecordPtr> Identify(std::string_view credential);
+  // Identify, then the key's IP allowlist (an access token: its parent's current one) against
+  // `client`: outside it, or no address at all, is kForbidden (API.md 11.1). For management
+  // calls made with a key.
+  Result<KeyRecordPtr> Identify(std::string_view credential, const ClientAddress& client);
 
   // Everything a protected request needs: Identify, then type and permission for the matched
   // route, then the limits (per key and per route; the sandbox per client IP), then the route's
   // credit cost (live mode only; a balance below it is QUOTA_EXCEEDED); notes usage when VALID
   // and consume is kYes. `client_ip` is the caller's client address (for the sandbox limit).
   // Every call counts its outcome once in outcomes().
+  // Right after the credential is identified, its IP allowlist (if any) is checked against the
+  // client address, before any limit: a refusal (403 FORBIDDEN) takes nothing and charges nothing.
   Verdict Verify(std::string_view credential, std::string_view method, std::string_view path,
                  std::string_view client_ip = {}, Consume consume = Consume::kYes);
+  Verdict Verify(std::string_view credential, std::string_view method, std::string_view path,
+                 const ClientAddress& client, Consume consume = Consume::kYes);
   // How many verifications ended in each outcome since start (GET /metrics).
   const OutcomeCounters& outcomes() const { return outcomes_; }
 
@@ -105,11 +135,16 @@ class Verifier {
   struct Identification {
     KeyRecordPtr record;
     std::optional<Error> error;
-    bool held = true;  // the record was in the index already (not just read from the store)
+    bool held = true;     // the record was in the index already (not just read from the store)
+    KeyRecordPtr parent = nullptr;  // an access token's live parent key
+    // The key whose metadata and allowlist apply: the record itself, or an access token's parent.
+    const KeyRecord* owner() const { return parent ? parent.get() : record.get(); }
   };
   Identification Resolve(std::string_view credential);
+  // kForbidden when `owner` has an allowlist that `client` is not in (or no client address).
+  static std::optional<Error> CheckAllowlist(const KeyRecord* owner, const ClientAddress& client);
   Verdict Decide(std::string_view credential, std::string_view method, std::string_view path,
-                 std::string_view client_ip, Consume consume);
+                 const ClientAddress& client, Consume consume);
   Identification ResolveWith(std::string_view credential, bool* loaded);
 
   // The record for `digest` from the index, else the store (remembered either way). nullptr when
@@ -117,8 +152,8 @@ class Verifier {
   // `loaded` (when given) is set when the record was read from the store.
   Result<KeyRecordPtr> Lookup(const Digest& digest, CredentialKind kind, bool* loaded = nullptr);
   Result<KeyRecordPtr> LoadAccessToken(const Digest& digest);
-  Verdict Admit(Verdict verdict, const RouteRule* rule, std::string_view client_ip, Consume consume,
-                bool management = false, bool held = true);
+  Verdict Admit(Verdict verdict, const RouteRule* rule, const ClientAddress& client,
+                Consume consume, bool management = false, bool held = true);
   // When the shared limiter or meter cannot be reached (redis.on_unavailable): a denial stays a
   // denial; with "open", a valid verdict for a credential this node already held passes without
   // limits or charges; anything else (and every management call) is UNAVAILABLE.

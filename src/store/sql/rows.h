@@ -18,11 +18,17 @@
 #include "store/sql/driver.h"
 
 // Column lists, as string literals so that statements can be assembled at compile time.
-#define KEYWARD_ACCOUNT_COLUMNS \
+// *_INSERT_COLUMNS are what an INSERT writes; the plain lists (what SELECT and RETURNING read)
+// add the columns that only updates write, and the change sequence last.
+#define KEYWARD_ACCOUNT_INSERT_COLUMNS \
   "id, email, name, credits, credits_used, plan, password_hash, created"
-#define KEYWARD_TOKEN_COLUMNS                                                                 \
+#define KEYWARD_ACCOUNT_COLUMNS                                                               \
+  KEYWARD_ACCOUNT_INSERT_COLUMNS ", metadata, rate_limit, account_rate_limit, disabled_at, " \
+                                 "change_seq"
+#define KEYWARD_TOKEN_INSERT_COLUMNS                                                          \
   "id, account_id, name, type, key_hash, key_prefix, last4, permissions, livemode, created, " \
-  "expires_at, revoked_at, last_used_at"
+  "expires_at, revoked_at, last_used_at, metadata, ip_allowlist, disabled_at"
+#define KEYWARD_TOKEN_COLUMNS KEYWARD_TOKEN_INSERT_COLUMNS ", change_seq"
 #define KEYWARD_ADMIN_KEY_COLUMNS "id, name, key_hash, key_prefix, last4, created, revoked_at"
 #define KEYWARD_ACCESS_TOKEN_COLUMNS \
   "token_hash, parent_id, parent_hash, account_id, created, expires_at"
@@ -33,7 +39,7 @@
 
 namespace keyward::sql {
 
-inline constexpr int kTokenColumnCount = 13;  // in KEYWARD_TOKEN_COLUMNS
+inline constexpr int kTokenColumnCount = 16;  // in KEYWARD_TOKEN_INSERT_COLUMNS
 
 // Decode `row`, whose first columns are the matching list above (for int64_t: one integer).
 Status Decode(const Row& row, int64_t* out);
@@ -46,6 +52,7 @@ Status Decode(const Row& row, SessionRow* out);
 Status Decode(const Row& row, IdempotencyRecord* out);
 
 // Append the values of the matching column list, in its order.
+// (For accounts and tokens: the *_INSERT_COLUMNS.)
 void AddParams(const AccountRow& account, Params* params);  // an empty email as NULL
 void AddParams(const TokenRow& token, Params* params);
 void AddParams(const AdminKeyRow& key, Params* params);
@@ -53,6 +60,7 @@ void AddParams(const AccessTokenRow& token, Params* params);
 void AddParams(const AgentAuthRow& request, Params* params);  // an empty account_id as NULL
 void AddParams(const SessionRow& session, Params* params);
 
+// Also used for IP allowlists (a CIDR never contains a comma either).
 std::string JoinPermissions(const std::vector<std::string>& permissions);
 void SplitPermissions(std::string_view joined, std::vector<std::string>* out);
 

@@ -37,7 +37,12 @@ class SqlStore : public Store {
   Status CreateAccount(const AccountRow& account) override;
   Result<std::optional<AccountRow>> GetAccount(std::string_view id) override;
   Result<std::optional<AccountRow>> GetAccountByEmail(std::string_view email) override;
-  Result<Page<AccountRow>> ListAccounts(const ListOptions& options) override;
+  Result<Page<AccountRow>> ListAccounts(const ListOptions& options,
+                                        const AccountFilter& filter = {}) override;
+  Result<std::optional<AccountRow>> UpdateAccount(const AccountRow& account) override;
+  Result<int64_t> AccountChangeCursor() override;
+  Result<int64_t> ForEachAccountChangedAfter(int64_t after, size_t limit,
+                                             const std::function<void(AccountRow&&)>& fn) override;
   Result<std::optional<AccountRow>> AddCredits(std::string_view id, int64_t amount) override;
   Status RecordCreditUsage(const std::vector<AccountUsage>& usage) override;
 
@@ -54,6 +59,7 @@ class SqlStore : public Store {
                                             const TokenRow& replacement,
                                             std::optional<int64_t> old_expires_at,
                                             int64_t now_unix) override;
+  Result<std::optional<TokenRow>> UpdateToken(const TokenRow& token) override;
   Status ForEachUnrevokedToken(const std::function<void(TokenRow&&)>& fn) override;
   Status RecordUsage(const std::vector<TokenUsage>& usage) override;
   Result<int64_t> TokenChangeCursor() override;
@@ -82,6 +88,7 @@ class SqlStore : public Store {
   Result<std::optional<SessionRow>> FindSession(const Digest& secret_hash) override;
   Status DeleteSession(const Digest& secret_hash) override;
   Result<int64_t> PurgeSessions(int64_t cutoff_unix) override;
+  Status DeleteAccountSessions(std::string_view account_id) override;
   Result<AgentAuthRow> EnsureAgentAuth(const AgentAuthRow& pending) override;
   Result<std::optional<AgentAuthRow>> FindAgentAuth(const Digest& token_hash) override;
   Result<bool> DecideAgentAuth(const AgentAuthRow& decided, int64_t created_after) override;
