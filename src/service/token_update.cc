@@ -109,7 +109,14 @@ Result<TokenRow> TokenService::Update(const Principal& who, std::string_view id,
       if (!merged.ok()) return merged.error();
       row.metadata = std::move(*merged);
     }
-    if (p.set_expires_at) row.expires_at = p.expires_at;
+    if (p.set_expires_at) {
+      // An expired key stays expired, as a revoked one stays revoked (it cannot be enabled).
+      if (row.revoked_at || (row.expires_at && *row.expires_at <= now)) {
+        return InvalidRequest("A revoked or expired token's expiry cannot be changed.",
+                              "expires_at");
+      }
+      row.expires_at = p.expires_at;
+    }
     if (p.set_ip_allowlist) row.ip_allowlist = allowlist;
     if (p.permissions) {
       if (row.type != KeyType::kRestricted) {

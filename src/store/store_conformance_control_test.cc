@@ -224,14 +224,22 @@ TEST_P(StoreConformanceTest, ListAccountsFiltersByEmailPlanAndStatus) {
     EXPECT_TRUE(page.ok());
     return page.ok() ? Ids(*page) : std::vector<std::string>{};
   };
-  EXPECT_EQ(ids({.email = "one@example.COM"}), std::vector<std::string>{"acct_1"});
-  EXPECT_TRUE(ids({.email = "one@example"}).empty());
-  EXPECT_EQ(ids({.plan = "pro"}), std::vector<std::string>{"acct_2"});
-  EXPECT_EQ(ids({.status = AccountStatusFilter::kDisabled}), std::vector<std::string>{"acct_2"});
-  EXPECT_EQ(ids({.status = AccountStatusFilter::kActive}),
+  auto filter = [](std::string email, std::string plan, AccountStatusFilter status) {
+    AccountFilter f;
+    f.email = std::move(email);
+    f.plan = std::move(plan);
+    f.status = status;
+    return f;
+  };
+  constexpr AccountStatusFilter kAny = AccountStatusFilter::kAny;
+  EXPECT_EQ(ids(filter("one@example.COM", "", kAny)), std::vector<std::string>{"acct_1"});
+  EXPECT_TRUE(ids(filter("one@example", "", kAny)).empty());
+  EXPECT_EQ(ids(filter("", "pro", kAny)), std::vector<std::string>{"acct_2"});
+  EXPECT_EQ(ids(filter("", "", AccountStatusFilter::kDisabled)),
+            std::vector<std::string>{"acct_2"});
+  EXPECT_EQ(ids(filter("", "", AccountStatusFilter::kActive)),
             (std::vector<std::string>{"acct_3", "acct_1"}));
-  EXPECT_EQ(ids({.plan = "pro", .status = AccountStatusFilter::kActive}),
-            std::vector<std::string>{});
+  EXPECT_TRUE(ids(filter("", "pro", AccountStatusFilter::kActive)).empty());
   EXPECT_EQ(ids({}).size(), 3u);
 }
 

@@ -231,6 +231,10 @@ TEST_F(TokenControlRoute, RevokedOrExpiredKeysCannotBeEnabled) {
   EXPECT_TRUE(IsError(Post("/v1/tokens/" + expiring.id + "/enable", object{}, AsAdmin()), 400,
                       "INVALID_REQUEST"));
   EXPECT_EQ(Token(expiring.id).at("status"), "expired");
+  // Nor brought back by a new expiry.
+  EXPECT_TRUE(IsError(Update(expiring.id, object{{"expires_at", env_.clock().NowUnix() + 600}}),
+                      400, "INVALID_REQUEST", "expires_at"));
+  EXPECT_EQ(Token(expiring.id).at("status"), "expired");
   EXPECT_TRUE(IsError(Post("/v1/tokens/" + owner_.id + "/disable", object{{"x", 1}}, AsAdmin()),
                       400, "INVALID_REQUEST", "x"));
   EXPECT_TRUE(IsError(Get("/v1/tokens?status=paused", AsAdmin()), 400, "INVALID_REQUEST",

@@ -15,13 +15,14 @@ const Statement kInsertAccount("INSERT INTO accounts (" KEYWARD_ACCOUNT_INSERT_C
                                ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8)");
 const Statement kSelectAccount("SELECT " KEYWARD_ACCOUNT_COLUMNS " FROM accounts WHERE id = $1");
 const Statement kAccountSeq("SELECT seq FROM accounts WHERE id = $1");
-// $1 seq bound (exclusive), $2 limit, $3 email or NULL (case-insensitive, ASCII), $4 plan or
-// NULL, $5 status: 0 any, 1 active, 2 disabled.
+// $1 seq bound (exclusive), $2 limit, $3 email or '' (case-insensitive), $4 plan or '',
+// $5 status: 0 any, 1 active, 2 disabled. (Comparisons with '' give PostgreSQL the parameters'
+// types.)
 const Statement kListAccounts(
     "SELECT " KEYWARD_ACCOUNT_COLUMNS
     " FROM accounts WHERE seq < $1"
-    " AND ($3 IS NULL OR lower(email) = lower($3))"
-    " AND ($4 IS NULL OR plan = $4)"
+    " AND ($3 = '' OR lower(email) = lower($3))"
+    " AND ($4 = '' OR plan = $4)"
     " AND ($5 = 0 OR ($5 = 1 AND disabled_at IS NULL) OR ($5 = 2 AND disabled_at IS NOT NULL))"
     " ORDER BY seq DESC LIMIT $2");
 const Statement kAccountChangeCursor("SELECT COALESCE(MAX(change_seq), 0) FROM accounts");
@@ -70,7 +71,7 @@ Result<Page<AccountRow>> SqlStore::ListAccounts(const ListOptions& options,
         const int64_t limit = std::max(options.limit, 0);
         Params params;
         params.Add(before).Add(limit + 1);
-        params.AddTextOrNull(filter.email).AddTextOrNull(filter.plan);
+        params.Add(filter.email).Add(filter.plan);
         params.Add(filter.status == AccountStatusFilter::kAny      ? 0
                    : filter.status == AccountStatusFilter::kActive ? 1
                                                                    : 2);
