@@ -1,9 +1,10 @@
 // Micro-benchmarks of the hot path, measured from inside (Google Benchmark): Verifier::Verify with
 // 1 k and 1 M keys in the index, and with 1 k keys that each carry 10 metadata entries, a 20-CIDR
-// IP allowlist (the client inside the last range) and an account limit (API.md 11), KeyIndex::Find, LocalLimiter::Take and Status::Ok(). Each reports
-// "allocs/op", the heap allocations per iteration counted by a global operator new
-// (core/testing_alloc_counter.h) — the goal on a valid verification is zero.
-// Single-threaded. Run: build/release/keyward_micro_bench [--benchmark_filter=Verify]
+// IP allowlist (the client inside the last range) and an account limit (API.md 11), KeyIndex::Find,
+// LocalLimiter::Take and Status::Ok(). Each reports "allocs/op", the heap allocations per iteration
+// counted by a global operator new (core/testing_alloc_counter.h) — the goal on a valid
+// verification is zero. Single-threaded. Run: build/release/keyward_micro_bench
+// [--benchmark_filter=Verify]
 #include <benchmark/benchmark.h>
 #include <unistd.h>
 
@@ -79,7 +80,8 @@ class Fixture {
         for (int m = 0; m < 10; ++m) {
           row.metadata.emplace_back("key" + std::to_string(m), "value number " + std::to_string(m));
         }
-        for (int c = 0; c < 20; ++c) row.ip_allowlist.push_back("10." + std::to_string(c) + ".0.0/16");
+        for (int c = 0; c < 20; ++c)
+          row.ip_allowlist.push_back("10." + std::to_string(c) + ".0.0/16");
       }
       digests_.push_back(row.key_hash);
       index_.Publish(row.key_hash, MakeRecord(row, account));

@@ -198,8 +198,7 @@ Result<Metadata> MergeMetadata(const Metadata& current, const MetadataPatch& pat
       continue;
     }
     if (Utf8Length(*value) > kMaxMetadataValueLength) {
-      return InvalidRequest("metadata values must be at most 500 characters.",
-                            std::string(param));
+      return InvalidRequest("metadata values must be at most 500 characters.", std::string(param));
     }
     merged[key] = *value;
   }

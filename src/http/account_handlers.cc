@@ -139,8 +139,8 @@ HttpResponse HandleUpdateAccount(const HandlerContext& ctx, const Caller&, const
   return JsonResponse(ToJson(AccountObject(*account)));
 }
 
-HttpResponse HandleDisableAccount(const HandlerContext& ctx, const Caller&,
-                                  const HttpRequest& req, const PathParams& p) {
+HttpResponse HandleDisableAccount(const HandlerContext& ctx, const Caller&, const HttpRequest& req,
+                                  const PathParams& p) {
   auto body = JsonBody::Parse(req.body);
   if (!body.ok()) return Fail(body.error(), req);
   if (Status st = body->OnlyFields({}); !st.ok()) return Fail(st.error(), req);

@@ -196,8 +196,7 @@ Admission Admit(Proxy::State& state, const HttpRequest& req) {
     return a;
   }
   RequestClientAddress client(req, ctx.settings.trusted_proxies);  // worked out if needed
-  Verdict v =
-      ctx.verifier.Verify(cred.value, req.method, req.path, client, Consume::kDeferCharge);
+  Verdict v = ctx.verifier.Verify(cred.value, req.method, req.path, client, Consume::kDeferCharge);
   if (!v.valid()) {
     HttpResponse res = ErrorResponse(Error(*v.error, v.message), req.request_id);
     AddRefusalHeaders(res, v);

@@ -113,8 +113,8 @@ HttpResponse HandleListTokens(const HandlerContext& ctx, const Caller& caller,
     } else if (*status == "disabled") {
       filter = TokenFilter::kDisabled;
     } else {
-      return Fail(
-          InvalidRequest("status must be active, disabled, revoked or expired.", "status"), req);
+      return Fail(InvalidRequest("status must be active, disabled, revoked or expired.", "status"),
+                  req);
     }
   }
   auto page = ctx.tokens.List(caller.principal, filter, *opts);

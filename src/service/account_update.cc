@@ -77,15 +77,15 @@ Result<AccountRow> AccountService::Update(std::string_view id, const UpdateAccou
       row.metadata = std::move(*merged);
     }
     if (p.set_rate_limit) {
-      row.rate_limit = p.rate_limit ? std::optional<std::string>(FormatRateSpec(
-                                          *ParseRateSpec(*p.rate_limit)))
-                                    : std::nullopt;
+      row.rate_limit =
+          p.rate_limit ? std::optional<std::string>(FormatRateSpec(*ParseRateSpec(*p.rate_limit)))
+                       : std::nullopt;
     }
     if (p.set_account_rate_limit) {
-      row.account_rate_limit = p.account_rate_limit
-                                   ? std::optional<std::string>(FormatRateSpec(
-                                         *ParseRateSpec(*p.account_rate_limit)))
-                                   : std::nullopt;
+      row.account_rate_limit =
+          p.account_rate_limit
+              ? std::optional<std::string>(FormatRateSpec(*ParseRateSpec(*p.account_rate_limit)))
+              : std::nullopt;
     }
     return Status::Ok();
   });

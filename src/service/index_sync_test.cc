@@ -199,13 +199,13 @@ TEST(KeyIndex, VersionedRecordsMoveEveryWayButNeverBack) {
     r->revoked = revoked;
     return KeyRecordPtr(r);
   };
-  index.Publish(d, rec(0, false));                          // a fresh local create: no version
-  EXPECT_TRUE(index.PublishMonotonic(d, rec(5, true)));     // a store row is newer than it
-  EXPECT_TRUE(index.PublishMonotonic(d, rec(7, false)));    // an enable: backwards is fine
-  EXPECT_FALSE(index.PublishMonotonic(d, rec(6, true)));    // a late message: older
-  EXPECT_FALSE(index.PublishMonotonic(d, rec(7, true)));    // the same version: no change
+  index.Publish(d, rec(0, false));                        // a fresh local create: no version
+  EXPECT_TRUE(index.PublishMonotonic(d, rec(5, true)));   // a store row is newer than it
+  EXPECT_TRUE(index.PublishMonotonic(d, rec(7, false)));  // an enable: backwards is fine
+  EXPECT_FALSE(index.PublishMonotonic(d, rec(6, true)));  // a late message: older
+  EXPECT_FALSE(index.PublishMonotonic(d, rec(7, true)));  // the same version: no change
   EXPECT_FALSE(index.Find(d)->disabled);
-  index.Publish(d, rec(6, true));                           // a slow local write: older, ignored
+  index.Publish(d, rec(6, true));  // a slow local write: older, ignored
   EXPECT_FALSE(index.Find(d)->disabled);
   EXPECT_EQ(index.Find(d)->version, 7);
   index.Publish(d, rec(8, true));

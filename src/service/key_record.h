@@ -65,7 +65,7 @@ class AccountInfo {
 // What a key carries beyond the common fields, when it carries anything (most keys do not: a key
 // without metadata and allowlist costs one null pointer in its record).
 struct KeyExtras {
-  std::string metadata_json;  // compact ASCII JSON (core/metadata.h); empty when no metadata
+  std::string metadata_json;    // compact ASCII JSON (core/metadata.h); empty when no metadata
   std::vector<Cidr> allowlist;  // the ranges of the token's ip_allowlist
   bool fenced = false;          // the token has an allowlist (fail closed even if none parsed)
 };

@@ -32,9 +32,8 @@ Status TokenService::MayChange(const Principal& who, const TokenRow& prev) const
     }
     for (const std::string& perm : prev.permissions) {
       if (!CanDelegate(key.permissions, perm)) {
-        return Error(ErrorCode::kForbidden,
-                     "A key may not change a key holding the permission " + perm +
-                         " it does not hold.");
+        return Error(ErrorCode::kForbidden, "A key may not change a key holding the permission " +
+                                                perm + " it does not hold.");
       }
     }
   }

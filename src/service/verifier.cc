@@ -137,16 +137,14 @@ Result<KeyRecordPtr> Verifier::Identify(std::string_view credential) {
   return std::move(id.record);
 }
 
-Result<KeyRecordPtr> Verifier::Identify(std::string_view credential,
-                                        const ClientAddress& client) {
+Result<KeyRecordPtr> Verifier::Identify(std::string_view credential, const ClientAddress& client) {
   Identification id = Resolve(credential);
   if (id.error) return *id.error;
   if (auto refused = CheckAllowlist(id.owner(), client)) return *refused;
   return std::move(id.record);
 }
 
-std::optional<Error> Verifier::CheckAllowlist(const KeyRecord* owner,
-                                              const ClientAddress& client) {
+std::optional<Error> Verifier::CheckAllowlist(const KeyRecord* owner, const ClientAddress& client) {
   if (owner == nullptr || !owner->extras || !owner->extras->fenced) return std::nullopt;
   // Fail closed: no address (a gateway that did not say) is outside every allowlist.
   std::optional<IpAddress> ip = ParseIp(client.Get());
@@ -185,8 +183,8 @@ Verifier::Identification Verifier::ResolveWith(std::string_view credential, bool
     }
     if ((*parent)->disabled) return {nullptr, Unauthorized(kKeyDisabled)};
     if (record->StatusAt(now) == TokenStatus::kExpired) {
-      return {std::move(record), Error(ErrorCode::kTokenExpired, std::string(kTokenExpired)),
-              true, std::move(*parent)};
+      return {std::move(record), Error(ErrorCode::kTokenExpired, std::string(kTokenExpired)), true,
+              std::move(*parent)};
     }
     return {std::move(record), {}, true, std::move(*parent)};
   }

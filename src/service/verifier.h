@@ -135,7 +135,7 @@ class Verifier {
   struct Identification {
     KeyRecordPtr record;
     std::optional<Error> error;
-    bool held = true;     // the record was in the index already (not just read from the store)
+    bool held = true;  // the record was in the index already (not just read from the store)
     KeyRecordPtr parent = nullptr;  // an access token's live parent key
     // The key whose metadata and allowlist apply: the record itself, or an access token's parent.
     const KeyRecord* owner() const { return parent ? parent.get() : record.get(); }

@@ -54,8 +54,7 @@ TEST_F(AccountControlRoute, Update200ChangesWhatIsGivenOnly) {
   EXPECT_EQ(o.at("email"), "billing@acme.example");
   EXPECT_EQ(o.at("plan"), "pro");
   EXPECT_EQ(o.at("metadata"), (object{{"crm", "42"}}));
-  EXPECT_EQ(o.at("overrides"),
-            (object{{"rate_limit", "5/s"}, {"account_rate_limit", "300/min"}}));
+  EXPECT_EQ(o.at("overrides"), (object{{"rate_limit", "5/s"}, {"account_rate_limit", "300/min"}}));
   EXPECT_FALSE(o.contains("rate_limit"));
   EXPECT_EQ(Account(account_), o);
   ASSERT_TRUE(IsOk(Update(account_, object{{"rate_limit", nullptr}})));
@@ -75,12 +74,11 @@ TEST_F(AccountControlRoute, Update400BadInputChangesNothing) {
                       "INVALID_REQUEST", "email"));
   EXPECT_TRUE(IsError(Update(account_, object{{"rate_limit", "fast"}}), 400, "INVALID_REQUEST",
                       "rate_limit"));
-  EXPECT_TRUE(IsError(Update(account_, object{{"account_rate_limit", 5}}), 400,
-                      "INVALID_REQUEST", "account_rate_limit"));
+  EXPECT_TRUE(IsError(Update(account_, object{{"account_rate_limit", 5}}), 400, "INVALID_REQUEST",
+                      "account_rate_limit"));
   EXPECT_TRUE(IsError(Update(account_, object{{"metadata", object{{"k", 1}}}}), 400,
                       "INVALID_REQUEST", "metadata"));
-  EXPECT_TRUE(
-      IsError(Update(account_, object{{"credits", 5}}), 400, "INVALID_REQUEST", "credits"));
+  EXPECT_TRUE(IsError(Update(account_, object{{"credits", 5}}), 400, "INVALID_REQUEST", "credits"));
   EXPECT_EQ(Account(account_), before);
   EXPECT_TRUE(IsError(Update("acct_nope", object{{"name", "x"}}), 404, "NOT_FOUND"));
 }
@@ -97,8 +95,8 @@ TEST_F(AccountControlRoute, DisableRefusesEveryKeyAndAccessTokenAndEndsSessions)
   ASSERT_TRUE(IsOk(minted));
   const std::string at(BodyOf(minted).at("access_token").as_string());
   CreatedKey other = NewKey(AdminFor(admin(), account_));
-  ASSERT_TRUE(IsOk(Post("/v1/tokens/" + other.id + "/disable", object{},
-                        AdminFor(admin(), account_))));
+  ASSERT_TRUE(
+      IsOk(Post("/v1/tokens/" + other.id + "/disable", object{}, AdminFor(admin(), account_))));
   // A session of the account.
   std::string with_login =
       NewAccount(object{{"email", "person@example.com"}, {"password", "password123"}});
@@ -153,13 +151,13 @@ TEST_F(AccountControlRoute, ListFiltersByEmailPlanAndStatus) {
   EXPECT_EQ(ids("status=disabled"), std::vector<std::string>{pro});
   EXPECT_EQ(ids("status=active"), std::vector<std::string>{account_});
   EXPECT_TRUE(ids("plan=pro&status=active").empty());
-  EXPECT_TRUE(IsError(Get("/v1/accounts?status=gone", Admin(admin())), 400, "INVALID_REQUEST",
-                      "status"));
+  EXPECT_TRUE(
+      IsError(Get("/v1/accounts?status=gone", Admin(admin())), 400, "INVALID_REQUEST", "status"));
 }
 
 TEST_F(AccountControlRoute, OverridesAndTheAccountLimitApplyAtOnce) {
-  ASSERT_TRUE(IsOk(Update(account_, object{{"rate_limit", "100/min"},
-                                           {"account_rate_limit", "3/min"}})));
+  ASSERT_TRUE(
+      IsOk(Update(account_, object{{"rate_limit", "100/min"}, {"account_rate_limit", "3/min"}})));
   CreatedKey second = NewKey(AdminFor(admin(), account_));
   // Three requests over two keys use up the shared budget.
   EXPECT_EQ(Get("/v1/auth/x", ApiKey(owner_.key)).status(), 200);

@@ -79,8 +79,8 @@ TEST_F(TokenControlRoute, Update400MetadataLimitsAfterTheMergeChangeNothing) {
                       "INVALID_REQUEST", "metadata"));
   // Replacing a value of a full set is fine; a removal makes room.
   EXPECT_TRUE(IsOk(Update(owner_.id, object{{"metadata", object{{"k0", "w"}}}})));
-  EXPECT_TRUE(IsOk(
-      Update(owner_.id, object{{"metadata", object{{"k1", nullptr}, {"one_more", "v"}}}})));
+  EXPECT_TRUE(
+      IsOk(Update(owner_.id, object{{"metadata", object{{"k1", nullptr}, {"one_more", "v"}}}})));
   EXPECT_TRUE(IsError(Update(owner_.id, object{{"metadata", object{{std::string(41, 'k'), "v"}}}}),
                       400, "INVALID_REQUEST", "metadata"));
   EXPECT_TRUE(IsError(Update(owner_.id, object{{"metadata", object{{"k", std::string(501, 'v')}}}}),
@@ -113,15 +113,15 @@ TEST_F(TokenControlRoute, Update400BadFieldsChangeNothing) {
   EXPECT_TRUE(IsError(Update(owner_.id, object{{"permissions", array{"a:read"}}}), 400,
                       "INVALID_REQUEST", "permissions"));
   // A valid field beside a bad one: nothing is applied.
-  EXPECT_TRUE(IsError(Update(owner_.id, object{{"name", "new"}, {"ip_allowlist", array{"x"}}}),
-                      400, "INVALID_REQUEST", "ip_allowlist"));
+  EXPECT_TRUE(IsError(Update(owner_.id, object{{"name", "new"}, {"ip_allowlist", array{"x"}}}), 400,
+                      "INVALID_REQUEST", "ip_allowlist"));
   EXPECT_EQ(Token(owner_.id), before);
 }
 
 TEST_F(TokenControlRoute, Update200ExpiryAndAllowlistCanBeClearedWithNull) {
   const int64_t later = env_.clock().NowUnix() + 3600;
-  ASSERT_TRUE(IsOk(Update(owner_.id, object{{"expires_at", later},
-                                            {"ip_allowlist", array{"203.0.113.0/24"}}})));
+  ASSERT_TRUE(IsOk(
+      Update(owner_.id, object{{"expires_at", later}, {"ip_allowlist", array{"203.0.113.0/24"}}})));
   object t = Token(owner_.id);
   EXPECT_EQ(t.at("expires_at").as_int64(), later);
   EXPECT_EQ(t.at("ip_allowlist"), array{"203.0.113.0/24"});
@@ -145,13 +145,12 @@ TEST_F(TokenControlRoute, Update200PermissionsOfARestrictedKeyWithoutEscalation)
   // The child now holds b:write, which rk lacks: rk may no longer change it at all.
   EXPECT_TRUE(IsError(Post("/v1/tokens/" + child.id, object{{"name", "x"}}, ApiKey(rk.key)), 403,
                       "FORBIDDEN"));
-  CreatedKey child2 =
-      NewKey(ApiKey(rk.key), {{"type", "restricted"}, {"permissions", {"a:read"}}});
-  EXPECT_TRUE(IsError(Post("/v1/tokens/" + child2.id, object{{"permissions", array{"b:write"}}},
-                           ApiKey(rk.key)),
-                      403, "FORBIDDEN"));
-  EXPECT_TRUE(IsError(Update(child2.id, object{{"permissions", array{}}}), 400,
-                      "INVALID_REQUEST", "permissions"));
+  CreatedKey child2 = NewKey(ApiKey(rk.key), {{"type", "restricted"}, {"permissions", {"a:read"}}});
+  EXPECT_TRUE(IsError(
+      Post("/v1/tokens/" + child2.id, object{{"permissions", array{"b:write"}}}, ApiKey(rk.key)),
+      403, "FORBIDDEN"));
+  EXPECT_TRUE(IsError(Update(child2.id, object{{"permissions", array{}}}), 400, "INVALID_REQUEST",
+                      "permissions"));
   EXPECT_TRUE(IsOk(Post("/v1/tokens/" + child2.id, object{{"permissions", array{"tokens:write"}}},
                         ApiKey(rk.key))));
   // A restricted key may not touch a secret key, even just its name.
@@ -163,8 +162,7 @@ TEST_F(TokenControlRoute, Update404ForAnotherAccountsToken) {
   std::string other;
   CreatedKey theirs = NewSecretKey(&other);
   EXPECT_TRUE(IsError(Update(theirs.id, object{{"name", "mine"}}), 404, "NOT_FOUND"));
-  EXPECT_TRUE(IsError(Post("/v1/tokens/" + theirs.id, object{{"name", "mine"}},
-                           ApiKey(owner_.key)),
+  EXPECT_TRUE(IsError(Post("/v1/tokens/" + theirs.id, object{{"name", "mine"}}, ApiKey(owner_.key)),
                       404, "NOT_FOUND"));
   EXPECT_TRUE(IsError(Update("tok_nope", object{{"name", "x"}}), 404, "NOT_FOUND"));
 }
@@ -237,8 +235,8 @@ TEST_F(TokenControlRoute, RevokedOrExpiredKeysCannotBeEnabled) {
   EXPECT_EQ(Token(expiring.id).at("status"), "expired");
   EXPECT_TRUE(IsError(Post("/v1/tokens/" + owner_.id + "/disable", object{{"x", 1}}, AsAdmin()),
                       400, "INVALID_REQUEST", "x"));
-  EXPECT_TRUE(IsError(Get("/v1/tokens?status=paused", AsAdmin()), 400, "INVALID_REQUEST",
-                      "status"));
+  EXPECT_TRUE(
+      IsError(Get("/v1/tokens?status=paused", AsAdmin()), 400, "INVALID_REQUEST", "status"));
 }
 
 // ---- IP allowlist ------------------------------------------------------------------------------
@@ -303,8 +301,7 @@ TEST_F(TokenControlRoute, MetadataInTheVerdictAndTheAuthHeader) {
       NewKey(AsAdmin(), {{"metadata", object{{"customer", "caf\xc3\xa9"}, {"tier", "gold"}}}});
   object v = BodyOf(VerifyKey(key.key));
   ASSERT_EQ(v.at("valid"), true);
-  EXPECT_EQ(v.at("token").at("metadata"),
-            (object{{"customer", "caf\xc3\xa9"}, {"tier", "gold"}}));
+  EXPECT_EQ(v.at("token").at("metadata"), (object{{"customer", "caf\xc3\xa9"}, {"tier", "gold"}}));
   Answer a = Auth(key.key);
   ASSERT_EQ(a.status(), 200);
   EXPECT_EQ(HeaderOf(a, "X-Keyward-Metadata"),

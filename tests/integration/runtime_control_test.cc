@@ -116,8 +116,8 @@ TEST(RuntimeControlMultiNode, AccountDisableAndMetadataChangeOnAApplyOnB) {
   ASSERT_GE(ms, 0);
   EXPECT_LT(ms, 1000);
 
-  Response off = a.Post("/v1/accounts/" + account + "/disable", boost::json::object{},
-                        Admin(n.a.admin_key()));
+  Response off =
+      a.Post("/v1/accounts/" + account + "/disable", boost::json::object{}, Admin(n.a.admin_key()));
   ASSERT_EQ(off.status, 200) << Describe(off);
   ms = MillisUntil([&] { return Auth(b, key.key).status == 401; }, milliseconds(10'000));
   std::printf("[ measured ] account disable on A refused on B after %lld ms\n",
@@ -133,8 +133,8 @@ TEST(RuntimeControlMultiNode, AnAccountLimitOfFiveOverTwoKeysOnTwoNodesAllowsExa
   HttpClient a = n.a.Client();
   const std::string account = CreateAccount(a, n.a.admin_key());
   const Headers admin = AdminFor(n.a.admin_key(), account);
-  ASSERT_EQ(a.Post("/v1/accounts/" + account,
-                   boost::json::object{{"account_rate_limit", "5/min"}}, Admin(n.a.admin_key()))
+  ASSERT_EQ(a.Post("/v1/accounts/" + account, boost::json::object{{"account_rate_limit", "5/min"}},
+                   Admin(n.a.admin_key()))
                 .status,
             200);
   CreatedKey k1 = CreateKey(a, admin);

@@ -44,11 +44,11 @@ const Dialect& PostgresDialect() {
       .select_token_for_roll =
           Statement("SELECT revoked_at FROM tokens WHERE id = $1 AND account_id = $2 FOR UPDATE"),
       // change_seq comes from the triggers (migrations 5 and 6).
-      .update_token = Statement(
-          "UPDATE tokens SET name = $3, permissions = $4, expires_at = $5, metadata = $6,"
-          " ip_allowlist = $7, disabled_at = $8"
-          " WHERE id = $1 AND account_id = $2 AND change_seq = $9"
-          " RETURNING " KEYWARD_TOKEN_COLUMNS),
+      .update_token =
+          Statement("UPDATE tokens SET name = $3, permissions = $4, expires_at = $5, metadata = $6,"
+                    " ip_allowlist = $7, disabled_at = $8"
+                    " WHERE id = $1 AND account_id = $2 AND change_seq = $9"
+                    " RETURNING " KEYWARD_TOKEN_COLUMNS),
       .update_account = Statement(
           "UPDATE accounts SET name = $2, email = $3, plan = $4, metadata = $5, rate_limit = $6,"
           " account_rate_limit = $7, disabled_at = $8"

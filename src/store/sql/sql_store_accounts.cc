@@ -120,15 +120,15 @@ Result<int64_t> SqlStore::ForEachAccountChangedAfter(int64_t after, size_t limit
                                                      const std::function<void(AccountRow&&)>& fn) {
   return Run<int64_t>(&sql::Driver::Read, [&](Session& session) -> Result<int64_t> {
     int64_t highest = after;
-    Result<int64_t> ran = session.Run(
-        kAccountsChangedAfter, Params().Add(after).Add(static_cast<int64_t>(limit)),
-        [&](const sql::Row& row) -> Status {
-          AccountRow account;
-          if (Status s = sql::Decode(row, &account); !s.ok()) return s;
-          highest = account.change_seq;
-          fn(std::move(account));
-          return Status::Ok();
-        });
+    Result<int64_t> ran =
+        session.Run(kAccountsChangedAfter, Params().Add(after).Add(static_cast<int64_t>(limit)),
+                    [&](const sql::Row& row) -> Status {
+                      AccountRow account;
+                      if (Status s = sql::Decode(row, &account); !s.ok()) return s;
+                      highest = account.change_seq;
+                      fn(std::move(account));
+                      return Status::Ok();
+                    });
     if (!ran.ok()) return ran.error();
     return highest;
   });

@@ -29,11 +29,11 @@ const Dialect& SqliteDialect() {
           " WHERE id = $1 RETURNING " KEYWARD_TOKEN_COLUMNS),
       .select_token_for_roll =
           Statement("SELECT revoked_at FROM tokens WHERE id = $1 AND account_id = $2"),
-      .update_token = Statement(
-          "UPDATE tokens SET name = $3, permissions = $4, expires_at = $5, metadata = $6,"
-          " ip_allowlist = $7, disabled_at = $8, change_seq = " KEYWARD_NEXT_CHANGE
-          " WHERE id = $1 AND account_id = $2 AND change_seq = $9"
-          " RETURNING " KEYWARD_TOKEN_COLUMNS),
+      .update_token =
+          Statement("UPDATE tokens SET name = $3, permissions = $4, expires_at = $5, metadata = $6,"
+                    " ip_allowlist = $7, disabled_at = $8, change_seq = " KEYWARD_NEXT_CHANGE
+                    " WHERE id = $1 AND account_id = $2 AND change_seq = $9"
+                    " RETURNING " KEYWARD_TOKEN_COLUMNS),
       .update_account = Statement(
           "UPDATE accounts SET name = $2, email = $3, plan = $4, metadata = $5, rate_limit = $6,"
           " account_rate_limit = $7, disabled_at = $8, change_seq = " KEYWARD_NEXT_ACCOUNT_CHANGE
