@@ -216,7 +216,7 @@ TEST_P(StoreConformanceTest, ListAccountsFiltersByEmailPlanAndStatus) {
   CreateAccount("acct_2", "two@example.com");
   CreateAccount("acct_3", "three@example.com");
   AccountRow pro = AccountOrDie(store(), "acct_2");
-  pro.plan = "pro";
+  pro.plan = "gold";  // the others keep MakeAccount's plan
   pro.disabled_at = kNow;
   ASSERT_TRUE(store().UpdateAccount(pro).ok());
   auto ids = [&](const AccountFilter& f) {
@@ -234,12 +234,13 @@ TEST_P(StoreConformanceTest, ListAccountsFiltersByEmailPlanAndStatus) {
   constexpr AccountStatusFilter kAny = AccountStatusFilter::kAny;
   EXPECT_EQ(ids(filter("one@example.COM", "", kAny)), std::vector<std::string>{"acct_1"});
   EXPECT_TRUE(ids(filter("one@example", "", kAny)).empty());
-  EXPECT_EQ(ids(filter("", "pro", kAny)), std::vector<std::string>{"acct_2"});
+  EXPECT_EQ(ids(filter("", "gold", kAny)), std::vector<std::string>{"acct_2"});
   EXPECT_EQ(ids(filter("", "", AccountStatusFilter::kDisabled)),
             std::vector<std::string>{"acct_2"});
   EXPECT_EQ(ids(filter("", "", AccountStatusFilter::kActive)),
             (std::vector<std::string>{"acct_3", "acct_1"}));
-  EXPECT_TRUE(ids(filter("", "pro", AccountStatusFilter::kActive)).empty());
+  EXPECT_TRUE(ids(filter("", "gold", AccountStatusFilter::kActive)).empty());
+  EXPECT_EQ(ids(filter("", "pro", kAny)), (std::vector<std::string>{"acct_3", "acct_1"}));
   EXPECT_EQ(ids({}).size(), 3u);
 }
 
