@@ -143,7 +143,8 @@ TEST_F(AccountControlRoute, ListFiltersByEmailPlanAndStatus) {
     Answer a = Get("/v1/accounts?limit=100&" + query, Admin(admin()));
     EXPECT_TRUE(IsOk(a)) << Describe(a);
     std::vector<std::string> out;
-    for (const auto& v : BodyOf(a).at("data").as_array()) out.push_back(Str(v.at("id")));
+    const object body = BodyOf(a);
+    for (const auto& v : body.at("data").as_array()) out.push_back(Str(v.at("id")));
     return out;
   };
   EXPECT_EQ(ids("email=pro%40example.com"), std::vector<std::string>{pro});
