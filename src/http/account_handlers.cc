@@ -130,31 +130,31 @@ HttpResponse HandleAddCredits(const HandlerContext& ctx, const Caller& caller,
 
 namespace keyward {
 
-HttpResponse HandleUpdateAccount(const HandlerContext& ctx, const Caller&, const HttpRequest& req,
-                                 const PathParams& p) {
+HttpResponse HandleUpdateAccount(const HandlerContext& ctx, const Caller& caller,
+                                 const HttpRequest& req, const PathParams& p) {
   auto params = ReadUpdateAccount(req);
   if (!params.ok()) return Fail(params.error(), req);
-  auto account = ctx.accounts.Update(p.id, *params);
+  auto account = ctx.accounts.Update(caller.principal, p.id, *params);
   if (!account.ok()) return Fail(account.error(), req);
   return JsonResponse(ToJson(AccountObject(*account)));
 }
 
-HttpResponse HandleDisableAccount(const HandlerContext& ctx, const Caller&, const HttpRequest& req,
-                                  const PathParams& p) {
+HttpResponse HandleDisableAccount(const HandlerContext& ctx, const Caller& caller,
+                                  const HttpRequest& req, const PathParams& p) {
   auto body = JsonBody::Parse(req.body);
   if (!body.ok()) return Fail(body.error(), req);
   if (Status st = body->OnlyFields({}); !st.ok()) return Fail(st.error(), req);
-  auto account = ctx.accounts.SetDisabled(p.id, true);
+  auto account = ctx.accounts.SetDisabled(caller.principal, p.id, true);
   if (!account.ok()) return Fail(account.error(), req);
   return JsonResponse(ToJson(AccountObject(*account)));
 }
 
-HttpResponse HandleEnableAccount(const HandlerContext& ctx, const Caller&, const HttpRequest& req,
-                                 const PathParams& p) {
+HttpResponse HandleEnableAccount(const HandlerContext& ctx, const Caller& caller,
+                                 const HttpRequest& req, const PathParams& p) {
   auto body = JsonBody::Parse(req.body);
   if (!body.ok()) return Fail(body.error(), req);
   if (Status st = body->OnlyFields({}); !st.ok()) return Fail(st.error(), req);
-  auto account = ctx.accounts.SetDisabled(p.id, false);
+  auto account = ctx.accounts.SetDisabled(caller.principal, p.id, false);
   if (!account.ok()) return Fail(account.error(), req);
   return JsonResponse(ToJson(AccountObject(*account)));
 }

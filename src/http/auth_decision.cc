@@ -71,8 +71,7 @@ HttpResponse AuthorizeOriginal(const HandlerContext& ctx, const HttpRequest& req
   // per-IP limit): the one given (gRPC ext_authz: the source address), else the request's.
   RequestClientAddress from_request(req, ctx.settings.trusted_proxies);
   FixedClientAddress given(client_ip.value_or(std::string_view()));
-  const ClientAddress& client =
-      client_ip ? static_cast<const ClientAddress&>(given) : from_request;
+  const ClientAddress& client = client_ip ? static_cast<const ClientAddress&>(given) : from_request;
   Verdict v = ctx.verifier.Verify(cred.value, method, path, client);
   if (!v.valid()) {
     HttpResponse res = Refusal(Error(*v.error, v.message), req.request_id);

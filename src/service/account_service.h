@@ -77,8 +77,10 @@ class AccountService {
 
  private:
   AccountRow WithLiveCredits(AccountRow row);
-  // Read, `change`, write unless the row moved meanwhile (retried), then apply and announce.
-  Result<AccountRow> Change(std::string_view id,
+  // Read, `change`, write unless the row moved meanwhile (retried), then apply and announce. The
+  // write records event `event_type` by `who` in its transaction; a change that alters nothing
+  // the API shows writes nothing and records nothing.
+  Result<AccountRow> Change(const Principal& who, std::string_view id, std::string_view event_type,
                             const std::function<Status(AccountRow&)>& change);
 
   Store& store_;

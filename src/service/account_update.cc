@@ -5,6 +5,8 @@
 #include "core/ids.h"
 #include "core/rate_spec.h"
 #include "service/account_service.h"
+#include "service/event_builder.h"
+#include "service/objects.h"
 
 namespace keyward {
 namespace {
@@ -27,7 +29,8 @@ Status CheckLimit(const std::optional<std::string>& limit, const char* param) {
 
 }  // namespace
 
-Result<AccountRow> AccountService::Change(std::string_view id,
+Result<AccountRow> AccountService::Change(const Principal& who, std::string_view id,
+                                          std::string_view event_type,
                                           const std::function<Status(AccountRow&)>& change) {
   if (!IsValidId(id, kAccountIdPrefix)) return AccountNotFound();
   for (int attempt = 0; attempt < kChangeAttempts; ++attempt) {
@@ -36,10 +39,13 @@ Result<AccountRow> AccountService::Change(std::string_view id,
     if (!current->has_value()) return AccountNotFound();
     AccountRow next = **current;
     if (Status st = change(next); !st.ok()) return st.error();
+    // Nothing the API shows changes: no write, no event.
+    if (AccountObject(next) == AccountObject(**current))
+      return WithLiveCredits(std::move(**current));
     if (notifier_) {
       if (Status st = notifier_->CheckWritable(); !st.ok()) return st.error();
     }
-    auto written = store_.UpdateAccount(next);
+    auto written = store_.UpdateAccount(next, AccountEvent(event_type, who, clock_));
     if (!written.ok()) return written.error();
     if (!written->has_value()) continue;  // changed meanwhile: read again
     directory_.Update(**written);
@@ -49,7 +55,8 @@ Result<AccountRow> AccountService::Change(std::string_view id,
   return Error(ErrorCode::kUnavailable, "The account is being changed concurrently; try again.");
 }
 
-Result<AccountRow> AccountService::Update(std::string_view id, const UpdateAccountParams& p) {
+Result<AccountRow> AccountService::Update(const Principal& who, std::string_view id,
+                                          const UpdateAccountParams& p) {
   if (p.name && p.name->size() > kMaxAccountNameLength) {
     return InvalidRequest("name must be at most 100 characters.", "name");
   }
@@ -67,7 +74,7 @@ Result<AccountRow> AccountService::Update(std::string_view id, const UpdateAccou
       return st.error();
     }
   }
-  return Change(id, [&](AccountRow& row) -> Status {
+  return Change(who, id, "account.updated", [&](AccountRow& row) -> Status {
     if (p.name) row.name = *p.name;
     if (p.email) row.email = *p.email;
     if (p.plan) row.plan = *p.plan;
@@ -91,14 +98,16 @@ Result<AccountRow> AccountService::Update(std::string_view id, const UpdateAccou
   });
 }
 
-Result<AccountRow> AccountService::SetDisabled(std::string_view id, bool disabled) {
+Result<AccountRow> AccountService::SetDisabled(const Principal& who, std::string_view id,
+                                               bool disabled) {
   const int64_t now = clock_.NowUnix();
-  auto changed = Change(id, [&](AccountRow& row) -> Status {
-    if (row.disabled_at.has_value() != disabled) {
-      row.disabled_at = disabled ? std::optional<int64_t>(now) : std::nullopt;
-    }
-    return Status::Ok();
-  });
+  auto changed = Change(who, id, disabled ? "account.disabled" : "account.enabled",
+                        [&](AccountRow& row) -> Status {
+                          if (row.disabled_at.has_value() != disabled) {
+                            row.disabled_at = disabled ? std::optional<int64_t>(now) : std::nullopt;
+                          }
+                          return Status::Ok();
+                        });
   if (!changed.ok()) return changed;
   // Its dashboard sessions end, and stay ended (enabling does not bring them back).
   if (disabled) {

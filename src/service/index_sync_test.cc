@@ -234,16 +234,16 @@ TEST(IndexSyncTest, AnnouncedTokenAndAccountChangesReachNodeB) {
   ASSERT_TRUE(a->tokens().SetDisabled(Principal::Admin(account), key.row.id, false).ok());
   EXPECT_TRUE(Eventually([&] { return b.Valid(key.key); }));
 
-  ASSERT_TRUE(a->accounts().SetDisabled(account, true).ok());
+  ASSERT_TRUE(a->accounts().SetDisabled(Principal::Admin(account), account, true).ok());
   EXPECT_TRUE(Eventually([&] { return !b.Valid(key.key); }));
   EXPECT_EQ(b.verifier.Verify(key.key, "GET", "/x").message, "The account is disabled.");
-  ASSERT_TRUE(a->accounts().SetDisabled(account, false).ok());
+  ASSERT_TRUE(a->accounts().SetDisabled(Principal::Admin(account), account, false).ok());
   EXPECT_TRUE(Eventually([&] { return b.Valid(key.key); }));
 
   UpdateAccountParams limit;
   limit.set_rate_limit = true;
   limit.rate_limit = "7/min";
-  ASSERT_TRUE(a->accounts().Update(account, limit).ok());
+  ASSERT_TRUE(a->accounts().Update(Principal::Admin(account), account, limit).ok());
   EXPECT_TRUE(Eventually([&] {
     Verdict v = b.verifier.Verify(key.key, "GET", "/x");
     return v.ratelimit && v.ratelimit->limit == 7;

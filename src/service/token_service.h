@@ -114,8 +114,10 @@ class TokenService {
   // it holds; a test-mode key: only test-mode keys).
   Status MayChange(const Principal& who, const TokenRow& prev) const;
   // Read, `change` (which may refuse), write if the row did not move meanwhile; retried a few
-  // times when it did. The result is published and announced.
-  Result<TokenRow> Change(const Principal& who, std::string_view id,
+  // times when it did. The write records event `event_type` (API.md 13) in its transaction; a
+  // change that alters nothing the API shows writes nothing and records nothing. The result is
+  // published and announced.
+  Result<TokenRow> Change(const Principal& who, std::string_view id, std::string_view event_type,
                           const std::function<Status(TokenRow&)>& change);
   Status CheckWritable() { return notifier_ ? notifier_->CheckWritable() : Status::Ok(); }
   ChangeNotifier* notifier_ = nullptr;

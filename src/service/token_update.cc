@@ -7,6 +7,8 @@
 #include "core/ids.h"
 #include "core/ip_allowlist.h"
 #include "core/permissions.h"
+#include "service/event_builder.h"
+#include "service/objects.h"
 #include "service/token_service.h"
 
 namespace keyward {
@@ -41,6 +43,7 @@ Status TokenService::MayChange(const Principal& who, const TokenRow& prev) const
 }
 
 Result<TokenRow> TokenService::Change(const Principal& who, std::string_view id,
+                                      std::string_view event_type,
                                       const std::function<Status(TokenRow&)>& change) {
   if (Status st = Require(who, "tokens:write"); !st.ok()) return st.error();
   auto account = ActingAccount(who);
@@ -53,8 +56,10 @@ Result<TokenRow> TokenService::Change(const Principal& who, std::string_view id,
     if (Status st = MayChange(who, **current); !st.ok()) return st.error();
     TokenRow next = **current;
     if (Status st = change(next); !st.ok()) return st.error();
+    const int64_t now = clock_.NowUnix();
+    if (TokenObject(next, now) == TokenObject(**current, now)) return std::move(**current);
     if (Status st = CheckWritable(); !st.ok()) return st.error();
-    auto written = store_.UpdateToken(next);
+    auto written = store_.UpdateToken(next, TokenEvent(event_type, who, clock_));
     if (!written.ok()) return written.error();
     if (!written->has_value()) continue;  // changed meanwhile (or gone): read again
     Publish(**written, *account);
@@ -101,7 +106,7 @@ Result<TokenRow> TokenService::Update(const Principal& who, std::string_view id,
     std::sort(permissions.begin(), permissions.end());
     permissions.erase(std::unique(permissions.begin(), permissions.end()), permissions.end());
   }
-  return Change(who, id, [&](TokenRow& row) -> Status {
+  return Change(who, id, "token.updated", [&](TokenRow& row) -> Status {
     if (p.name) row.name = *p.name;
     if (p.clear_metadata || !p.metadata.empty()) {
       auto merged = MergeMetadata(p.clear_metadata ? Metadata{} : row.metadata, p.metadata);
@@ -131,21 +136,22 @@ Result<TokenRow> TokenService::SetDisabled(const Principal& who, std::string_vie
                                            bool disabled) {
   const int64_t now = clock_.NowUnix();
   std::optional<TokenRow> unchanged;
-  auto changed = Change(who, id, [&](TokenRow& row) -> Status {
-    if (row.revoked_at) {
-      return InvalidRequest(disabled ? "A revoked token cannot be disabled."
-                                     : "A revoked token cannot be enabled.");
-    }
-    if (!disabled && row.expires_at && *row.expires_at <= now) {
-      return InvalidRequest("An expired token cannot be enabled.");
-    }
-    if (row.disabled_at.has_value() == disabled) {
-      unchanged = row;  // nothing to do: answer with the row as it is
-      return Error(ErrorCode::kNotFound, "");
-    }
-    row.disabled_at = disabled ? std::optional<int64_t>(now) : std::nullopt;
-    return Status::Ok();
-  });
+  auto changed =
+      Change(who, id, disabled ? "token.disabled" : "token.enabled", [&](TokenRow& row) -> Status {
+        if (row.revoked_at) {
+          return InvalidRequest(disabled ? "A revoked token cannot be disabled."
+                                         : "A revoked token cannot be enabled.");
+        }
+        if (!disabled && row.expires_at && *row.expires_at <= now) {
+          return InvalidRequest("An expired token cannot be enabled.");
+        }
+        if (row.disabled_at.has_value() == disabled) {
+          unchanged = row;  // nothing to do: answer with the row as it is
+          return Error(ErrorCode::kNotFound, "");
+        }
+        row.disabled_at = disabled ? std::optional<int64_t>(now) : std::nullopt;
+        return Status::Ok();
+      });
   if (!changed.ok() && unchanged) return std::move(*unchanged);
   return changed;
 }

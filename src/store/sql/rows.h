@@ -24,10 +24,10 @@
 // add the columns that only updates write, and the change sequence last.
 #define KEYWARD_ACCOUNT_INSERT_COLUMNS \
   "id, email, name, credits, credits_used, plan, password_hash, created"
-#define KEYWARD_ACCOUNT_COLUMNS                                   \
-  KEYWARD_ACCOUNT_INSERT_COLUMNS                                  \
-      ", metadata, rate_limit, account_rate_limit, disabled_at, " \
-      "change_seq"
+#define KEYWARD_ACCOUNT_COLUMNS                               \
+  KEYWARD_ACCOUNT_INSERT_COLUMNS                              \
+  ", metadata, rate_limit, account_rate_limit, disabled_at, " \
+  "change_seq"
 #define KEYWARD_TOKEN_INSERT_COLUMNS                                                          \
   "id, account_id, name, type, key_hash, key_prefix, last4, permissions, livemode, created, " \
   "expires_at, revoked_at, last_used_at, metadata, ip_allowlist, disabled_at"
