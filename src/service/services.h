@@ -113,7 +113,6 @@ class Services {
   UsageService usage_reports_;
   std::unique_ptr<ChangeFeed> feed_;  // Redis, PostgreSQL's NOTIFY, or StorePollFeed
   OperatorService operators_;
-  std::unique_ptr<ChangeFeed> feed_;  // with [redis], or on PostgreSQL
   std::unique_ptr<IndexSync> sync_;   // with feed_
   EventService events_;
   TokenNotices token_notices_;

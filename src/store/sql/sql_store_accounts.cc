@@ -15,8 +15,6 @@ const Statement kInsertAccount("INSERT INTO accounts (" KEYWARD_ACCOUNT_INSERT_C
                                ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8)");
 const Statement kSelectAccount("SELECT " KEYWARD_ACCOUNT_COLUMNS " FROM accounts WHERE id = $1");
 const Statement kAccountSeq("SELECT seq FROM accounts WHERE id = $1");
-const Statement kListAccounts("SELECT " KEYWARD_ACCOUNT_COLUMNS
-                              " FROM accounts WHERE seq < $1 ORDER BY seq DESC LIMIT $2");
 // The console's list: $2 a LIKE pattern over the lower-cased email ('' = any), $3 a plan ('' =
 // any); the key count and last use come from the tokens table's account index.
 const Statement kListAccountSummaries(
@@ -38,6 +36,7 @@ std::string ContainsPattern(std::string_view text) {
   pattern += '%';
   return pattern;
 }
+
 // $1 seq bound (exclusive), $2 limit, $3 email or '' (case-insensitive), $4 plan or '',
 // $5 status: 0 any, 1 active, 2 disabled. (Comparisons with '' give PostgreSQL the parameters'
 // types.)
