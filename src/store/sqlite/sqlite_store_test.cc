@@ -129,8 +129,14 @@ TEST_F(SqliteStoreTest, SchemaHasTheDocumentedTablesAndIndex) {
                                                           {"admin_keys"},
                                                           {"agent_auth_requests"},
                                                           {"agent_auth_requests_created"},
+                                                          {"events"},
+                                                          {"events_account_seq"},
+                                                          {"events_created"},
                                                           {"idempotency_keys"},
                                                           {"idempotency_keys_created"},
+                                                          {"operator_sessions"},
+                                                          {"operator_sessions_expires"},
+                                                          {"operators"},
                                                           {"schema_migrations"},
                                                           {"sessions"},
                                                           {"sessions_account"},
@@ -138,8 +144,14 @@ TEST_F(SqliteStoreTest, SchemaHasTheDocumentedTablesAndIndex) {
                                                           {"tokens"},
                                                           {"tokens_account_seq"},
                                                           {"tokens_change_seq"},
+                                                          {"tokens_expires_at"},
                                                           {"usage_counts"},
-                                                          {"usage_counts_age"}}));
+                                                          {"usage_counts_age"},
+                                                          {"webhook_deliveries"},
+                                                          {"webhook_deliveries_due"},
+                                                          {"webhook_deliveries_endpoint"},
+                                                          {"webhook_endpoints"},
+                                                          {"webhook_endpoints_owner"}}));
 }
 
 TEST_F(SqliteStoreTest, RefusesADatabaseFromANewerVersion) {
