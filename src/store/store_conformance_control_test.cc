@@ -247,9 +247,9 @@ TEST_P(StoreConformanceTest, ListAccountsFiltersByEmailPlanAndStatus) {
 TEST_P(StoreConformanceTest, DeleteAccountSessionsEndsOnlyThatAccountsSessions) {
   CreateAccount("acct_1");
   CreateAccount("acct_2");
-  SessionRow a{HashOf(1), "acct_1", kNow, kNow + 3600};
-  SessionRow b{HashOf(2), "acct_1", kNow, kNow + 3600};
-  SessionRow c{HashOf(3), "acct_2", kNow, kNow + 3600};
+  SessionRow a{HashOf(1), "acct_1", "", kNow, kNow + 3600};
+  SessionRow b{HashOf(2), "acct_1", "", kNow, kNow + 3600};
+  SessionRow c{HashOf(3), "acct_2", "", kNow, kNow + 3600};
   for (const SessionRow& s : {a, b, c}) ASSERT_TRUE(store().InsertSession(s).ok());
   ASSERT_TRUE(store().DeleteAccountSessions("acct_1").ok());
   ASSERT_TRUE(store().DeleteAccountSessions("acct_none").ok());
