@@ -30,8 +30,8 @@ bool IsReady(const KeywardProcess& node) {
 }
 
 // Two nodes on one SQLite file and one Redis, both ready.
-struct TwoNodes {
-  explicit TwoNodes(const keyward_test::RedisServer& redis, const std::string& extra = {})
+struct ControlNodes {
+  explicit ControlNodes(const keyward_test::RedisServer& redis, const std::string& extra = {})
       : a(KeywardOptions{.config_toml = RedisConfig(redis, extra)}),
         b(KeywardOptions{.config_toml = RedisConfig(redis, extra),
                          .create_admin_key = false,
@@ -68,7 +68,7 @@ std::string ErrorMessage(const Response& r) {
 
 TEST(RuntimeControlMultiNode, KeyDisableAndEnableOnAApplyOnBWithinASecond) {
   keyward_test::RedisServer redis;
-  TwoNodes n(redis);
+  ControlNodes n(redis);
   HttpClient a = n.a.Client();
   HttpClient b = n.b.Client();
   const std::string account = CreateAccount(a, n.a.admin_key());
@@ -96,7 +96,7 @@ TEST(RuntimeControlMultiNode, KeyDisableAndEnableOnAApplyOnBWithinASecond) {
 
 TEST(RuntimeControlMultiNode, AccountDisableAndMetadataChangeOnAApplyOnB) {
   keyward_test::RedisServer redis;
-  TwoNodes n(redis);
+  ControlNodes n(redis);
   HttpClient a = n.a.Client();
   HttpClient b = n.b.Client();
   const std::string account = CreateAccount(a, n.a.admin_key());
@@ -129,7 +129,7 @@ TEST(RuntimeControlMultiNode, AccountDisableAndMetadataChangeOnAApplyOnB) {
 
 TEST(RuntimeControlMultiNode, AnAccountLimitOfFiveOverTwoKeysOnTwoNodesAllowsExactlyFive) {
   keyward_test::RedisServer redis;
-  TwoNodes n(redis);
+  ControlNodes n(redis);
   HttpClient a = n.a.Client();
   const std::string account = CreateAccount(a, n.a.admin_key());
   const Headers admin = AdminFor(n.a.admin_key(), account);
