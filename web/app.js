@@ -1,4 +1,5 @@
-// The dashboard: keys (list, create, roll, revoke), usage charts, access tokens, credits and the
+// The dashboard: keys (list, create, roll, disable/enable, revoke; metadata and IP allowlist
+// shown), usage charts, access tokens, credits and the
 // account's activity (its events, API.md 13), all through the same JSON API as everyone else,
 // authenticated by the session cookie. An operator's session (API.md 16) sees the console instead
 // (console.js).
@@ -112,6 +113,21 @@
         perms.textContent = key.permissions.join(', ');
         name.append(perms);
       }
+      // Metadata and IP allowlist (API.md 11.1), as text: never markup from the API.
+      const meta = Object.entries(key.metadata || {});
+      if (meta.length) {
+        const m = document.createElement('div');
+        m.className = 'perms k-metadata';
+        m.textContent = meta.map(([k, v]) => `${k}=${v}`).join(', ');
+        m.title = 'Metadata';
+        name.append(m);
+      }
+      if (key.ip_allowlist && key.ip_allowlist.length) {
+        const a = document.createElement('div');
+        a.className = 'perms k-allowlist';
+        a.textContent = 'Allowed from ' + key.ip_allowlist.join(', ');
+        name.append(a);
+      }
       row.querySelector('.k-prefix').textContent = key.key_prefix + '…' + key.last4;
       row.querySelector('.k-type').textContent = typeLabel[key.type] || key.type;
       const mode = document.createElement('span');
@@ -125,7 +141,15 @@
       status.textContent = key.status[0].toUpperCase() + key.status.slice(1);
       if (key.status === 'active' && key.expires_at) status.title = 'Expires ' + kw.formatTime(key.expires_at);
       row.querySelector('.k-status').append(status);
-      if (key.status !== 'active') row.querySelector('.k-actions').replaceChildren();
+      if (key.status === 'disabled') {
+        // A disabled key can only be enabled again (or revoked).
+        const toggle = row.querySelector('[data-action="disable"]');
+        toggle.dataset.action = 'enable';
+        toggle.textContent = 'Enable';
+        row.querySelector('[data-action="roll"]').remove();
+      } else if (key.status !== 'active') {
+        row.querySelector('.k-actions').replaceChildren();
+      }
       for (const b of row.querySelectorAll('[data-action]')) {
         b.setAttribute('aria-label', b.textContent + ' ' + key.name);
       }
@@ -211,7 +235,17 @@
     if (!key) return;
     state.target = key;
     clearAlert();
-    if (button.dataset.action === 'revoke') {
+    if (button.dataset.action === 'disable' || button.dataset.action === 'enable') {
+      const action = button.dataset.action;
+      button.disabled = true;
+      api('POST', `/v1/tokens/${encodeURIComponent(key.id)}/${action}`, {})
+        .then(() => {
+          showAlert(`${action === 'disable' ? 'Disabled' : 'Enabled'} ${key.name}.`, 'ok');
+          return loadKeys(false);
+        })
+        .catch(handle)
+        .finally(() => { button.disabled = false; });
+    } else if (button.dataset.action === 'revoke') {
       $('revoke-name').textContent = key.name;
       $('revoke-prefix').textContent = key.key_prefix;
       kw.openDialog($('revoke-dialog'), $('revoke-dialog').querySelector('[data-close]'));

@@ -86,7 +86,7 @@ int VerifyCommand(const CommonOptions& opts, const std::string& key, const std::
                   const std::string& path, char** envp) {
   auto env = OpenEnvironment(opts, envp);
   if (!env) return 1;
-  Verdict v = env->services->verifier().Verify(key, method, path, {}, Consume::kNo);
+  Verdict v = env->services->verifier().Verify(key, method, path, std::string_view{}, Consume::kNo);
   std::cout << ToJson(VerdictObject(v)) << std::endl;
   return v.valid() ? 0 : 1;
 }

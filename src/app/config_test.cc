@@ -48,6 +48,7 @@ default_cost = 2
 rate_limit = "100/min"
 [plans.pro]
 rate_limit = "10/s"
+account_rate_limit = "30/s"
 [sandbox]
 enabled = false
 [[route]]
@@ -65,6 +66,8 @@ publishable = false
   EXPECT_EQ(c->service.prefixes.secret, "cc");
   EXPECT_EQ(c->service.display_prefix_length, 10u);
   EXPECT_EQ(c->service.plans.at("pro"), (RateSpec{10, 1}));
+  EXPECT_EQ(c->service.PlanAccountLimit("pro"), (RateSpec{30, 1}));
+  EXPECT_FALSE(c->service.PlanAccountLimit("default").has_value());
   EXPECT_EQ(c->service.default_cost, 2);
   EXPECT_FALSE(c->service.sandbox.enabled);
   ASSERT_EQ(c->service.routes.rules().size(), 1u);

@@ -37,6 +37,38 @@ Result<CreateAccountParams> ReadCreateAccount(const HttpRequest& req) {
   return params;
 }
 
+Result<UpdateAccountParams> ReadUpdateAccount(const HttpRequest& req) {
+  auto body = JsonBody::Parse(req.body);
+  if (!body.ok()) return body.error();
+  if (Status st = body->OnlyFields(
+          {"name", "email", "plan", "metadata", "rate_limit", "account_rate_limit"});
+      !st.ok()) {
+    return st.error();
+  }
+  UpdateAccountParams params;
+  for (const char* field : {"name", "email", "plan"}) {
+    auto value = body->String(field);
+    if (!value.ok()) return value.error();
+    if (value->is_null()) return InvalidRequest(std::string(field) + " must be a string.", field);
+    if (std::string_view(field) == "name") params.name = value->value;
+    if (std::string_view(field) == "email") params.email = value->value;
+    if (std::string_view(field) == "plan") params.plan = value->value;
+  }
+  auto metadata = body->Metadata("metadata");
+  if (!metadata.ok()) return metadata.error();
+  params.clear_metadata = metadata->clear;
+  params.metadata = std::move(metadata->patch);
+  auto rate_limit = body->String("rate_limit");
+  if (!rate_limit.ok()) return rate_limit.error();
+  params.set_rate_limit = rate_limit->present;
+  params.rate_limit = rate_limit->value;
+  auto account_rate_limit = body->String("account_rate_limit");
+  if (!account_rate_limit.ok()) return account_rate_limit.error();
+  params.set_account_rate_limit = account_rate_limit->present;
+  params.account_rate_limit = account_rate_limit->value;
+  return params;
+}
+
 }  // namespace
 
 HttpResponse HandleCreateAccount(const HandlerContext& ctx, const Caller& caller,
@@ -50,9 +82,22 @@ HttpResponse HandleCreateAccount(const HandlerContext& ctx, const Caller& caller
 
 HttpResponse HandleListAccounts(const HandlerContext& ctx, const Caller&, const HttpRequest& req,
                                 const PathParams&) {
-  auto opts = ParseListOptions(Query(req.query));
+  Query query(req.query);
+  auto opts = ParseListOptions(query);
   if (!opts.ok()) return Fail(opts.error(), req);
-  auto page = ctx.accounts.List(*opts);
+  AccountFilter filter;
+  if (auto email = query.Get("email")) filter.email = std::string(*email);
+  if (auto plan = query.Get("plan")) filter.plan = std::string(*plan);
+  if (auto status = query.Get("status")) {
+    if (*status == "active") {
+      filter.status = AccountStatusFilter::kActive;
+    } else if (*status == "disabled") {
+      filter.status = AccountStatusFilter::kDisabled;
+    } else {
+      return Fail(InvalidRequest("status must be active or disabled.", "status"), req);
+    }
+  }
+  auto page = ctx.accounts.List(*opts, filter);
   if (!page.ok()) return Fail(page.error(), req);
   boost::json::array data;
   for (const AccountRow& row : page->items) data.emplace_back(AccountObject(row));
@@ -77,6 +122,39 @@ HttpResponse HandleAddCredits(const HandlerContext& ctx, const Caller& caller,
     return Fail(InvalidRequest("Missing required field: amount.", "amount"), req);
   }
   auto account = ctx.accounts.AddCredits(caller.principal, p.id, *amount->value);
+  if (!account.ok()) return Fail(account.error(), req);
+  return JsonResponse(ToJson(AccountObject(*account)));
+}
+
+}  // namespace keyward
+
+namespace keyward {
+
+HttpResponse HandleUpdateAccount(const HandlerContext& ctx, const Caller& caller,
+                                 const HttpRequest& req, const PathParams& p) {
+  auto params = ReadUpdateAccount(req);
+  if (!params.ok()) return Fail(params.error(), req);
+  auto account = ctx.accounts.Update(caller.principal, p.id, *params);
+  if (!account.ok()) return Fail(account.error(), req);
+  return JsonResponse(ToJson(AccountObject(*account)));
+}
+
+HttpResponse HandleDisableAccount(const HandlerContext& ctx, const Caller& caller,
+                                  const HttpRequest& req, const PathParams& p) {
+  auto body = JsonBody::Parse(req.body);
+  if (!body.ok()) return Fail(body.error(), req);
+  if (Status st = body->OnlyFields({}); !st.ok()) return Fail(st.error(), req);
+  auto account = ctx.accounts.SetDisabled(caller.principal, p.id, true);
+  if (!account.ok()) return Fail(account.error(), req);
+  return JsonResponse(ToJson(AccountObject(*account)));
+}
+
+HttpResponse HandleEnableAccount(const HandlerContext& ctx, const Caller& caller,
+                                 const HttpRequest& req, const PathParams& p) {
+  auto body = JsonBody::Parse(req.body);
+  if (!body.ok()) return Fail(body.error(), req);
+  if (Status st = body->OnlyFields({}); !st.ok()) return Fail(st.error(), req);
+  auto account = ctx.accounts.SetDisabled(caller.principal, p.id, false);
   if (!account.ok()) return Fail(account.error(), req);
   return JsonResponse(ToJson(AccountObject(*account)));
 }

@@ -67,11 +67,12 @@ HttpResponse AuthorizeOriginal(const HandlerContext& ctx, const HttpRequest& req
   const std::string_view method = MatchMethod(original.method, &method_scratch);
   const std::string_view path = MatchPath(original.target, &path_scratch);
 
-  std::string ip;
-  if (cred.value == ctx.sandbox_key) {  // only the sandbox is limited per client address
-    ip = client_ip ? std::string(*client_ip) : ClientIp(req, ctx.settings.trusted_proxies);
-  }
-  Verdict v = ctx.verifier.Verify(cred.value, method, path, ip);
+  // The client address is worked out only if the key needs it (an IP allowlist, the sandbox's
+  // per-IP limit): the one given (gRPC ext_authz: the source address), else the request's.
+  RequestClientAddress from_request(req, ctx.settings.trusted_proxies);
+  FixedClientAddress given(client_ip.value_or(std::string_view()));
+  const ClientAddress& client = client_ip ? static_cast<const ClientAddress&>(given) : from_request;
+  Verdict v = ctx.verifier.Verify(cred.value, method, path, client);
   if (!v.valid()) {
     HttpResponse res = Refusal(Error(*v.error, v.message), req.request_id);
     AddRefusalHeaders(res, v);
@@ -80,7 +81,7 @@ HttpResponse AuthorizeOriginal(const HandlerContext& ctx, const HttpRequest& req
   HttpResponse res;
   res.body = "{\"valid\":true}";
   res.headers.reserve(320);
-  AppendIdentityHeaders(res.headers, *v.record);
+  AppendIdentityHeaders(res.headers, *v.record, v.extras.get());
   if (v.ratelimit) AddRateLimitHeaders(res, *v.ratelimit);
   return res;
 }

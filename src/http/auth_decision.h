@@ -30,7 +30,8 @@ struct OriginalRequest {
 OriginalRequest OriginalOf(const HttpRequest& req);
 
 // The decision for `original`, with the credential (x-api-key / Authorization) and request id of
-// `req`. `client_ip` is the client's address for the sandbox's per-IP limit; nullopt = from `req`
+// `req`. `client_ip` is the client's address for the key's IP allowlist and the sandbox's per-IP
+// limit; nullopt = from `req`
 // (X-Forwarded-For / X-Real-IP of a trusted proxy, else the peer).
 HttpResponse AuthorizeOriginal(const HandlerContext& ctx, const HttpRequest& req,
                                const OriginalRequest& original,

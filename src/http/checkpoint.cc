@@ -126,7 +126,9 @@ Checkpoint::Identified Checkpoint::IdentifyManagement(const HttpRequest& req) co
     caller.principal.actor.id = deps_.admin_keys.PrefixOf(cred.value);
     return caller;
   }
-  auto identified = ctx_.verifier.IdentifyCaller(cred.value);
+  // The key's IP allowlist applies to management calls too (API.md 11.5).
+  auto identified = ctx_.verifier.IdentifyCaller(
+      cred.value, RequestClientAddress(req, ctx_.settings.trusted_proxies));
   if (!identified.ok()) return ErrorResponse(identified.error(), req.request_id);
   if ((*identified)->sandbox) {
     return ErrorResponse(Error(ErrorCode::kForbidden, "The sandbox key has no management access."),

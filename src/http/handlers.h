@@ -27,6 +27,12 @@ HttpResponse HandleGetAccount(const HandlerContext& ctx, const Caller& caller,
                               const HttpRequest& req, const PathParams& p);
 HttpResponse HandleAddCredits(const HandlerContext& ctx, const Caller& caller,
                               const HttpRequest& req, const PathParams& p);
+HttpResponse HandleUpdateAccount(const HandlerContext& ctx, const Caller& caller,
+                                 const HttpRequest& req, const PathParams& p);
+HttpResponse HandleDisableAccount(const HandlerContext& ctx, const Caller& caller,
+                                  const HttpRequest& req, const PathParams& p);
+HttpResponse HandleEnableAccount(const HandlerContext& ctx, const Caller& caller,
+                                 const HttpRequest& req, const PathParams& p);
 
 HttpResponse HandleCreateToken(const HandlerContext& ctx, const Caller& caller,
                                const HttpRequest& req, const PathParams& p);
@@ -38,6 +44,12 @@ HttpResponse HandleRevokeToken(const HandlerContext& ctx, const Caller& caller,
                                const HttpRequest& req, const PathParams& p);
 HttpResponse HandleRollToken(const HandlerContext& ctx, const Caller& caller,
                              const HttpRequest& req, const PathParams& p);
+HttpResponse HandleUpdateToken(const HandlerContext& ctx, const Caller& caller,
+                               const HttpRequest& req, const PathParams& p);
+HttpResponse HandleDisableToken(const HandlerContext& ctx, const Caller& caller,
+                                const HttpRequest& req, const PathParams& p);
+HttpResponse HandleEnableToken(const HandlerContext& ctx, const Caller& caller,
+                               const HttpRequest& req, const PathParams& p);
 
 HttpResponse HandleMintAccessToken(const HandlerContext& ctx, const Caller& caller,
                                    const HttpRequest& req, const PathParams& p);

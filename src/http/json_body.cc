@@ -114,6 +114,29 @@ Result<Field<std::vector<std::string>>> JsonBody::StringArray(std::string_view n
   return f;
 }
 
+Result<MetadataField> JsonBody::Metadata(std::string_view name) const {
+  MetadataField f;
+  auto it = obj_.find(name);
+  if (it == obj_.end()) return f;
+  f.present = true;
+  if (it->value().is_null()) {
+    f.clear = true;
+    return f;
+  }
+  if (!it->value().is_object()) return WrongType(name, "an object of string values");
+  for (const auto& [key, value] : it->value().as_object()) {
+    if (HasControlCharacter(key)) return ControlCharacter(name);
+    if (value.is_null()) {
+      f.patch.emplace_back(std::string(key), std::nullopt);
+      continue;
+    }
+    if (!value.is_string()) return WrongType(name, "an object of string values");
+    if (HasControlCharacter(value.as_string())) return ControlCharacter(name);
+    f.patch.emplace_back(std::string(key), std::string(value.as_string()));
+  }
+  return f;
+}
+
 Result<std::string> JsonBody::RequiredString(std::string_view name) const {
   auto f = String(name);
   if (!f.ok()) return f.error();

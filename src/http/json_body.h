@@ -11,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/metadata.h"
 #include "core/status.h"
 
 namespace keyward {
@@ -21,6 +22,14 @@ struct Field {
   bool present = false;    // the key appeared in the body
   std::optional<T> value;  // empty when absent or null
   bool is_null() const { return present && !value; }
+};
+
+// A "metadata" field (API.md 11.1): absent, null (clear every key), or an object whose values are
+// strings (set; "" removes) or null (remove).
+struct MetadataField {
+  bool present = false;
+  bool clear = false;  // "metadata": null
+  MetadataPatch patch;
 };
 
 class JsonBody {
@@ -35,6 +44,9 @@ class JsonBody {
   Result<Field<int64_t>> Int(std::string_view name) const;
   Result<Field<bool>> Bool(std::string_view name) const;
   Result<Field<std::vector<std::string>>> StringArray(std::string_view name) const;
+
+  // Any other value (a number, an array, a nested object) → kInvalidRequest naming `name`.
+  Result<MetadataField> Metadata(std::string_view name) const;
 
   // A required non-null string.
   Result<std::string> RequiredString(std::string_view name) const;

@@ -195,15 +195,12 @@ Admission Admit(Proxy::State& state, const HttpRequest& req) {
     a.refusal = RefusalFor(cred.presence, req.request_id);
     return a;
   }
-  std::string ip;
-  if (cred.value == ctx.sandbox_key) {
-    ip = ClientIp(req, ctx.settings.trusted_proxies);  // only the sandbox is per IP
-  }
+  RequestClientAddress client(req, ctx.settings.trusted_proxies);  // worked out if needed
   // Matched as GET /v1/auth matches a gateway's request (request_target.h).
   std::string method_scratch, path_scratch;
   const std::string_view method = MatchMethod(req.method, &method_scratch);
   const std::string_view path = MatchPath(req.target, &path_scratch);
-  Verdict v = ctx.verifier.Verify(cred.value, method, path, ip, Consume::kDeferCharge);
+  Verdict v = ctx.verifier.Verify(cred.value, method, path, client, Consume::kDeferCharge);
   if (!v.valid()) {
     HttpResponse res = ErrorResponse(Error(*v.error, v.message), req.request_id);
     AddRefusalHeaders(res, v);
@@ -211,7 +208,7 @@ Admission Admit(Proxy::State& state, const HttpRequest& req) {
     return a;
   }
   const KeyRecord& rec = *v.record;
-  AppendIdentityHeaders(a.identity, rec);
+  AppendIdentityHeaders(a.identity, rec, v.extras.get());
   a.credential = std::string(cred.value);
   const auto& ups = state.upstreams;
   if (rec.sandbox) {

@@ -1,6 +1,17 @@
 #include "http/render.h"
 
 namespace keyward {
+namespace {
+
+// A record's metadata JSON (MetadataToJson; empty: none) as an object.
+boost::json::object MetadataValue(const std::string& json) {
+  if (json.empty()) return {};
+  std::optional<Metadata> metadata = MetadataFromJson(json);
+  return metadata ? MetadataObject(*metadata) : boost::json::object();
+}
+
+}  // namespace
+
 std::string ListJson(boost::json::array data, bool has_more) {
   boost::json::object o;
   o["object"] = "list";
@@ -29,6 +40,7 @@ boost::json::object VerdictObject(const Verdict& v) {
     t["permissions"] = std::move(perms);
     t["livemode"] = rec.livemode;
     t["sandbox"] = rec.sandbox;
+    t["metadata"] = MetadataValue(v.extras ? v.extras->metadata_json : std::string());
     o["token"] = std::move(t);
   }
   if (v.ratelimit) {

@@ -68,7 +68,7 @@ void AddRateLimitHeaders(HttpResponse& res, const RateLimitReport& r) {
   h.append("\r\n");
 }
 
-void AppendIdentityHeaders(std::string& h, const KeyRecord& rec) {
+void AppendIdentityHeaders(std::string& h, const KeyRecord& rec, const KeyExtras* extras) {
   h.append("X-Keyward-Account: ").append(rec.account->id);
   h.append("\r\nX-Keyward-Token-Id: ").append(rec.token_id());
   h.append("\r\nX-Keyward-Permissions: ");
@@ -82,6 +82,9 @@ void AppendIdentityHeaders(std::string& h, const KeyRecord& rec) {
   }
   h.append("\r\nX-Keyward-Livemode: ").append(rec.livemode ? "true" : "false");
   h.append("\r\nX-Keyward-Sandbox: ").append(rec.sandbox ? "true" : "false");
+  if (extras != nullptr && !extras->metadata_json.empty()) {
+    h.append("\r\nX-Keyward-Metadata: ").append(extras->metadata_json);
+  }
   h.append("\r\n");
 }
 

@@ -46,8 +46,10 @@ void AddRetryAfter(HttpResponse& res, int64_t seconds);
 
 void AddRateLimitHeaders(HttpResponse& res, const RateLimitReport& report);
 // The identity headers of GET /v1/auth and the proxy (API.md 5) as "Name: value\r\n" lines:
-// X-Keyward-Account, -Token-Id, -Permissions ("*" for a secret key), -Livemode, -Sandbox.
-void AppendIdentityHeaders(std::string& lines, const KeyRecord& rec);
+// X-Keyward-Account, -Token-Id, -Permissions ("*" for a secret key), -Livemode, -Sandbox, and
+// X-Keyward-Metadata (compact ASCII JSON, API.md 11.1) when `extras` carries metadata.
+void AppendIdentityHeaders(std::string& lines, const KeyRecord& rec,
+                           const KeyExtras* extras = nullptr);
 
 HttpResponse JsonResponse(std::string body, int status = 200);
 

@@ -22,7 +22,8 @@ HttpResponse Fail(const Error& e, const HttpRequest& req) {
 Result<CreateTokenParams> ReadCreateToken(const HttpRequest& req) {
   auto body = JsonBody::Parse(req.body, /*empty_ok=*/false);
   if (!body.ok()) return body.error();
-  if (Status st = body->OnlyFields({"name", "type", "permissions", "expires_at", "livemode"});
+  if (Status st = body->OnlyFields(
+          {"name", "type", "permissions", "expires_at", "livemode", "metadata", "ip_allowlist"});
       !st.ok()) {
     return st.error();
   }
@@ -42,6 +43,46 @@ Result<CreateTokenParams> ReadCreateToken(const HttpRequest& req) {
   auto livemode = body->Bool("livemode");
   if (!livemode.ok()) return livemode.error();
   params.livemode = livemode->value;
+  auto metadata = body->Metadata("metadata");
+  if (!metadata.ok()) return metadata.error();
+  params.metadata = std::move(metadata->patch);
+  auto allowlist = body->StringArray("ip_allowlist");
+  if (!allowlist.ok()) return allowlist.error();
+  params.ip_allowlist = allowlist->value.value_or(std::vector<std::string>{});
+  return params;
+}
+
+Result<UpdateTokenParams> ReadUpdateToken(const HttpRequest& req) {
+  auto body = JsonBody::Parse(req.body);
+  if (!body.ok()) return body.error();
+  if (Status st =
+          body->OnlyFields({"name", "metadata", "expires_at", "ip_allowlist", "permissions"});
+      !st.ok()) {
+    return st.error();
+  }
+  UpdateTokenParams params;
+  auto name = body->String("name");
+  if (!name.ok()) return name.error();
+  if (name->is_null()) return InvalidRequest("name must be a string.", "name");
+  params.name = name->value;
+  auto metadata = body->Metadata("metadata");
+  if (!metadata.ok()) return metadata.error();
+  params.clear_metadata = metadata->clear;
+  params.metadata = std::move(metadata->patch);
+  auto expires = body->Int("expires_at");
+  if (!expires.ok()) return expires.error();
+  params.set_expires_at = expires->present;
+  params.expires_at = expires->value;
+  auto allowlist = body->StringArray("ip_allowlist");
+  if (!allowlist.ok()) return allowlist.error();
+  params.set_ip_allowlist = allowlist->present;
+  params.ip_allowlist = allowlist->value.value_or(std::vector<std::string>{});
+  auto perms = body->StringArray("permissions");
+  if (!perms.ok()) return perms.error();
+  if (perms->is_null()) {
+    return InvalidRequest("permissions must be a non-empty array of strings.", "permissions");
+  }
+  params.permissions = perms->value;
   return params;
 }
 
@@ -69,8 +110,11 @@ HttpResponse HandleListTokens(const HandlerContext& ctx, const Caller& caller,
       filter = TokenFilter::kRevoked;
     } else if (*status == "expired") {
       filter = TokenFilter::kExpired;
+    } else if (*status == "disabled") {
+      filter = TokenFilter::kDisabled;
     } else {
-      return Fail(InvalidRequest("status must be active, revoked or expired.", "status"), req);
+      return Fail(InvalidRequest("status must be active, disabled, revoked or expired.", "status"),
+                  req);
     }
   }
   auto page = ctx.tokens.List(caller.principal, filter, *opts);
@@ -108,6 +152,39 @@ HttpResponse HandleRollToken(const HandlerContext& ctx, const Caller& caller,
   auto issued = ctx.tokens.Roll(caller.principal, p.id, grace->value.value_or(0));
   if (!issued.ok()) return Fail(issued.error(), req);
   return JsonResponse(IssuedJson(*issued, ctx.clock.NowUnix()));
+}
+
+HttpResponse HandleUpdateToken(const HandlerContext& ctx, const Caller& caller,
+                               const HttpRequest& req, const PathParams& p) {
+  auto params = ReadUpdateToken(req);
+  if (!params.ok()) return Fail(params.error(), req);
+  auto row = ctx.tokens.Update(caller.principal, p.id, *params);
+  if (!row.ok()) return Fail(row.error(), req);
+  return JsonResponse(ToJson(TokenObject(*row, ctx.clock.NowUnix())));
+}
+
+namespace {
+
+HttpResponse SetTokenDisabled(const HandlerContext& ctx, const Caller& caller,
+                              const HttpRequest& req, const PathParams& p, bool disabled) {
+  auto body = JsonBody::Parse(req.body);
+  if (!body.ok()) return Fail(body.error(), req);
+  if (Status st = body->OnlyFields({}); !st.ok()) return Fail(st.error(), req);
+  auto row = ctx.tokens.SetDisabled(caller.principal, p.id, disabled);
+  if (!row.ok()) return Fail(row.error(), req);
+  return JsonResponse(ToJson(TokenObject(*row, ctx.clock.NowUnix())));
+}
+
+}  // namespace
+
+HttpResponse HandleDisableToken(const HandlerContext& ctx, const Caller& caller,
+                                const HttpRequest& req, const PathParams& p) {
+  return SetTokenDisabled(ctx, caller, req, p, true);
+}
+
+HttpResponse HandleEnableToken(const HandlerContext& ctx, const Caller& caller,
+                               const HttpRequest& req, const PathParams& p) {
+  return SetTokenDisabled(ctx, caller, req, p, false);
 }
 
 // The route declares billing:read, which the checkpoint checked for a key caller.

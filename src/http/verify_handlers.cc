@@ -38,6 +38,8 @@ HttpResponse HandleVerifyKey(const HandlerContext& ctx, const Caller&, const Htt
     return ErrorResponse(InvalidRequest("method must be an HTTP method.", "method"),
                          req.request_id);
   }
+  // Without client_ip there is no client address (the caller is a gateway, API.md 11.5): a key
+  // with an allowlist is refused. Only the sandbox's per-IP limit falls back to the caller's.
   std::string ip;
   if (client_ip->value) {
     if (!ParseIp(*client_ip->value)) {
@@ -45,7 +47,7 @@ HttpResponse HandleVerifyKey(const HandlerContext& ctx, const Caller&, const Htt
                            req.request_id);
     }
     ip = *client_ip->value;
-  } else {
+  } else if (*key == ctx.sandbox_key) {
     ip = ClientIp(req, ctx.settings.trusted_proxies);
   }
 

@@ -102,8 +102,9 @@ Result<AccountRow> AccountService::Get(std::string_view id) {
   return WithLiveCredits(std::move(**row));
 }
 
-Result<Page<AccountRow>> AccountService::List(const ListOptions& options) {
-  auto page = store_.ListAccounts(options);
+Result<Page<AccountRow>> AccountService::List(const ListOptions& options,
+                                              const AccountFilter& filter) {
+  auto page = store_.ListAccounts(options, filter);
   if (!page.ok()) return page;
   for (AccountRow& row : page->items) row = WithLiveCredits(std::move(row));
   return page;

@@ -3,10 +3,12 @@
 // as the actor. Thread-safe.
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 
 #include "core/clock.h"
+#include "core/metadata.h"
 #include "core/status.h"
 #include "limits/credit_meter.h"
 #include "service/account_directory.h"
@@ -26,6 +28,19 @@ struct CreateAccountParams {
   std::string password;  // empty: no dashboard sign-in yet
 };
 
+// POST /v1/accounts/:id (API.md 11.3, 11.5): a partial update; absent fields stay as they are.
+struct UpdateAccountParams {
+  std::optional<std::string> name;
+  std::optional<std::string> email;
+  std::optional<std::string> plan;
+  bool clear_metadata = false;  // "metadata": null — applied before `metadata`
+  MetadataPatch metadata;
+  bool set_rate_limit = false;  // "rate_limit" was given: a limit string, or null (the plan's)
+  std::optional<std::string> rate_limit;
+  bool set_account_rate_limit = false;
+  std::optional<std::string> account_rate_limit;
+};
+
 inline constexpr size_t kMaxEmailLength = 254;
 inline constexpr size_t kMaxAccountNameLength = 100;
 inline constexpr size_t kMinPasswordLength = 8;
@@ -41,9 +56,19 @@ class AccountService {
   // Errors: kInvalidRequest with param (email, name, credits, plan, password), store errors.
   Result<AccountRow> Create(const Principal& who, const CreateAccountParams& params);
   Result<AccountRow> Get(std::string_view id);  // kNotFound when absent
-  Result<Page<AccountRow>> List(const ListOptions& options);
+  Result<Page<AccountRow>> List(const ListOptions& options, const AccountFilter& filter = {});
   // The operator console's list (API.md 16): with key counts and last use, live balances.
   Result<Page<AccountSummary>> Summaries(const AccountSearch& search, const ListOptions& options);
+  // Partial update (account_update.cc). kInvalidRequest with param for bad input (nothing
+  // changed), kNotFound for no such account. The change applies on every node (the directory
+  // here, the change feed for the others). Records account.updated (API.md 13) when something
+  // changed.
+  Result<AccountRow> Update(const Principal& who, std::string_view id,
+                            const UpdateAccountParams& params);
+  // Disable / enable (API.md 11.3): a disabled account's keys and access tokens are refused and
+  // its dashboard sessions end (and stay ended). Doing either twice is no error (and records no
+  // event); otherwise records account.disabled / account.enabled.
+  Result<AccountRow> SetDisabled(const Principal& who, std::string_view id, bool disabled);
   // Adds `amount` (negative subtracts, never below zero). kInvalidRequest param "amount".
   Result<AccountRow> AddCredits(const Principal& who, std::string_view id, int64_t amount);
 
@@ -52,6 +77,11 @@ class AccountService {
 
  private:
   AccountRow WithLiveCredits(AccountRow row);
+  // Read, `change`, write unless the row moved meanwhile (retried), then apply and announce. The
+  // write records event `event_type` by `who` in its transaction; a change that alters nothing
+  // the API shows writes nothing and records nothing.
+  Result<AccountRow> Change(const Principal& who, std::string_view id, std::string_view event_type,
+                            const std::function<Status(AccountRow&)>& change);
 
   Store& store_;
   AccountDirectory& directory_;

@@ -18,6 +18,17 @@ class ChangeNotifier {
   virtual Status CheckWritable() = 0;
   // After the store committed a change of the token with `key_hash` (and the local index has it).
   virtual void TokenChanged(const Digest& key_hash) = 0;
+  // After the store committed a change of an account (its plan, overrides, status) and the local
+  // AccountDirectory has it: every other node re-reads the accounts changed since it last looked.
+  virtual void AccountChanged() {}
 };
+
+// The announcement that stands for "accounts changed: resync now" on the feed, which carries key
+// hashes only: all 0xFF, which no key hashes to in practice (SHA-256 preimage).
+inline constexpr Digest kAccountsChanged = [] {
+  Digest d{};
+  for (auto& b : d) b = 0xFF;
+  return d;
+}();
 
 }  // namespace keyward

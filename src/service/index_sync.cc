@@ -17,10 +17,11 @@ IndexSync::~IndexSync() {
   Stop();
 }
 
-void IndexSync::Start(int64_t cursor) {
+void IndexSync::Start(int64_t cursor, int64_t account_cursor) {
   {
     MutexLock lock(resync_mu_);
     cursor_ = cursor;
+    account_cursor_ = account_cursor;
   }
   MutexLock lock(stop_mu_);
   if (!thread_.joinable() && !stopping_) thread_ = std::thread([this] { Run(); });
@@ -67,6 +68,17 @@ Status IndexSync::Resync() {
     });
     if (!next.ok()) return next.error();
     cursor_ = *next;
+    if (seen < kPage) break;
+  }
+  for (;;) {
+    size_t seen = 0;
+    auto next = store_.ForEachAccountChangedAfter(account_cursor_, kPage, [&](AccountRow&& row) {
+      ++seen;
+      accounts_.Update(row);
+      applied_.fetch_add(1, std::memory_order_relaxed);
+    });
+    if (!next.ok()) return next.error();
+    account_cursor_ = *next;
     if (seen < kPage) return Status::Ok();
   }
 }
@@ -78,6 +90,13 @@ Status IndexSync::CheckWritable() {
 
 void IndexSync::TokenChanged(const Digest& key_hash) {
   if (Status st = feed_.Announce(key_hash); !st.ok()) {
+    spdlog::warn("change announcement failed (other nodes catch up by resync): {}",
+                 st.error().ForLog());
+  }
+}
+
+void IndexSync::AccountChanged() {
+  if (Status st = feed_.Announce(kAccountsChanged); !st.ok()) {
     spdlog::warn("change announcement failed (other nodes catch up by resync): {}",
                  st.error().ForLog());
   }
@@ -106,11 +125,17 @@ void IndexSync::Run() {
       next_resync = std::min(next_resync, SteadyClock::now() + kWhileDown);
       continue;
     }
+    bool accounts_changed = false;
     for (const Digest& d : batch->changed) {
+      if (d == kAccountsChanged) {
+        accounts_changed = true;
+        continue;
+      }
       auto row = store_.FindTokenByHash(d);
       if (row.ok() && row->has_value()) Apply(**row);
     }
-    if (batch->resubscribed || !caught_up() || SteadyClock::now() >= next_resync) {
+    if (accounts_changed || batch->resubscribed || !caught_up() ||
+        SteadyClock::now() >= next_resync) {
       Status st = Resync();
       next_resync = SteadyClock::now() + (st.ok() ? resync_interval_ : kWhileDown);
       if (st.ok() && !caught_up()) {

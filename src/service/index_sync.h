@@ -11,6 +11,11 @@
 // caught_up() is what /readyz reports: true once the feed is subscribed and a resync after that
 // succeeded; false (with the reason) while the feed is down.
 //
+// Accounts (plan, limit overrides, disable: API.md 11.3) follow the same way: the resync also
+// applies every account whose change sequence is above the last one seen
+// (Store::ForEachAccountChangedAfter) to the AccountDirectory, and an account change is announced
+// as kAccountsChanged, a reserved digest that makes every receiver resync at once.
+//
 // It is also the writers' ChangeNotifier: CheckWritable() returns what `writable` returns (a
 // Redis or store health check whose error says why writes are refused), and TokenChanged()
 // announces on the feed. The feed is Redis pub/sub (RedisChangeFeed) or, on PostgreSQL without
@@ -41,8 +46,9 @@ class IndexSync final : public ChangeNotifier {
   ~IndexSync() override;  // Stop()
 
   // Starts the loop from `cursor` (the Store's TokenChangeCursor taken before the index was
-  // loaded, so that nothing written during the load is missed). Once.
-  void Start(int64_t cursor);
+  // loaded, so that nothing written during the load is missed) and `account_cursor` (its
+  // AccountChangeCursor, taken at the same time). Once.
+  void Start(int64_t cursor, int64_t account_cursor = 0);
   void Stop();  // idempotent
 
   bool caught_up() const { return caught_up_.load(std::memory_order_acquire); }
@@ -55,6 +61,7 @@ class IndexSync final : public ChangeNotifier {
 
   Status CheckWritable() override;
   void TokenChanged(const Digest& key_hash) override;
+  void AccountChanged() override;
 
  private:
   void Run();
@@ -70,6 +77,7 @@ class IndexSync final : public ChangeNotifier {
 
   Mutex resync_mu_;  // one resync at a time
   int64_t cursor_ GUARDED_BY(resync_mu_) = 0;
+  int64_t account_cursor_ GUARDED_BY(resync_mu_) = 0;
   std::atomic<bool> caught_up_{false};
   std::atomic<uint64_t> applied_{0};
   mutable Mutex why_mu_;

@@ -189,6 +189,70 @@ TEST(KeyIndex, PublishMonotonicNeverResurrectsOrExtends) {
   EXPECT_TRUE(index.Find(d)->revoked);
 }
 
+TEST(KeyIndex, VersionedRecordsMoveEveryWayButNeverBack) {
+  KeyIndex index;
+  Digest d = Sha256("k");
+  auto rec = [](int64_t version, bool disabled, bool revoked = false) {
+    auto r = std::make_shared<KeyRecord>();
+    r->version = version;
+    r->disabled = disabled;
+    r->revoked = revoked;
+    return KeyRecordPtr(r);
+  };
+  index.Publish(d, rec(0, false));                        // a fresh local create: no version
+  EXPECT_TRUE(index.PublishMonotonic(d, rec(5, true)));   // a store row is newer than it
+  EXPECT_TRUE(index.PublishMonotonic(d, rec(7, false)));  // an enable: backwards is fine
+  EXPECT_FALSE(index.PublishMonotonic(d, rec(6, true)));  // a late message: older
+  EXPECT_FALSE(index.PublishMonotonic(d, rec(7, true)));  // the same version: no change
+  EXPECT_FALSE(index.Find(d)->disabled);
+  index.Publish(d, rec(6, true));  // a slow local write: older, ignored
+  EXPECT_FALSE(index.Find(d)->disabled);
+  EXPECT_EQ(index.Find(d)->version, 7);
+  index.Publish(d, rec(8, true));
+  EXPECT_TRUE(index.Find(d)->disabled);
+  Digest fresh = Sha256("fresh");
+  index.Publish(fresh, rec(0, false, /*revoked=*/true));
+  EXPECT_FALSE(index.PublishMonotonic(fresh, rec(3, false)));  // a revocation stays final
+}
+
+TEST(IndexSyncTest, AnnouncedTokenAndAccountChangesReachNodeB) {
+  TestServices a;
+  ServiceSettings roomy;  // B's polling must not run into the per-key limit
+  roomy.plans["default"] = RateSpec{1'000'000, 60};
+  NodeB b(*a.store_ptr, a.clock, roomy);
+  const std::string account = a.NewAccount();
+  IssuedToken key = a.NewKey(account);
+  EXPECT_TRUE(b.Valid(key.key));
+  b.sync.Start(*a.store_ptr->TokenChangeCursor(), *a.store_ptr->AccountChangeCursor());
+  EXPECT_TRUE(Eventually([&] { return b.sync.caught_up(); }));
+  a->tokens().set_notifier(&b.sync);
+  a->accounts().set_notifier(&b.sync);
+
+  ASSERT_TRUE(a->tokens().SetDisabled(Principal::Admin(account), key.row.id, true).ok());
+  EXPECT_TRUE(Eventually([&] { return !b.Valid(key.key); }));
+  EXPECT_EQ(b.verifier.Verify(key.key, "GET", "/x").message, "The API key is disabled.");
+  ASSERT_TRUE(a->tokens().SetDisabled(Principal::Admin(account), key.row.id, false).ok());
+  EXPECT_TRUE(Eventually([&] { return b.Valid(key.key); }));
+
+  ASSERT_TRUE(a->accounts().SetDisabled(Principal::Admin(account), account, true).ok());
+  EXPECT_TRUE(Eventually([&] { return !b.Valid(key.key); }));
+  EXPECT_EQ(b.verifier.Verify(key.key, "GET", "/x").message, "The account is disabled.");
+  ASSERT_TRUE(a->accounts().SetDisabled(Principal::Admin(account), account, false).ok());
+  EXPECT_TRUE(Eventually([&] { return b.Valid(key.key); }));
+
+  UpdateAccountParams limit;
+  limit.set_rate_limit = true;
+  limit.rate_limit = "7/min";
+  ASSERT_TRUE(a->accounts().Update(Principal::Admin(account), account, limit).ok());
+  EXPECT_TRUE(Eventually([&] {
+    Verdict v = b.verifier.Verify(key.key, "GET", "/x");
+    return v.ratelimit && v.ratelimit->limit == 7;
+  }));
+  a->tokens().set_notifier(nullptr);
+  a->accounts().set_notifier(nullptr);
+  b.sync.Stop();
+}
+
 class DegradedVerifierTest : public ::testing::TestWithParam<bool> {};
 
 TEST_P(DegradedVerifierTest, UnreachableLimiterFailsClosedOrOpensForHeldKeys) {

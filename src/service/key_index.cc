@@ -17,7 +17,11 @@ void KeyIndex::Publish(const Digest& digest, KeyRecordPtr record) {
   Shard& s = ShardFor(digest);
   WriterLock lock(s.mu);
   s.missing_until.erase(digest);
-  s.records[digest] = std::move(record);
+  KeyRecordPtr& slot = s.records[digest];
+  if (slot && slot->version != 0 && record->version != 0 && slot->version > record->version) {
+    return;  // a later change is already here
+  }
+  slot = std::move(record);
 }
 
 bool KeyIndex::PublishMonotonic(const Digest& digest, KeyRecordPtr record) {
@@ -30,6 +34,13 @@ bool KeyIndex::PublishMonotonic(const Digest& digest, KeyRecordPtr record) {
     return true;
   }
   const KeyRecord& old = *it->second;
+  if (record->version != 0 && (old.version != 0 || !old.revoked)) {
+    // A versioned store row: newer than what is here (an unversioned record — a fresh local
+    // create — is older than any store row of the key, unless it is a revocation).
+    if (old.version != 0 && record->version <= old.version) return false;
+    it->second = std::move(record);
+    return true;
+  }
   if (old.revoked) return false;
   const bool revokes = record->revoked;
   const bool earlier =

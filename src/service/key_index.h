@@ -25,14 +25,17 @@ class KeyIndex {
   explicit KeyIndex(int64_t negative_ttl_ns = 2'000'000'000, size_t negative_capacity = 100'000);
 
   KeyRecordPtr Find(const Digest& digest) const;
+  // Authoritative: replaces what is there, unless both records carry a store version and the
+  // present one is newer (a change another node made later, already learnt).
   void Publish(const Digest& digest, KeyRecordPtr record);
   // Inserts unless a record is present; returns the record now in the index.
   KeyRecordPtr Fill(const Digest& digest, KeyRecordPtr record);
   // For changes learnt from another node or a resync (a store read that may be older than a local
-  // write): inserts when absent; otherwise replaces only if `record` is further along — revoked
-  // when the present one is not, or with an earlier expiry — since a revocation is final and an
-  // expiry only ever moves earlier. So a late message can never resurrect a key. Returns true
-  // when the index changed.
+  // write): inserts when absent; otherwise replaces only if `record` is further along. When both
+  // carry a store version (the change sequence, API.md 11: updates, disable and enable move in
+  // every direction), further along means a higher version; otherwise (records built without
+  // one) revoked when the present one is not, or with an earlier expiry. So a late message can
+  // never resurrect a key or undo a newer change. Returns true when the index changed.
   bool PublishMonotonic(const Digest& digest, KeyRecordPtr record);
 
   // Negative cache: was `digest` unknown to the store within the TTL?

@@ -1,6 +1,8 @@
 // See key_record.h: the record factories (moved here from the Verifier).
 #include "service/key_record.h"
 
+#include "core/ip_allowlist.h"
+
 namespace keyward {
 namespace {
 
@@ -16,6 +18,15 @@ std::string HexPrefix(const Digest& d, size_t bytes) {
 
 }  // namespace
 
+std::shared_ptr<const KeyExtras> MakeExtras(const TokenRow& row) {
+  if (row.metadata.empty() && row.ip_allowlist.empty()) return nullptr;
+  auto extras = std::make_shared<KeyExtras>();
+  if (!row.metadata.empty()) extras->metadata_json = MetadataToJson(row.metadata);
+  extras->allowlist = ParseAllowlist(row.ip_allowlist);
+  extras->fenced = !row.ip_allowlist.empty();
+  return extras;
+}
+
 KeyRecordPtr MakeRecord(const TokenRow& row, std::shared_ptr<const AccountInfo> account) {
   auto r = std::make_shared<KeyRecord>();
   r->set_token_id(row.id);
@@ -24,8 +35,11 @@ KeyRecordPtr MakeRecord(const TokenRow& row, std::shared_ptr<const AccountInfo> 
   r->type = row.type;
   r->livemode = row.livemode;
   r->revoked = row.revoked_at.has_value();
+  r->disabled = row.disabled_at.has_value();
   r->expires_at = row.expires_at;
   r->permissions = row.permissions;
+  r->extras = MakeExtras(row);
+  r->version = row.change_seq;
   if (row.last_used_at) r->last_used_sec.store(*row.last_used_at, std::memory_order_relaxed);
   return r;
 }

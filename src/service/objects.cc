@@ -11,6 +11,12 @@ boost::json::value OrNull(const std::optional<int64_t>& v) {
 
 }  // namespace
 
+boost::json::object MetadataObject(const Metadata& metadata) {
+  boost::json::object o;
+  for (const auto& [key, value] : metadata) o[key] = value;
+  return o;
+}
+
 boost::json::object TokenObject(const TokenRow& row, int64_t now_unix) {
   boost::json::object o;
   o["id"] = row.id;
@@ -29,6 +35,11 @@ boost::json::object TokenObject(const TokenRow& row, int64_t now_unix) {
   o["revoked_at"] = OrNull(row.revoked_at);
   o["status"] = TokenStatusName(row.StatusAt(now_unix));
   o["account"] = row.account_id;
+  o["metadata"] = MetadataObject(row.metadata);
+  boost::json::array allowlist;
+  for (const auto& cidr : row.ip_allowlist) allowlist.emplace_back(cidr);
+  o["ip_allowlist"] = std::move(allowlist);
+  o["disabled_at"] = OrNull(row.disabled_at);
   return o;
 }
 
@@ -41,6 +52,16 @@ boost::json::object AccountObject(const AccountRow& row) {
   o["credits"] = OrNull(row.credits);
   o["plan"] = row.plan;
   o["created"] = row.created;
+  o["metadata"] = MetadataObject(row.metadata);
+  boost::json::object overrides;
+  overrides["rate_limit"] =
+      row.rate_limit ? boost::json::value(*row.rate_limit) : boost::json::value(nullptr);
+  overrides["account_rate_limit"] = row.account_rate_limit
+                                        ? boost::json::value(*row.account_rate_limit)
+                                        : boost::json::value(nullptr);
+  o["overrides"] = std::move(overrides);
+  o["status"] = row.disabled_at ? "disabled" : "active";
+  o["disabled_at"] = OrNull(row.disabled_at);
   return o;
 }
 

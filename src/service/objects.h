@@ -15,5 +15,7 @@ boost::json::object TokenObject(const TokenRow& row, int64_t now_unix);
 boost::json::object AccountObject(const AccountRow& row);
 // {"id":"adm_…","object":"admin_key","name","key_prefix","last4","created"}.
 boost::json::object AdminKeyObject(const AdminKeyRow& row);
+// Metadata (API.md 11.1) as a JSON object of strings.
+boost::json::object MetadataObject(const Metadata& metadata);
 
 }  // namespace keyward

@@ -118,6 +118,8 @@ Status Services::LoadIndex() {
   // index loads is applied afterwards (applying twice is harmless).
   auto cursor = store_->TokenChangeCursor();
   if (!cursor.ok()) return cursor.error();
+  auto account_cursor = store_->AccountChangeCursor();
+  if (!account_cursor.ok()) return account_cursor.error();
   size_t loaded = 0;
   Status failure;
   Status st = store_->ForEachUnrevokedToken([&](TokenRow&& row) {
@@ -145,7 +147,7 @@ Status Services::LoadIndex() {
   if (!st.ok()) return st;
   spdlog::info("index loaded: {} keys, {} access tokens", loaded, tokens);
   readiness_->MarkLoaded();
-  if (sync_) sync_->Start(*cursor);
+  if (sync_) sync_->Start(*cursor, *account_cursor);
   return Status::Ok();
 }
 

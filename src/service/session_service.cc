@@ -164,7 +164,8 @@ Result<SignedIn> SessionService::SignIn(std::string_view email, std::string_view
   const bool verified = VerifyPassword(has_hash ? account->password_hash : DummyHash(),
                                        password.substr(0, kMaxPasswordLength));
   const Principal who = SessionActor(client_ip, request_id);
-  if (!has_hash || !verified) {
+  // A disabled account cannot sign in (API.md 11.3); same answer as any failed sign-in.
+  if (!has_hash || !verified || account->disabled_at) {
     boost::json::object o;
     o["email"] = email.substr(0, kMaxEmailLength);
     const std::string account_id = account ? account->id : std::string();

@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -96,6 +97,9 @@ struct ServiceSettings {
   size_t display_prefix_length = 12;
   RouteTable routes;
   std::map<std::string, RateSpec> plans{{"default", RateSpec{150, 60}}};
+  // Plans' account_rate_limit (API.md 11.2): one budget over all of an account's keys; a plan
+  // absent here has none.
+  std::map<std::string, RateSpec> plan_account_limits;
   int64_t default_cost = 0;
   int64_t negative_cache_seconds = 2;
   SandboxSettings sandbox;
@@ -112,6 +116,12 @@ struct ServiceSettings {
   const RateSpec& PlanLimit(const std::string& plan) const {
     auto it = plans.find(plan);
     return it != plans.end() ? it->second : plans.at("default");
+  }
+  // The per-account limit of `plan`, or nullopt.
+  std::optional<RateSpec> PlanAccountLimit(const std::string& plan) const {
+    auto it = plan_account_limits.find(plan);
+    if (it == plan_account_limits.end()) return std::nullopt;
+    return it->second;
   }
 };
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "core/ids.h"
+#include "core/ip_allowlist.h"
 #include "core/permissions.h"
 #include "core/sha256.h"
 #include "service/event_builder.h"
@@ -120,6 +121,10 @@ Result<IssuedToken> TokenService::Create(const Principal& who, const CreateToken
   if (p.expires_at && *p.expires_at <= now) {
     return InvalidRequest("expires_at must be in the future.", "expires_at");
   }
+  auto metadata = MergeMetadata({}, p.metadata);
+  if (!metadata.ok()) return metadata.error();
+  auto allowlist = NormalizeAllowlist(p.ip_allowlist);
+  if (!allowlist.ok()) return allowlist.error();
 
   bool livemode = true;
   if (who.kind == Principal::Kind::kKey) {
@@ -147,6 +152,8 @@ Result<IssuedToken> TokenService::Create(const Principal& who, const CreateToken
   if (Status st = CheckWritable(); !st.ok()) return st.error();
   IssuedToken issued =
       Mint((*account)->id, p.name, type, std::move(permissions), livemode, p.expires_at, now);
+  issued.row.metadata = std::move(*metadata);
+  issued.row.ip_allowlist = std::move(*allowlist);
   EventFor<TokenRow> event;
   if (p.record_event) event = TokenEvent("token.created", who, clock_);
   if (Status st = store_.InsertToken(issued.row, event); !st.ok()) return st.error();
@@ -294,6 +301,8 @@ Result<IssuedToken> TokenService::Roll(const Principal& who, std::string_view id
   const int64_t now = clock_.NowUnix();
   IssuedToken issued = Mint(prev.account_id, prev.name, prev.type, prev.permissions, prev.livemode,
                             prev.expires_at, now);
+  issued.row.metadata = prev.metadata;  // the replacement keeps the key's metadata and fence
+  issued.row.ip_allowlist = prev.ip_allowlist;
   std::optional<int64_t> old_expiry;
   if (grace_seconds > 0) old_expiry = now + grace_seconds;
   auto ended = store_.RollToken(prev.account_id, prev.id, issued.row, old_expiry, now,

@@ -5,12 +5,14 @@
 // Thread-safe.
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "core/clock.h"
 #include "core/key_format.h"
+#include "core/metadata.h"
 #include "core/status.h"
 #include "service/account_directory.h"
 #include "service/change_feed.h"
@@ -31,6 +33,20 @@ struct CreateTokenParams {
   // False when the action that creates the key records its own event instead of token.created
   // (an agent approval records agent_auth.approved with the new key).
   bool record_event = true;
+  MetadataPatch metadata;                 // API.md 11.1
+  std::vector<std::string> ip_allowlist;  // normalised by Create
+};
+
+// POST /v1/tokens/:id (API.md 11.1): a Stripe-style partial update; absent fields stay as they are.
+struct UpdateTokenParams {
+  std::optional<std::string> name;
+  bool clear_metadata = false;  // "metadata": null — applied before `metadata`
+  MetadataPatch metadata;       // keys to set, or to remove ("" / null)
+  bool set_expires_at = false;  // "expires_at" was given (value or null)
+  std::optional<int64_t> expires_at;
+  bool set_ip_allowlist = false;  // "ip_allowlist" was given (null or [] = none)
+  std::vector<std::string> ip_allowlist;
+  std::optional<std::vector<std::string>> permissions;  // restricted keys only
 };
 
 struct IssuedToken {
@@ -63,6 +79,12 @@ class TokenService {
   // token.revoked (a leak report records token.leaked). kNotFound when there is no such token.
   Result<TokenRow> RevokeRecording(const std::string& account_id, std::string_view id,
                                    const EventFor<TokenRow>& event);
+  // Partial update (token_update.cc). kInvalidRequest (with param) for bad input, nothing changed;
+  // kForbidden for an escalation; kNotFound for no such token.
+  Result<TokenRow> Update(const Principal& who, std::string_view id, const UpdateTokenParams& p);
+  // Disable / enable (API.md 11.1). Disabling a revoked token, or enabling a revoked or expired
+  // one, is kInvalidRequest saying why. Doing either twice is no error (the row as it is).
+  Result<TokenRow> SetDisabled(const Principal& who, std::string_view id, bool disabled);
 
   // Access tokens (API.md 3). Minting needs a secret key, or a restricted one with tokens:write;
   // anything else (admin keys included: a token needs a parent key) is kForbidden.
@@ -88,6 +110,15 @@ class TokenService {
                    std::vector<std::string> permissions, bool livemode,
                    std::optional<int64_t> expires_at, int64_t now) const;
   void Publish(const TokenRow& row, std::shared_ptr<const AccountInfo> account);
+  // Who may change token `prev` at all (a restricted key: only restricted keys whose permissions
+  // it holds; a test-mode key: only test-mode keys).
+  Status MayChange(const Principal& who, const TokenRow& prev) const;
+  // Read, `change` (which may refuse), write if the row did not move meanwhile; retried a few
+  // times when it did. The write records event `event_type` (API.md 13) in its transaction; a
+  // change that alters nothing the API shows writes nothing and records nothing. The result is
+  // published and announced.
+  Result<TokenRow> Change(const Principal& who, std::string_view id, std::string_view event_type,
+                          const std::function<Status(TokenRow&)>& change);
   Status CheckWritable() { return notifier_ ? notifier_->CheckWritable() : Status::Ok(); }
   ChangeNotifier* notifier_ = nullptr;
 

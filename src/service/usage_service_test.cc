@@ -118,16 +118,18 @@ TEST_F(UsageServiceTest, CreditsRefusalsAndEveryKindOfCredentialAreCountedAsAnsw
 }
 
 TEST_F(UsageServiceTest, ManagementCallsMadeWithAKeyAreCounted) {
-  auto admitted = t_->verifier().AdmitManagement(*t_->verifier().IdentifyCaller(key_.key),
-                                                 ManagementRequest{.permission = "tokens:read"});
+  auto admitted = t_->verifier().AdmitManagement(
+      *t_->verifier().IdentifyCaller(key_.key, FixedClientAddress({})),
+      ManagementRequest{.permission = "tokens:read"});
   EXPECT_TRUE(admitted.valid());
   CreateTokenParams restricted = testing::Restricted({"things:read"});
   IssuedToken rk = t_.NewKey(account_, restricted);
-  auto refused = t_->verifier().AdmitManagement(*t_->verifier().IdentifyCaller(rk.key),
-                                                ManagementRequest{.permission = "billing:read"});
+  auto refused =
+      t_->verifier().AdmitManagement(*t_->verifier().IdentifyCaller(rk.key, FixedClientAddress({})),
+                                     ManagementRequest{.permission = "billing:read"});
   EXPECT_EQ(refused.error, ErrorCode::kForbidden);
   ASSERT_TRUE(t_->tokens().Revoke(Principal::Admin(account_), rk.row.id).ok());
-  EXPECT_FALSE(t_->verifier().IdentifyCaller(rk.key).ok());
+  EXPECT_FALSE(t_->verifier().IdentifyCaller(rk.key, FixedClientAddress({})).ok());
   // Identify alone (another key's access token being checked) counts nothing.
   EXPECT_TRUE(t_->verifier().Identify(key_.key).ok());
   Flush();

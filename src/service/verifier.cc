@@ -4,6 +4,7 @@
 #include <array>
 #include <charconv>
 
+#include "core/cidr.h"
 #include "core/permissions.h"
 #include "core/sha256.h"
 
@@ -18,6 +19,9 @@ constexpr std::string_view kParentGone =
     "The key that issued this access token is no longer valid.";
 constexpr std::string_view kTokenExpired = "The access token has expired.";
 constexpr std::string_view kStoreDown = "The key store is unavailable.";
+constexpr std::string_view kKeyDisabled = "The API key is disabled.";
+constexpr std::string_view kAccountDisabled = "The account is disabled.";
+constexpr std::string_view kAddressRefused = "The client address is not allowed for this key.";
 
 // The built-in sandbox identity (API.md 6): fixed ids so gateways can recognise it.
 constexpr std::string_view kSandboxTokenId = "tok_sandbox00000000000000000";
@@ -114,10 +118,8 @@ Verifier::Verifier(Store& store, KeyIndex& index, AccountDirectory& accounts,
       format_(format),
       clock_(clock) {
   if (settings_.sandbox.enabled) {
-    auto account = std::make_shared<AccountInfo>();
-    account->id = std::string(kSandboxAccountId);
-    account->plan = "sandbox";
-    account->per_key_limit = settings_.sandbox.rate_limit;
+    auto account = std::make_shared<AccountInfo>(std::string(kSandboxAccountId));
+    account->Set(settings_.sandbox.rate_limit, std::nullopt, false);
     auto r = std::make_shared<KeyRecord>();
     r->set_token_id(kSandboxTokenId);
     r->account = std::move(account);
@@ -170,13 +172,23 @@ Result<KeyRecordPtr> Verifier::Identify(std::string_view credential) {
   return std::move(id.record);
 }
 
-Result<KeyRecordPtr> Verifier::IdentifyCaller(std::string_view credential) {
+Result<KeyRecordPtr> Verifier::IdentifyCaller(std::string_view credential,
+                                              const ClientAddress& client) {
   const int64_t now = clock_.NowUnix();
   Identification id = Resolve(credential, now);
+  if (!id.error) id.error = CheckAllowlist(id.owner(), client);
   if (!id.error) return std::move(id.record);
   Verdict refused = Verdict::Deny(id.error->code(), {}, id.record ? id.record : id.refused);
   CountUsage(refused, now);
   return *id.error;
+}
+
+std::optional<Error> Verifier::CheckAllowlist(const KeyRecord* owner, const ClientAddress& client) {
+  if (owner == nullptr || !owner->extras || !owner->extras->fenced) return std::nullopt;
+  // Fail closed: no address (a gateway that did not say) is outside every allowlist.
+  std::optional<IpAddress> ip = ParseIp(client.Get());
+  if (ip && AnyContains(owner->extras->allowlist, *ip)) return std::nullopt;
+  return Error(ErrorCode::kForbidden, std::string(kAddressRefused));
 }
 
 Verifier::Identification Verifier::Resolve(std::string_view credential, int64_t now_unix) {
@@ -199,32 +211,52 @@ Verifier::Identification Verifier::ResolveWith(std::string_view credential, bool
   if (!record) return {nullptr, Unauthorized(kUnknown)};
 
   if (record->kind == CredentialKind::kAccessToken) {
-    // The parent decides first: revoking (or rolling) the key kills its tokens at once.
+    // The parent decides first: revoking (or rolling, or disabling) the key kills its tokens at
+    // once, and a disabled account's message wins over the key's (API.md 11.5).
     auto parent = Lookup(record->access->parent_hash, CredentialKind::kApiKey);
     if (!parent.ok()) return {nullptr, parent.error()};
-    if (!*parent || (*parent)->StatusAt(now) != TokenStatus::kActive) {
-      return {nullptr, Unauthorized(kParentGone), true, std::move(*parent)};
+    KeyRecordPtr owner = std::move(*parent);
+    if (!owner) return {nullptr, Unauthorized(kParentGone)};
+    if (owner->account->disabled()) {
+      return {nullptr, Unauthorized(kAccountDisabled), true, std::move(owner)};
     }
+    if (owner->StatusAt(now) != TokenStatus::kActive) {
+      return {nullptr, Unauthorized(kParentGone), true, std::move(owner)};
+    }
+    if (owner->disabled) return {nullptr, Unauthorized(kKeyDisabled), true, std::move(owner)};
     if (record->StatusAt(now) == TokenStatus::kExpired) {
-      return {std::move(record), Error(ErrorCode::kTokenExpired, std::string(kTokenExpired))};
+      return {std::move(record), Error(ErrorCode::kTokenExpired, std::string(kTokenExpired)), true,
+              nullptr, std::move(owner)};
     }
-    return {std::move(record), {}};
+    return {std::move(record), {}, true, nullptr, std::move(owner)};
+  }
+  // Refusals of a key that was identified count as its unauthorized usage (`refused`).
+  if (record->account->disabled()) {
+    return {nullptr, Unauthorized(kAccountDisabled), true, std::move(record)};
   }
   switch (record->StatusAt(now)) {
     case TokenStatus::kActive:
+      if (record->disabled) return {nullptr, Unauthorized(kKeyDisabled), true, std::move(record)};
       return {std::move(record), {}};
     case TokenStatus::kRevoked:
       return {nullptr, Unauthorized(kRevoked), true, std::move(record)};
     case TokenStatus::kExpired:
       return {nullptr, Unauthorized(kExpired), true, std::move(record)};
+    case TokenStatus::kDisabled:
+      return {nullptr, Unauthorized(kKeyDisabled), true, std::move(record)};
   }
   return {nullptr, Unauthorized(kUnknown)};
 }
 
 Verdict Verifier::Verify(std::string_view credential, std::string_view method,
                          std::string_view path, std::string_view client_ip, Consume consume) {
+  return Verify(credential, method, path, FixedClientAddress(client_ip), consume);
+}
+
+Verdict Verifier::Verify(std::string_view credential, std::string_view method,
+                         std::string_view path, const ClientAddress& client, Consume consume) {
   const int64_t now_ns = clock_.NowNanos();
-  Verdict verdict = Decide(credential, method, path, client_ip, consume, now_ns);
+  Verdict verdict = Decide(credential, method, path, client, consume, now_ns);
   outcomes_.Add(verdict.error);
   if (consume != Consume::kNo) CountUsage(verdict, now_ns / 1'000'000'000);
   return verdict;
@@ -239,19 +271,25 @@ void Verifier::CountUsage(Verdict& verdict, int64_t now_unix) {
 }
 
 Verdict Verifier::Decide(std::string_view credential, std::string_view method,
-                         std::string_view path, std::string_view client_ip, Consume consume,
+                         std::string_view path, const ClientAddress& client, Consume consume,
                          int64_t now_ns) {
   Identification id = Resolve(credential, now_ns / 1'000'000'000);
   if (id.error) {
     Verdict denied = Verdict::Deny(id.error->code(), id.error->message(), id.record);
     // An identified but refused credential (an expired access token) counts against its limit.
     if (id.record) {
-      return Admit(std::move(denied), nullptr, client_ip, consume, now_ns, false, id.held);
+      return Admit(std::move(denied), nullptr, client, consume, now_ns, false, id.held);
     }
-    denied.record = std::move(id.refused);  // whose usage a revoked or expired key's refusal is
+    // Whose usage a revoked, expired or disabled key's refusal is.
+    denied.record = std::move(id.refused);
     return denied;
   }
+  // The allowlist right after identification, before limits: a refusal takes and charges nothing.
+  if (auto refused = CheckAllowlist(id.owner(), client)) {
+    return Verdict::Deny(refused->code(), refused->message(), std::move(id.record));
+  }
   Verdict verdict;
+  if (const KeyRecord* owner = id.owner(); owner->extras) verdict.extras = owner->extras;
   verdict.record = std::move(id.record);
   const KeyRecord& rec = *verdict.record;
   const RouteRule* rule = settings_.routes.Match(method, path);
@@ -264,7 +302,7 @@ Verdict Verifier::Decide(std::string_view credential, std::string_view method,
     verdict.error = ErrorCode::kForbidden;
     verdict.message = "This key lacks the permission " + rule->permission + ".";
   }
-  return Admit(std::move(verdict), rule, client_ip, consume, now_ns, false, id.held);
+  return Admit(std::move(verdict), rule, client, consume, now_ns, false, id.held);
 }
 
 bool Verifier::ChargeDeferred(Verdict& verdict) {
@@ -301,7 +339,8 @@ Verdict Verifier::AdmitManagement(const KeyRecordPtr& record, const ManagementRe
   Verdict verdict;
   verdict.record = record;
   const int64_t now_ns = clock_.NowNanos();
-  verdict = Admit(std::move(verdict), nullptr, {}, Consume::kYes, now_ns, /*management=*/true);
+  verdict = Admit(std::move(verdict), nullptr, FixedClientAddress({}), Consume::kYes, now_ns,
+                  /*management=*/true);
   if (verdict.valid()) {
     const KeyRecord& rec = *record;
     if (request.admin_only) {
@@ -339,7 +378,7 @@ Verdict Verifier::Degraded(Verdict verdict, bool management, bool held) {
                        std::move(verdict.record));
 }
 
-Verdict Verifier::Admit(Verdict verdict, const RouteRule* rule, std::string_view client_ip,
+Verdict Verifier::Admit(Verdict verdict, const RouteRule* rule, const ClientAddress& client,
                         Consume consume, int64_t now_ns, bool management, bool held) {
   const KeyRecord& rec = *verdict.record;
   if (consume == Consume::kNo) {
@@ -351,18 +390,29 @@ Verdict Verifier::Admit(Verdict verdict, const RouteRule* rule, std::string_view
   // probe for free), but only valid ones take from the route's own limit.
   // Bucket names: a key's bucket is its token id (no copy), an access token's its own "at:…",
   // the sandbox's "s:<client ip>"; a route's is "r:<rule index>:<that name>".
+  // An account with an account_rate_limit adds its one shared budget, "a:<account id>", which
+  // every key of the account takes from (valid requests only, like a route's).
   // Composed names are built in a stack buffer: no allocation on the request path.
-  std::array<BucketRequest, 2> buckets;
+  std::array<BucketRequest, 3> buckets;
   size_t n = 0;
+  size_t account_bucket = buckets.size();  // index of the per-account bucket, if any
   BucketName composed;
+  BucketName account_name;
   if (rec.sandbox) {
+    const std::string_view client_ip = client.Get();
     buckets[n++] = BucketRequest{composed.Make("s:", client_ip.empty() ? "unknown" : client_ip),
                                  settings_.sandbox.rate_limit, 1};
   } else {
-    buckets[n++] = BucketRequest{rec.bucket(), rec.account->per_key_limit, 1};
+    buckets[n++] = BucketRequest{rec.bucket(), rec.account->per_key_limit(), 1};
     if (verdict.valid() && rule != nullptr && rule->rate_limit) {
       const size_t index = static_cast<size_t>(rule - settings_.routes.rules().data());
       buckets[n++] = BucketRequest{composed.MakeRoute(index, rec.bucket()), *rule->rate_limit, 1};
+    }
+    if (verdict.valid()) {
+      if (std::optional<RateSpec> shared = rec.account->account_limit()) {
+        account_bucket = n;
+        buckets[n++] = BucketRequest{account_name.Make("a:", rec.account->id), *shared, 1};
+      }
     }
   }
   // Credits last: only a request that passed everything else is charged, and test mode (the
@@ -385,7 +435,9 @@ Verdict Verifier::Admit(Verdict verdict, const RouteRule* rule, std::string_view
                                       b.reset_after_s,
                                       b.retry_after_s,
                                       b.window_seconds,
-                                      outcome.tightest == 0 ? "per-key" : "per-route"};
+                                      outcome.tightest == 0                ? "per-key"
+                                      : outcome.tightest == account_bucket ? "per-account"
+                                                                           : "per-route"};
   if (!verdict.valid()) return verdict;
   if (!outcome.allowed) {
     verdict.error = ErrorCode::kRateLimited;

@@ -29,6 +29,26 @@
 
 namespace keyward {
 
+// The client's address for one verification, asked for only when it is needed (a key with an IP
+// allowlist, the sandbox's per-IP limit), so that other keys never pay for working it out.
+// Used on one thread, during one call.
+class ClientAddress {
+ public:
+  virtual ~ClientAddress() = default;
+  // The address as text; empty when there is none (the caller is a gateway that did not say).
+  virtual std::string_view Get() const = 0;
+};
+
+// An address known up front (possibly empty: none).
+class FixedClientAddress final : public ClientAddress {
+ public:
+  explicit FixedClientAddress(std::string_view ip) : ip_(ip) {}
+  std::string_view Get() const override { return ip_; }
+
+ private:
+  std::string_view ip_;
+};
+
 // The rate-limit figures reported in headers and verdicts (API.md 1.3): the tightest bucket.
 struct RateLimitReport {
   int64_t limit = 0;
@@ -37,15 +57,17 @@ struct RateLimitReport {
   int64_t reset_after_s = 0;
   int64_t retry_after_s = 0;  // set when refused
   int64_t window_seconds = 0;
-  std::string policy;  // "per-key" or "per-route"
+  std::string policy;  // "per-key", "per-route" or "per-account"
 };
 
 struct Verdict {
   std::optional<ErrorCode> error;  // nullopt: VALID
   std::string message;             // public; set when error
-  // The identified credential, when it was identified (also when refused as revoked or expired;
-  // an access token whose parent is gone: the parent).
+  // The identified credential, when it was identified (also when refused as revoked, expired or
+  // disabled; an access token whose parent is gone: the parent).
   KeyRecordPtr record;
+  // The key's metadata and allowlist (an access token: its parent key's, as they are now).
+  std::shared_ptr<const KeyExtras> extras;
   std::optional<RateLimitReport> ratelimit;
   int64_t charged = 0;
   int64_t cost_due = 0;            // Consume::kDeferCharge: what ChargeDeferred() will charge
@@ -88,7 +110,6 @@ class Verifier {
   // parent is revoked or expired), kTokenExpired (an expired access token), kUnavailable (store
   // failure on an unknown digest).
   Result<KeyRecordPtr> Identify(std::string_view credential);
-
   // Everything a protected request needs: Identify, then type and permission for the matched
   // route, then the limits (per key and per route; the sandbox per client IP), then the route's
   // credit cost (live mode only; a balance below it is QUOTA_EXCEEDED); notes usage when VALID
@@ -96,8 +117,12 @@ class Verifier {
   // Every call counts its outcome once in outcomes(), and — unless consume is kNo — its usage
   // (API.md 12): the one place where /v1/auth, /v1/keys/verify, the proxy and the gRPC check are
   // counted. A credential that identified nobody, the sandbox key and UNAVAILABLE are not counted.
+  // Right after the credential is identified, its IP allowlist (if any) is checked against the
+  // client address, before any limit: a refusal (403 FORBIDDEN) takes nothing and charges nothing.
   Verdict Verify(std::string_view credential, std::string_view method, std::string_view path,
                  std::string_view client_ip = {}, Consume consume = Consume::kYes);
+  Verdict Verify(std::string_view credential, std::string_view method, std::string_view path,
+                 const ClientAddress& client, Consume consume = Consume::kYes);
   // How many verifications ended in each outcome since start (GET /metrics).
   const OutcomeCounters& outcomes() const { return outcomes_; }
 
@@ -106,9 +131,11 @@ class Verifier {
   // Usage follows: the credits, or the verdict's new outcome, in the minute it was counted in.
   bool ChargeDeferred(Verdict& verdict);
 
-  // Identify for a management call authenticated by `credential`: a refusal of an identified
-  // credential (revoked, expired, an expired access token) is counted in usage.
-  Result<KeyRecordPtr> IdentifyCaller(std::string_view credential);
+  // Identify for a management call authenticated by `credential`, then the key's IP allowlist (an
+  // access token: its parent's current one) against `client`: outside it, or no address at all,
+  // is kForbidden (API.md 11.1, 11.5). A refusal of an identified credential (revoked, expired,
+  // disabled, outside its allowlist, an expired access token) is counted in usage.
+  Result<KeyRecordPtr> IdentifyCaller(std::string_view credential, const ClientAddress& client);
   // Admission of a management call made with an identified key: its per-key limit only (fails
   // closed — UNAVAILABLE — when the shared limiter cannot be reached, whatever on_unavailable
   // says), then `request`'s checks (FORBIDDEN). The outcome is counted in usage.
@@ -126,13 +153,18 @@ class Verifier {
     KeyRecordPtr record;
     std::optional<Error> error;
     bool held = true;  // the record was in the index already (not just read from the store)
-    // Refused without `record`: the key refused as revoked or expired (an access token's parent
-    // that is gone), whose usage the refusal is.
+    // Refused without `record`: the key refused as revoked, expired or disabled (or its account
+    // disabled; an access token's parent that is gone), whose usage the refusal is.
     KeyRecordPtr refused = nullptr;
+    KeyRecordPtr parent = nullptr;  // an access token's live parent key
+    // The key whose metadata and allowlist apply: the record itself, or an access token's parent.
+    const KeyRecord* owner() const { return parent ? parent.get() : record.get(); }
   };
   Identification Resolve(std::string_view credential, int64_t now_unix);
+  // kForbidden when `owner` has an allowlist that `client` is not in (or no client address).
+  static std::optional<Error> CheckAllowlist(const KeyRecord* owner, const ClientAddress& client);
   Verdict Decide(std::string_view credential, std::string_view method, std::string_view path,
-                 std::string_view client_ip, Consume consume, int64_t now_ns);
+                 const ClientAddress& client, Consume consume, int64_t now_ns);
   Identification ResolveWith(std::string_view credential, bool* loaded, int64_t now_unix);
   // Counts `verdict` in usage at `now_unix` (see Verify).
   void CountUsage(Verdict& verdict, int64_t now_unix);
@@ -142,8 +174,8 @@ class Verifier {
   // `loaded` (when given) is set when the record was read from the store.
   Result<KeyRecordPtr> Lookup(const Digest& digest, CredentialKind kind, bool* loaded = nullptr);
   Result<KeyRecordPtr> LoadAccessToken(const Digest& digest);
-  Verdict Admit(Verdict verdict, const RouteRule* rule, std::string_view client_ip, Consume consume,
-                int64_t now_ns, bool management = false, bool held = true);
+  Verdict Admit(Verdict verdict, const RouteRule* rule, const ClientAddress& client,
+                Consume consume, int64_t now_ns, bool management = false, bool held = true);
   // When the shared limiter or meter cannot be reached (redis.on_unavailable): a denial stays a
   // denial; with "open", a valid verdict for a credential this node already held passes without
   // limits or charges; anything else (and every management call) is UNAVAILABLE.

@@ -10,6 +10,8 @@ std::string_view TokenStatusName(TokenStatus s) {
       return "revoked";
     case TokenStatus::kExpired:
       return "expired";
+    case TokenStatus::kDisabled:
+      return "disabled";
   }
   return "active";
 }
@@ -17,6 +19,7 @@ std::string_view TokenStatusName(TokenStatus s) {
 TokenStatus TokenRow::StatusAt(int64_t now_unix) const {
   if (revoked_at) return TokenStatus::kRevoked;
   if (expires_at && *expires_at <= now_unix) return TokenStatus::kExpired;
+  if (disabled_at) return TokenStatus::kDisabled;
   return TokenStatus::kActive;
 }
 

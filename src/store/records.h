@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "core/key_format.h"
+#include "core/metadata.h"
 #include "core/sha256.h"
 
 namespace keyward {
@@ -21,10 +22,17 @@ struct AccountRow {
   std::string plan = "default";
   std::string password_hash;  // Argon2id encoded string, empty when none
   int64_t created = 0;        // Unix seconds
+  // Runtime control (API.md 11.3).
+  Metadata metadata;
+  std::optional<std::string> rate_limit;          // per-key limit override ("N/min"); none: plan's
+  std::optional<std::string> account_rate_limit;  // per-account limit override; none: plan's
+  std::optional<int64_t> disabled_at;             // set while the account is disabled
+  int64_t change_seq = 0;  // set by the store on every update (UpdateAccount's optimistic check)
 };
 
-enum class TokenStatus { kActive, kRevoked, kExpired };
-std::string_view TokenStatusName(TokenStatus s);  // "active", "revoked", "expired"
+enum class TokenStatus { kActive, kRevoked, kExpired, kDisabled };
+// "active", "revoked", "expired", "disabled"
+std::string_view TokenStatusName(TokenStatus s);
 
 struct TokenRow {
   std::string id;  // tok_...
@@ -40,8 +48,14 @@ struct TokenRow {
   std::optional<int64_t> expires_at;
   std::optional<int64_t> revoked_at;
   std::optional<int64_t> last_used_at;
+  // Runtime control (API.md 11.1).
+  Metadata metadata;
+  std::vector<std::string> ip_allowlist;  // normalised CIDRs (core/ip_allowlist.h); empty: any
+  std::optional<int64_t> disabled_at;     // set while the token is disabled
+  int64_t change_seq = 0;  // set by the store on every change (read-only for writers)
 
-  TokenStatus StatusAt(int64_t now_unix) const;  // revoked wins over expired
+  // Revoked wins over expired, expired over disabled.
+  TokenStatus StatusAt(int64_t now_unix) const;
 };
 
 struct AdminKeyRow {

@@ -29,7 +29,17 @@ struct ListOptions {
   std::string starting_after;  // an id from the previous page, or empty
 };
 
-enum class TokenFilter { kAll, kActive, kRevoked, kExpired };
+// kActive: neither revoked, expired nor disabled; kDisabled: disabled and neither revoked nor
+// expired (a token's status, API.md 11.5).
+enum class TokenFilter { kAll, kActive, kRevoked, kExpired, kDisabled };
+
+enum class AccountStatusFilter { kAny, kActive, kDisabled };
+// GET /v1/accounts filters (API.md 11.3); empty strings do not filter.
+struct AccountFilter {
+  std::string email;  // exact, case-insensitive
+  std::string plan;
+  AccountStatusFilter status = AccountStatusFilter::kAny;
+};
 
 class Store {
  public:
@@ -41,8 +51,10 @@ class Store {
                                const EventFor<AccountRow>& event = {}) = 0;
   virtual Result<std::optional<AccountRow>> GetAccount(std::string_view id) = 0;
   virtual Result<std::optional<AccountRow>> GetAccountByEmail(std::string_view email) = 0;
-  // Newest first. An unknown `starting_after` → kInvalidRequest, param "starting_after".
-  virtual Result<Page<AccountRow>> ListAccounts(const ListOptions& options) = 0;
+  // Newest first, only those matching `filter`. An unknown `starting_after` → kInvalidRequest,
+  // param "starting_after".
+  virtual Result<Page<AccountRow>> ListAccounts(const ListOptions& options,
+                                                const AccountFilter& filter = {}) = 0;
   // The console's list (API.md 16): accounts matching `search`, newest first, with their key count
   // and last use. An unknown `starting_after` → kInvalidRequest, param "starting_after".
   virtual Result<Page<AccountSummary>> ListAccountSummaries(const AccountSearch& search,
@@ -51,6 +63,21 @@ class Store {
   // stays unlimited. Returns the updated row, or nullopt when there is no such account.
   virtual Result<std::optional<AccountRow>> AddCredits(std::string_view id, int64_t amount,
                                                        const EventFor<AccountRow>& event = {}) = 0;
+
+  // Writes the fields an update may change (name, email, plan, metadata, rate_limit,
+  // account_rate_limit, disabled_at) of the account `account.id`, only when its stored change
+  // sequence is still `account.change_seq` (optimistic concurrency: a concurrent update makes
+  // this write nothing and return nullopt — read again and retry; so does an unknown id). The row
+  // returned carries a new change sequence, higher than every one given before. A duplicate email
+  // → kInvalidRequest, param "email". Credit changes do not touch the change sequence.
+  // `event` is recorded in the same transaction when the write happened.
+  virtual Result<std::optional<AccountRow>> UpdateAccount(
+      const AccountRow& account, const EventFor<AccountRow>& event = {}) = 0;
+  // The highest account change sequence so far (0 for none).
+  virtual Result<int64_t> AccountChangeCursor() = 0;
+  // As ForEachTokenChangedAfter, for accounts changed by UpdateAccount.
+  virtual Result<int64_t> ForEachAccountChangedAfter(
+      int64_t after, size_t limit, const std::function<void(AccountRow&&)>& fn) = 0;
 
   // Applies charged credits in one transaction (see AccountUsage). Unknown accounts are ignored.
   virtual Status RecordCreditUsage(const std::vector<AccountUsage>& usage) = 0;
@@ -83,6 +110,13 @@ class Store {
                                                     const EventFor<TokenRow>& event = {}) = 0;
   // Inserts many tokens (bulk loads, benchmarks), all or nothing: on any failure none is kept.
   virtual Status InsertTokens(const std::vector<TokenRow>& tokens) = 0;
+  // Writes the fields an update may change (name, permissions, expires_at, metadata,
+  // ip_allowlist, disabled_at) of token `token.id` on `token.account_id`, only when its stored
+  // change sequence is still `token.change_seq` (optimistic concurrency, as UpdateAccount: nullopt
+  // and no write when it moved or there is no such token). Returns the row after the change, with
+  // its new change sequence; `event` is recorded in the same transaction when the write happened.
+  virtual Result<std::optional<TokenRow>> UpdateToken(const TokenRow& token,
+                                                      const EventFor<TokenRow>& event = {}) = 0;
   // Calls `fn` for every token that is not revoked (for loading the in-memory index), in any order.
   virtual Status ForEachUnrevokedToken(const std::function<void(TokenRow&&)>& fn) = 0;
   // Applies last_used_at updates in one transaction (never moving a value backwards).
@@ -146,6 +180,8 @@ class Store {
   virtual Status DeleteSession(const Digest& secret_hash) = 0;
   // Deletes sessions with expires_at <= `cutoff_unix`; returns how many.
   virtual Result<int64_t> PurgeSessions(int64_t cutoff_unix) = 0;
+  // Ends every session of the account (it was disabled); OK when there is none.
+  virtual Status DeleteAccountSessions(std::string_view account_id) = 0;
 
   // --- agent sign-in requests (API.md 8) ---
   // Inserts `pending` unless a request with its token_hash exists; returns the stored row.

@@ -16,7 +16,7 @@ TEST_F(AccountsRoute, Create200HasTheExactShape) {
       Post("/v1/accounts", object{{"email", "a@example.com"}, {"name", "A"}}, Admin(admin()));
   ASSERT_TRUE(IsOk(a));
   object o = BodyOf(a);
-  EXPECT_EQ(o.size(), 7u) << Describe(a);
+  EXPECT_EQ(o.size(), 11u) << Describe(a);  // with metadata, overrides, status, disabled_at
   EXPECT_TRUE(o.at("id").as_string().starts_with("acct_"));
   EXPECT_EQ(o.at("id").as_string().size(), 5u + 24u);
   EXPECT_EQ(o.at("object"), "account");
@@ -153,7 +153,7 @@ TEST_F(AccountsRoute, Delete405) {
   std::string id = NewAccount();
   Answer a = Delete("/v1/accounts/" + id, Admin(admin()));
   EXPECT_TRUE(IsError(a, 405, "METHOD_NOT_ALLOWED"));
-  EXPECT_EQ(HeaderOf(a, "Allow"), "GET");
+  EXPECT_EQ(HeaderOf(a, "Allow"), "GET, POST");  // POST updates (API.md 11.3)
   Answer b = Get("/v1/accounts/" + id + "/credits", Admin(admin()));
   EXPECT_TRUE(IsError(b, 405, "METHOD_NOT_ALLOWED"));
   EXPECT_EQ(HeaderOf(b, "Allow"), "POST");

@@ -280,3 +280,60 @@ TEST_F(EventsRoute, NoEventContainsASecret) {
 
 }  // namespace
 }  // namespace keyward::api_test
+
+namespace keyward::api_test {
+namespace {
+
+// Runtime control (API.md 11) records its events (API.md 13) in the change's transaction:
+// token.updated with previous_attributes, token.disabled/enabled, account.updated/disabled/enabled;
+// a repeat that changes nothing records nothing.
+TEST_F(EventsRoute, RuntimeControlRecordsItsEvents) {
+  std::string account;
+  CreatedKey sk = NewSecretKey(&account);
+  const Headers as_admin = AdminFor(admin(), account);
+
+  Answer updated = Post("/v1/tokens/" + sk.id,
+                        object{{"name", "renamed"}, {"metadata", object{{"k", "v"}}}}, as_admin);
+  ASSERT_TRUE(IsOk(updated)) << Describe(updated);
+  object e = Latest("token.updated");
+  EXPECT_EQ(Str(e.at("data").at("object").at("id")), sk.id);
+  EXPECT_EQ(e.at("data").at("object").at("name"), "renamed");
+  EXPECT_EQ(e.at("data").at("previous_attributes").at("metadata"), object{});
+  EXPECT_TRUE(e.at("data").at("previous_attributes").as_object().contains("name"));
+  EXPECT_EQ(Str(e.at("request_id")), updated.request_id);
+  EXPECT_EQ(e.at("actor").at("type"), "admin_key");
+  // The same update again changes nothing: no second event.
+  const size_t updates = AllEvents("&type=token.updated").size();
+  ASSERT_TRUE(IsOk(Post("/v1/tokens/" + sk.id,
+                        object{{"name", "renamed"}, {"metadata", object{{"k", "v"}}}}, as_admin)));
+  EXPECT_EQ(AllEvents("&type=token.updated").size(), updates);
+
+  CreatedKey other = NewKey(as_admin, object{{"name", "other"}});
+  ASSERT_TRUE(IsOk(Post("/v1/tokens/" + other.id + "/disable", object{}, as_admin)));
+  e = Latest("token.disabled");
+  EXPECT_EQ(e.at("data").at("object").at("status"), "disabled");
+  EXPECT_EQ(e.at("data").at("previous_attributes").at("status"), "active");
+  ASSERT_TRUE(IsOk(Post("/v1/tokens/" + other.id + "/disable", object{}, as_admin)));
+  EXPECT_EQ(AllEvents("&type=token.disabled").size(), 1u);
+  ASSERT_TRUE(IsOk(Post("/v1/tokens/" + other.id + "/enable", object{}, as_admin)));
+  e = Latest("token.enabled");
+  EXPECT_EQ(e.at("data").at("object").at("status"), "active");
+  EXPECT_EQ(e.at("data").at("previous_attributes").at("status"), "disabled");
+
+  ASSERT_TRUE(IsOk(Post("/v1/accounts/" + account, object{{"name", "Acme"}}, Admin(admin()))));
+  e = Latest("account.updated");
+  EXPECT_EQ(Str(e.at("account")), account);
+  EXPECT_EQ(e.at("data").at("object").at("name"), "Acme");
+  EXPECT_TRUE(e.at("data").at("previous_attributes").as_object().contains("name"));
+  ASSERT_TRUE(IsOk(Post("/v1/accounts/" + account + "/disable", object{}, Admin(admin()))));
+  e = Latest("account.disabled");
+  EXPECT_EQ(e.at("data").at("object").at("status"), "disabled");
+  ASSERT_TRUE(IsOk(Post("/v1/accounts/" + account + "/disable", object{}, Admin(admin()))));
+  EXPECT_EQ(AllEvents("&type=account.disabled").size(), 1u);
+  ASSERT_TRUE(IsOk(Post("/v1/accounts/" + account + "/enable", object{}, Admin(admin()))));
+  e = Latest("account.enabled");
+  EXPECT_EQ(e.at("data").at("object").at("status"), "active");
+}
+
+}  // namespace
+}  // namespace keyward::api_test

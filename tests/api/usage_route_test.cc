@@ -185,3 +185,24 @@ TEST_F(UsageRoute, StatusMatrix) {
 
 }  // namespace
 }  // namespace keyward::api_test
+
+namespace keyward::api_test {
+namespace {
+
+// Runtime control (API.md 11) in usage (API.md 12): a disabled key's refusal is unauthorized, an
+// IP allowlist's refusal forbidden.
+TEST_F(UsageRoute, DisabledKeysCountAsUnauthorizedAndAllowlistRefusalsAsForbidden) {
+  const Headers as_admin = AdminFor(admin(), account_);
+  ASSERT_TRUE(IsOk(Post("/v1/tokens/" + owner_.id + "/disable", object{}, as_admin)));
+  EXPECT_EQ(Auth(owner_.key).status(), 401);
+  EXPECT_TRUE(Eventually("token=" + owner_.id, "unauthorized", 1));
+
+  CreatedKey fenced = NewKey(
+      as_admin, object{{"name", "fenced"}, {"ip_allowlist", boost::json::array{"192.0.2.0/24"}}});
+  EXPECT_EQ(Auth(fenced.key).status(), 403);
+  EXPECT_TRUE(Eventually("token=" + fenced.id, "forbidden", 1));
+  EXPECT_EQ(MinuteBucket("token=" + fenced.id).at("valid").to_number<int64_t>(), 0);
+}
+
+}  // namespace
+}  // namespace keyward::api_test

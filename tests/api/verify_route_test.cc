@@ -51,7 +51,7 @@ TEST_F(VerifyRoute, Verify200ValidHasTheExactShape) {
   EXPECT_EQ(o.at("valid"), true);
   EXPECT_EQ(o.at("code"), "VALID");
   const object& t = o.at("token").as_object();
-  EXPECT_EQ(t.size(), 6u);
+  EXPECT_EQ(t.size(), 7u);  // with metadata (API.md 11.1)
   EXPECT_EQ(Str(t.at("id")), owner_.id);
   EXPECT_EQ(Str(t.at("account")), account_);
   EXPECT_EQ(t.at("type"), "secret");

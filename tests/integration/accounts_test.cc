@@ -18,7 +18,9 @@ class AccountsTest : public SharedServerTest {
   }
 };
 
-const std::set<std::string> kAccountFields = {"id", "object", "email", "name", "credits", "plan", "created"};
+const std::set<std::string> kAccountFields = {"id",          "object",   "email",  "name",
+                                              "credits",     "plan",     "created", "metadata",
+                                              "overrides",   "status",   "disabled_at"};
 
 TEST_F(AccountsTest, AdminKeyCreatesAccountWithExactShape) {
   std::string email = UniqueEmail();

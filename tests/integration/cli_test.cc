@@ -162,7 +162,8 @@ TEST_F(CliTest, AccountsCreatePrintsAccountJson) {
   CliResult r = Cli({"accounts", "create", "--email", email, "--name", "CLI Co", "--credits", "5"});
   ASSERT_EQ(r.exit_code, 0) << Describe(r);
   auto o = JsonOut(r);
-  EXPECT_EQ(Keys(o), (std::set<std::string>{"id", "object", "email", "name", "credits", "plan", "created"}))
+  EXPECT_EQ(Keys(o), (std::set<std::string>{"id", "object", "email", "name", "credits", "plan", "created",
+                                            "metadata", "overrides", "status", "disabled_at"}))
       << r.out;
   EXPECT_TRUE(Matches(AsString(o.at("id")), "acct_[0-9A-Za-z]{24}"));
   EXPECT_EQ(o.at("object"), "account");

@@ -8,7 +8,8 @@ namespace {
 
 const std::set<std::string> kTokenFields = {"id",          "object",     "name",       "type",    "key_prefix",
                                             "last4",       "permissions", "last_used_at", "expires_at", "livemode",
-                                            "created",     "revoked_at", "status",     "account"};
+                                            "created",     "revoked_at", "status",     "account",
+                                            "metadata",    "ip_allowlist", "disabled_at"};
 
 std::set<std::string> WithKey(std::set<std::string> s) {
   s.insert("key");

@@ -86,7 +86,8 @@ TEST_F(VerifyTest, VerifyValidKeyHasExactShape) {
   EXPECT_EQ(o.at("valid"), true);
   EXPECT_EQ(o.at("code"), "VALID");
   const auto& t = o.at("token").as_object();
-  EXPECT_EQ(Keys(t), (std::set<std::string>{"id", "account", "type", "permissions", "livemode", "sandbox"}));
+  EXPECT_EQ(Keys(t), (std::set<std::string>{"id", "account", "type", "permissions", "livemode", "sandbox",
+                                            "metadata"}));
   EXPECT_EQ(AsString(t.at("id")), k.id);
   EXPECT_EQ(AsString(t.at("account")), account_);
   EXPECT_EQ(t.at("type"), "secret");

@@ -112,14 +112,21 @@ class Loader {
       const std::string p = "plans." + std::string(name.str());
       if (!plan.is_table()) return Where(plan) + ": " + p + " must be a table";
       for (const auto& [k, v] : *plan.as_table()) {
-        if (k.str() != "rate_limit") {
-          return Where(v) + ": unknown key " + p + "." + std::string(k.str());
+        // rate_limit: per key; account_rate_limit: one budget over all of an account's keys
+        // (API.md 11.2).
+        const std::string key(k.str());
+        if (key != "rate_limit" && key != "account_rate_limit") {
+          return Where(v) + ": unknown key " + p + "." + key;
         }
-        if (!v.is_string()) return Where(v) + ": " + p + ".rate_limit must be a string";
+        if (!v.is_string()) return Where(v) + ": " + p + "." + key + " must be a string";
         RateSpec spec;
         std::string e = config::ParseRate(*v.value<std::string>(), &spec);
-        if (!e.empty()) return Where(v) + ": " + p + ".rate_limit " + e;
-        c_.service.plans[std::string(name.str())] = spec;
+        if (!e.empty()) return Where(v) + ": " + p + "." + key + " " + e;
+        if (key == "rate_limit") {
+          c_.service.plans[std::string(name.str())] = spec;
+        } else {
+          c_.service.plan_account_limits[std::string(name.str())] = spec;
+        }
       }
     }
     return "";

@@ -124,8 +124,37 @@ CREATE TRIGGER tokens_change_seq BEFORE INSERT OR UPDATE OF revoked_at, expires_
   FOR EACH ROW EXECUTE FUNCTION keyward_token_change();
 )sql";
 
-// Version 6: reserved for runtime control (issue 14), which replaces this placeholder.
-constexpr std::string_view kV6 = "SELECT 1;";
+// Version 6: runtime control (API.md 11). Tokens gain metadata (compact JSON), an IP allowlist
+// (normalised CIDRs joined with commas) and disabled_at, and the change-sequence trigger now fires
+// on every column an update may change. Accounts gain metadata, limit overrides, disabled_at and
+// a change sequence of their own, drawn like the tokens' one (under an advisory lock, so that
+// account-changing transactions commit in the order of their numbers).
+constexpr std::string_view kV6 = R"sql(
+ALTER TABLE tokens ADD COLUMN metadata text NOT NULL DEFAULT '{}';
+ALTER TABLE tokens ADD COLUMN ip_allowlist text NOT NULL DEFAULT '';
+ALTER TABLE tokens ADD COLUMN disabled_at bigint;
+DROP TRIGGER tokens_change_seq ON tokens;
+CREATE TRIGGER tokens_change_seq BEFORE INSERT OR UPDATE OF revoked_at, expires_at, name,
+  permissions, metadata, ip_allowlist, disabled_at ON tokens
+  FOR EACH ROW EXECUTE FUNCTION keyward_token_change();
+ALTER TABLE accounts ADD COLUMN metadata text NOT NULL DEFAULT '{}';
+ALTER TABLE accounts ADD COLUMN rate_limit text;
+ALTER TABLE accounts ADD COLUMN account_rate_limit text;
+ALTER TABLE accounts ADD COLUMN disabled_at bigint;
+ALTER TABLE accounts ADD COLUMN change_seq bigint NOT NULL DEFAULT 0;
+CREATE SEQUENCE account_changes;
+CREATE INDEX accounts_change_seq ON accounts (change_seq);
+CREATE INDEX sessions_account ON sessions (account_id);
+CREATE FUNCTION keyward_account_change() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  PERFORM pg_advisory_xact_lock(4242000006);
+  NEW.change_seq := nextval('account_changes');
+  RETURN NEW;
+END $$;
+CREATE TRIGGER accounts_change_seq BEFORE UPDATE OF name, email, plan, metadata, rate_limit,
+  account_rate_limit, disabled_at ON accounts
+  FOR EACH ROW EXECUTE FUNCTION keyward_account_change();
+)sql";
 
 // Version 7: events (API.md 13) and webhooks (API.md 14).
 // - events: one row per change of state, written in the change's transaction; `data` is the

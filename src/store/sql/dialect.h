@@ -20,9 +20,9 @@
 namespace keyward::sql {
 
 struct Dialect {
-  // tokens: $1..$13 in KEYWARD_TOKEN_COLUMNS order.
+  // tokens: $1..$16 in KEYWARD_TOKEN_INSERT_COLUMNS order.
   Statement insert_token;
-  // Many tokens at once: insert_tokens_batch_rows × 13 parameters; unset: one at a time.
+  // Many tokens at once: insert_tokens_batch_rows × 16 parameters; unset: one at a time.
   std::optional<Statement> insert_tokens_batch;
   size_t insert_tokens_batch_rows = 0;
   // $1 id, $2 account, $3 now: revoked_at set unless set; RETURNING the token columns.
@@ -33,6 +33,15 @@ struct Dialect {
   Statement expire_token_by_id;
   // $1 id, $2 account → revoked_at of the token a roll ends, locked until the transaction ends.
   Statement select_token_for_roll;
+
+  // $1 id, $2 account, $3 name, $4 permissions, $5 expires_at, $6 metadata, $7 ip_allowlist,
+  // $8 disabled_at, $9 the change_seq the row must still have; a new change_seq; RETURNING the
+  // token columns (no row when the check failed).
+  Statement update_token;
+  // $1 id, $2 name, $3 email (NULL when empty), $4 plan, $5 metadata, $6 rate_limit,
+  // $7 account_rate_limit, $8 disabled_at, $9 the change_seq the row must still have; a new
+  // change_seq; RETURNING the account columns (no row when the check failed).
+  Statement update_account;
 
   // accounts: $1 email (case-insensitive match) → the account columns.
   Statement select_account_by_email;

@@ -47,6 +47,7 @@ class Params {
   }
   Params& Add(const std::string& value) { return Add(std::string_view(value)); }
   Params& Add(const char* value) { return Add(std::string_view(value)); }
+  Params& Add(const std::optional<std::string>& value) { return value ? Add(*value) : AddNull(); }
   Params& Add(const Digest& value) { return Push({Value::Kind::kBlob, 0, {}, value}); }
   Params& AddTextOrNull(std::string_view value) { return value.empty() ? AddNull() : Add(value); }
   Params& AddNull() { return Push({}); }

@@ -9,10 +9,10 @@ namespace {
 
 constexpr size_t kInsertBatchRows = 64;
 
-// INSERT of `rows` tokens: placeholders only ($1 … $13·rows); the values travel as parameters.
+// INSERT of `rows` tokens: placeholders only ($1 … $16·rows); the values travel as parameters.
 // change_seq comes from the trigger.
 std::string InsertTokensSql(size_t rows) {
-  std::string sql = "INSERT INTO tokens (" KEYWARD_TOKEN_COLUMNS ") VALUES ";
+  std::string sql = "INSERT INTO tokens (" KEYWARD_TOKEN_INSERT_COLUMNS ") VALUES ";
   int n = 0;
   for (size_t r = 0; r < rows; ++r) {
     sql += r == 0 ? "(" : ", (";
@@ -43,6 +43,16 @@ const Dialect& PostgresDialect() {
       // Locks the old row: a concurrent roll or revoke on another node waits for this one.
       .select_token_for_roll =
           Statement("SELECT revoked_at FROM tokens WHERE id = $1 AND account_id = $2 FOR UPDATE"),
+      // change_seq comes from the triggers (migrations 5 and 6).
+      .update_token =
+          Statement("UPDATE tokens SET name = $3, permissions = $4, expires_at = $5, metadata = $6,"
+                    " ip_allowlist = $7, disabled_at = $8"
+                    " WHERE id = $1 AND account_id = $2 AND change_seq = $9"
+                    " RETURNING " KEYWARD_TOKEN_COLUMNS),
+      .update_account = Statement(
+          "UPDATE accounts SET name = $2, email = $3, plan = $4, metadata = $5, rate_limit = $6,"
+          " account_rate_limit = $7, disabled_at = $8"
+          " WHERE id = $1 AND change_seq = $9 RETURNING " KEYWARD_ACCOUNT_COLUMNS),
       // The unique index is on lower(email COLLATE "C"): ASCII case folding, like SQLite's NOCASE.
       .select_account_by_email = Statement("SELECT " KEYWARD_ACCOUNT_COLUMNS
                                            " FROM accounts WHERE lower(email COLLATE \"C\") ="

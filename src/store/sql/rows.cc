@@ -25,6 +25,14 @@ Status Decode(const Row& row, AccountRow* out) {
   out->plan = row.Text(5);
   out->password_hash = row.Text(6);
   out->created = row.Int(7);
+  std::optional<Metadata> metadata = MetadataFromJson(row.Text(8));
+  if (!metadata) return Malformed("account");
+  out->metadata = std::move(*metadata);
+  out->rate_limit = row.IsNull(9) ? std::nullopt : std::optional<std::string>(row.Text(9));
+  out->account_rate_limit =
+      row.IsNull(10) ? std::nullopt : std::optional<std::string>(row.Text(10));
+  out->disabled_at = row.OptionalInt(11);
+  out->change_seq = row.Int(12);
   return Status::Ok();
 }
 
@@ -43,6 +51,12 @@ Status Decode(const Row& row, TokenRow* out) {
   out->expires_at = row.OptionalInt(10);
   out->revoked_at = row.OptionalInt(11);
   out->last_used_at = row.OptionalInt(12);
+  std::optional<Metadata> metadata = MetadataFromJson(row.Text(13));
+  if (!metadata) return Malformed("token");
+  out->metadata = std::move(*metadata);
+  SplitPermissions(row.Text(14), &out->ip_allowlist);
+  out->disabled_at = row.OptionalInt(15);
+  out->change_seq = row.Int(16);
   return Status::Ok();
 }
 
@@ -145,7 +159,10 @@ void AddParams(const TokenRow& token, Params* params) {
       .Add(token.created)
       .Add(token.expires_at)
       .Add(token.revoked_at)
-      .Add(token.last_used_at);
+      .Add(token.last_used_at)
+      .Add(MetadataToJson(token.metadata))
+      .Add(JoinPermissions(token.ip_allowlist))
+      .Add(token.disabled_at);
 }
 
 void AddParams(const AdminKeyRow& key, Params* params) {

@@ -20,11 +20,18 @@
 #include "store/webhook.h"
 
 // Column lists, as string literals so that statements can be assembled at compile time.
-#define KEYWARD_ACCOUNT_COLUMNS \
+// *_INSERT_COLUMNS are what an INSERT writes; the plain lists (what SELECT and RETURNING read)
+// add the columns that only updates write, and the change sequence last.
+#define KEYWARD_ACCOUNT_INSERT_COLUMNS \
   "id, email, name, credits, credits_used, plan, password_hash, created"
-#define KEYWARD_TOKEN_COLUMNS                                                                 \
+#define KEYWARD_ACCOUNT_COLUMNS                               \
+  KEYWARD_ACCOUNT_INSERT_COLUMNS                              \
+  ", metadata, rate_limit, account_rate_limit, disabled_at, " \
+  "change_seq"
+#define KEYWARD_TOKEN_INSERT_COLUMNS                                                          \
   "id, account_id, name, type, key_hash, key_prefix, last4, permissions, livemode, created, " \
-  "expires_at, revoked_at, last_used_at"
+  "expires_at, revoked_at, last_used_at, metadata, ip_allowlist, disabled_at"
+#define KEYWARD_TOKEN_COLUMNS KEYWARD_TOKEN_INSERT_COLUMNS ", change_seq"
 #define KEYWARD_ADMIN_KEY_COLUMNS "id, name, key_hash, key_prefix, last4, created, revoked_at"
 #define KEYWARD_ACCESS_TOKEN_COLUMNS \
   "token_hash, parent_id, parent_hash, account_id, created, expires_at"
@@ -45,7 +52,7 @@
 
 namespace keyward::sql {
 
-inline constexpr int kTokenColumnCount = 13;  // in KEYWARD_TOKEN_COLUMNS
+inline constexpr int kTokenColumnCount = 16;  // in KEYWARD_TOKEN_INSERT_COLUMNS
 // How many columns a literal list names (its commas + 1).
 constexpr int ColumnCount(std::string_view columns) {
   int n = 1;
@@ -53,6 +60,7 @@ constexpr int ColumnCount(std::string_view columns) {
   return n;
 }
 inline constexpr int kAccountColumnCount = ColumnCount(KEYWARD_ACCOUNT_COLUMNS);
+static_assert(kTokenColumnCount == ColumnCount(KEYWARD_TOKEN_INSERT_COLUMNS));
 
 // Decode `row`, whose first columns are the matching list above (for int64_t: one integer).
 Status Decode(const Row& row, int64_t* out);
@@ -73,6 +81,7 @@ Status Decode(const Row& row, WebhookEndpointRow* out);
 Status Decode(const Row& row, WebhookDeliveryRow* out);
 
 // Append the values of the matching column list, in its order.
+// (For accounts and tokens: the *_INSERT_COLUMNS.)
 void AddParams(const AccountRow& account, Params* params);  // an empty email as NULL
 void AddParams(const TokenRow& token, Params* params);
 void AddParams(const AdminKeyRow& key, Params* params);
@@ -85,6 +94,7 @@ void AddParams(const WebhookEndpointRow& endpoint, Params* params);  // empty te
 void AddParams(const WebhookDeliveryRow& delivery, Params* params);
 void AddParams(const OperatorRow& op, Params* params);
 
+// Also used for IP allowlists (a CIDR never contains a comma either).
 std::string JoinPermissions(const std::vector<std::string>& permissions);
 void SplitPermissions(std::string_view joined, std::vector<std::string>* out);
 

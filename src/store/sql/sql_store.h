@@ -40,9 +40,15 @@ class SqlStore : public Store {
   Status CreateAccount(const AccountRow& account, const EventFor<AccountRow>& event = {}) override;
   Result<std::optional<AccountRow>> GetAccount(std::string_view id) override;
   Result<std::optional<AccountRow>> GetAccountByEmail(std::string_view email) override;
-  Result<Page<AccountRow>> ListAccounts(const ListOptions& options) override;
+  Result<Page<AccountRow>> ListAccounts(const ListOptions& options,
+                                        const AccountFilter& filter = {}) override;
   Result<Page<AccountSummary>> ListAccountSummaries(const AccountSearch& search,
                                                     const ListOptions& options) override;
+  Result<std::optional<AccountRow>> UpdateAccount(const AccountRow& account,
+                                                  const EventFor<AccountRow>& event = {}) override;
+  Result<int64_t> AccountChangeCursor() override;
+  Result<int64_t> ForEachAccountChangedAfter(int64_t after, size_t limit,
+                                             const std::function<void(AccountRow&&)>& fn) override;
   Result<std::optional<AccountRow>> AddCredits(std::string_view id, int64_t amount,
                                                const EventFor<AccountRow>& event = {}) override;
   Status RecordCreditUsage(const std::vector<AccountUsage>& usage) override;
@@ -61,6 +67,8 @@ class SqlStore : public Store {
                                             const TokenRow& replacement,
                                             std::optional<int64_t> old_expires_at, int64_t now_unix,
                                             const EventFor<TokenRow>& event = {}) override;
+  Result<std::optional<TokenRow>> UpdateToken(const TokenRow& token,
+                                              const EventFor<TokenRow>& event = {}) override;
   Status ForEachUnrevokedToken(const std::function<void(TokenRow&&)>& fn) override;
   Status RecordUsage(const std::vector<TokenUsage>& usage) override;
   Result<int64_t> TokenChangeCursor() override;
@@ -90,6 +98,7 @@ class SqlStore : public Store {
   Result<std::optional<SessionRow>> FindSession(const Digest& secret_hash) override;
   Status DeleteSession(const Digest& secret_hash) override;
   Result<int64_t> PurgeSessions(int64_t cutoff_unix) override;
+  Status DeleteAccountSessions(std::string_view account_id) override;
   Result<AgentAuthRow> EnsureAgentAuth(const AgentAuthRow& pending) override;
   Result<std::optional<AgentAuthRow>> FindAgentAuth(const Digest& token_hash) override;
   Result<bool> DecideAgentAuth(const AgentAuthRow& decided, int64_t created_after,

@@ -23,7 +23,11 @@ const Statement kTokenSeq("SELECT seq FROM tokens WHERE id = $1 AND account_id =
   " ORDER BY seq DESC LIMIT $3"
 const Statement kListAll(KEYWARD_LIST_TOKENS(""));
 const Statement kListActive(
-    KEYWARD_LIST_TOKENS(" AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > $4)"));
+    KEYWARD_LIST_TOKENS(" AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > $4)"
+                        " AND disabled_at IS NULL"));
+const Statement kListDisabled(
+    KEYWARD_LIST_TOKENS(" AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > $4)"
+                        " AND disabled_at IS NOT NULL"));
 const Statement kListRevoked(KEYWARD_LIST_TOKENS(" AND revoked_at IS NOT NULL"));
 const Statement kListExpired(
     KEYWARD_LIST_TOKENS(" AND revoked_at IS NULL AND expires_at IS NOT NULL AND expires_at <= $4"));
@@ -36,7 +40,7 @@ const Statement kRecordUsage(
     " WHERE id = $1 AND (last_used_at IS NULL OR last_used_at < $2)");
 const Statement kChangeCursor("SELECT COALESCE(MAX(change_seq), 0) FROM tokens");
 const Statement kChangedAfter("SELECT " KEYWARD_TOKEN_COLUMNS
-                              ", change_seq FROM tokens WHERE change_seq > $1"
+                              " FROM tokens WHERE change_seq > $1"
                               " ORDER BY change_seq LIMIT $2");
 
 }  // namespace
@@ -100,6 +104,10 @@ Result<Page<TokenRow>> SqlStore::ListTokens(std::string_view account_id, TokenFi
       break;
     case TokenFilter::kRevoked:
       list = &kListRevoked;
+      break;
+    case TokenFilter::kDisabled:
+      list = &kListDisabled;
+      needs_now = true;
       break;
     case TokenFilter::kExpired:
       list = &kListExpired;
@@ -183,6 +191,38 @@ Result<std::optional<TokenRow>> SqlStore::RollToken(
       });
 }
 
+Result<std::optional<TokenRow>> SqlStore::UpdateToken(const TokenRow& token,
+                                                      const EventFor<TokenRow>& event) {
+  Params params;
+  params.Add(token.id)
+      .Add(token.account_id)
+      .Add(token.name)
+      .Add(sql::JoinPermissions(token.permissions))
+      .Add(token.expires_at)
+      .Add(MetadataToJson(token.metadata))
+      .Add(sql::JoinPermissions(token.ip_allowlist))
+      .Add(token.disabled_at)
+      .Add(token.change_seq);
+  if (!event) {
+    return Run<std::optional<TokenRow>>(&sql::Driver::Write, [&](Session& session) {
+      return sql::QueryOne<TokenRow>(session, dialect_.update_token, params);
+    });
+  }
+  return Run<std::optional<TokenRow>>(
+      &sql::Driver::Transaction, [&](Session& session) -> Result<std::optional<TokenRow>> {
+        Result<std::optional<TokenRow>> before = sql::QueryOne<TokenRow>(
+            session, kSelectToken, Params().Add(token.id).Add(token.account_id));
+        if (!before.ok() || !*before) return before;
+        Result<std::optional<TokenRow>> after =
+            sql::QueryOne<TokenRow>(session, dialect_.update_token, params);
+        if (!after.ok() || !*after) return after;
+        if (Status s = RecordEvent<TokenRow>(session, event, &**before, **after); !s.ok()) {
+          return s.error();
+        }
+        return after;
+      });
+}
+
 Status SqlStore::ForEachUnrevokedToken(const std::function<void(TokenRow&&)>& fn) {
   return driver_->Read([&](Session& session) {
     return sql::StreamAll<TokenRow>(session, kSelectUnrevoked, Params(), fn);
@@ -225,7 +265,7 @@ Result<int64_t> SqlStore::ForEachTokenChangedAfter(int64_t after, size_t limit,
                     [&](const sql::Row& row) -> Status {
                       TokenRow token;
                       if (Status s = sql::Decode(row, &token); !s.ok()) return s;
-                      highest = row.Int(sql::kTokenColumnCount);  // change_seq
+                      highest = token.change_seq;
                       fn(std::move(token));
                       return Status::Ok();
                     });

@@ -7,12 +7,13 @@ namespace keyward::sql {
 // Every write that changes a token gives it the next change sequence (writes are serialised on
 // the single writer, so the order of sequences is the order of commits).
 #define KEYWARD_NEXT_CHANGE "(SELECT COALESCE(MAX(change_seq), 0) + 1 FROM tokens)"
+#define KEYWARD_NEXT_ACCOUNT_CHANGE "(SELECT COALESCE(MAX(change_seq), 0) + 1 FROM accounts)"
 
 const Dialect& SqliteDialect() {
   static const Dialect dialect{
-      .insert_token = Statement("INSERT INTO tokens (" KEYWARD_TOKEN_COLUMNS
+      .insert_token = Statement("INSERT INTO tokens (" KEYWARD_TOKEN_INSERT_COLUMNS
                                 ", change_seq) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10,"
-                                " $11, $12, $13, " KEYWARD_NEXT_CHANGE ")"),
+                                " $11, $12, $13, $14, $15, $16, " KEYWARD_NEXT_CHANGE ")"),
       .insert_tokens_batch = std::nullopt,
       .insert_tokens_batch_rows = 0,
       .revoke_token =
@@ -28,6 +29,15 @@ const Dialect& SqliteDialect() {
           " WHERE id = $1 RETURNING " KEYWARD_TOKEN_COLUMNS),
       .select_token_for_roll =
           Statement("SELECT revoked_at FROM tokens WHERE id = $1 AND account_id = $2"),
+      .update_token =
+          Statement("UPDATE tokens SET name = $3, permissions = $4, expires_at = $5, metadata = $6,"
+                    " ip_allowlist = $7, disabled_at = $8, change_seq = " KEYWARD_NEXT_CHANGE
+                    " WHERE id = $1 AND account_id = $2 AND change_seq = $9"
+                    " RETURNING " KEYWARD_TOKEN_COLUMNS),
+      .update_account = Statement(
+          "UPDATE accounts SET name = $2, email = $3, plan = $4, metadata = $5, rate_limit = $6,"
+          " account_rate_limit = $7, disabled_at = $8, change_seq = " KEYWARD_NEXT_ACCOUNT_CHANGE
+          " WHERE id = $1 AND change_seq = $9 RETURNING " KEYWARD_ACCOUNT_COLUMNS),
       .select_account_by_email = Statement(  // the column is NOCASE
           "SELECT " KEYWARD_ACCOUNT_COLUMNS " FROM accounts WHERE email = $1"),
       .add_credits = Statement("UPDATE accounts SET credits = CASE"
@@ -55,5 +65,6 @@ const Dialect& SqliteDialect() {
 }
 
 #undef KEYWARD_NEXT_CHANGE
+#undef KEYWARD_NEXT_ACCOUNT_CHANGE
 
 }  // namespace keyward::sql

@@ -109,8 +109,22 @@ UPDATE tokens SET change_seq = seq;
 CREATE INDEX tokens_change_seq ON tokens (change_seq);
 )sql";
 
-// Version 6: reserved for runtime control (issue 14), which replaces this placeholder.
-constexpr std::string_view kV6 = "SELECT 1;";
+// Version 6: runtime control (API.md 11). Tokens gain metadata (compact JSON), an IP allowlist
+// (normalised CIDRs joined with commas) and disabled_at; accounts gain metadata, limit overrides,
+// disabled_at and a change sequence of their own (accounts changed since a node last looked:
+// Store::ForEachAccountChangedAfter).
+constexpr std::string_view kV6 = R"sql(
+ALTER TABLE tokens ADD COLUMN metadata TEXT NOT NULL DEFAULT '{}';
+ALTER TABLE tokens ADD COLUMN ip_allowlist TEXT NOT NULL DEFAULT '';
+ALTER TABLE tokens ADD COLUMN disabled_at INTEGER;
+ALTER TABLE accounts ADD COLUMN metadata TEXT NOT NULL DEFAULT '{}';
+ALTER TABLE accounts ADD COLUMN rate_limit TEXT;
+ALTER TABLE accounts ADD COLUMN account_rate_limit TEXT;
+ALTER TABLE accounts ADD COLUMN disabled_at INTEGER;
+ALTER TABLE accounts ADD COLUMN change_seq INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX accounts_change_seq ON accounts (change_seq);
+CREATE INDEX sessions_account ON sessions (account_id);
+)sql";
 
 // Version 7: events (API.md 13) and webhooks (API.md 14).
 // - events: one row per change of state, written in the change's transaction; `data` is the
