@@ -13,6 +13,7 @@
 
 #include "core/clock.h"
 #include "http/api.h"
+#include "service/event_builder.h"
 #include "service/services.h"
 #include "store/store_test_util.h"
 
@@ -31,11 +32,11 @@ struct FuzzApi {
     });
     services = std::make_unique<Services>(testing_util::OpenScratchStore(*dir), settings, clock);
     if (!services->LoadIndex().ok()) std::abort();
-    auto admin_key = services->admin_keys().Create("fuzz admin");
+    auto admin_key = services->admin_keys().Create("fuzz admin", CliActor());
     CreateAccountParams p;
     p.email = "fuzz@example.com";
     p.credits = 1'000'000'000;
-    auto account = services->accounts().Create(p);
+    auto account = services->accounts().Create(Principal::Admin({}), p);
     if (!admin_key.ok() || !account.ok()) std::abort();
     CreateTokenParams t;
     t.name = "fuzz key";

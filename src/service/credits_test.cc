@@ -106,7 +106,7 @@ TEST(Credits, DeferredChargeChecksFirstAndChargesOnlyWhenAsked) {
   TestServices t(CostOne());
   const std::string account = t.NewAccount(2);
   auto key = t.NewKey(account);
-  Verdict v = t->verifier().Verify(key.key, "GET", "/", {}, Consume::kDeferCharge);
+  Verdict v = t->verifier().Verify(key.key, "GET", "/", "", Consume::kDeferCharge);
   ASSERT_TRUE(v.valid()) << v.message;
   EXPECT_EQ(v.cost_due, 1);
   EXPECT_EQ(v.charged, 0);
@@ -118,15 +118,15 @@ TEST(Credits, DeferredChargeChecksFirstAndChargesOnlyWhenAsked) {
   EXPECT_EQ(t->accounts().Get(account)->credits, 1);
 
   // Two admitted while the balance holds one: the second charge is refused.
-  Verdict a = t->verifier().Verify(key.key, "GET", "/", {}, Consume::kDeferCharge);
-  Verdict b = t->verifier().Verify(key.key, "GET", "/", {}, Consume::kDeferCharge);
+  Verdict a = t->verifier().Verify(key.key, "GET", "/", "", Consume::kDeferCharge);
+  Verdict b = t->verifier().Verify(key.key, "GET", "/", "", Consume::kDeferCharge);
   ASSERT_TRUE(a.valid() && b.valid());
   EXPECT_TRUE(t->verifier().ChargeDeferred(a));
   EXPECT_FALSE(t->verifier().ChargeDeferred(b));
   EXPECT_EQ(b.error, ErrorCode::kQuotaExceeded);
   EXPECT_EQ(t->accounts().Get(account)->credits, 0);
 
-  Verdict broke = t->verifier().Verify(key.key, "GET", "/", {}, Consume::kDeferCharge);
+  Verdict broke = t->verifier().Verify(key.key, "GET", "/", "", Consume::kDeferCharge);
   EXPECT_EQ(broke.error, ErrorCode::kQuotaExceeded);
 }
 

@@ -98,7 +98,7 @@ TEST_F(UsageServiceTest, CreditsRefusalsAndEveryKindOfCredentialAreCountedAsAnsw
   // Not counted: unknown keys, malformed ones, the sandbox key, dry runs.
   EXPECT_FALSE(t_->verifier().Verify("sk_live_nonsense", "GET", "/x").valid());
   EXPECT_TRUE(t_->verifier().Verify("sandbox-with-json-responses", "GET", "/x").valid());
-  EXPECT_TRUE(t_->verifier().Verify(key_.key, "GET", "/x", {}, Consume::kNo).valid());
+  EXPECT_TRUE(t_->verifier().Verify(key_.key, "GET", "/x", "", Consume::kNo).valid());
   Flush();
 
   const Principal admin = Principal::Admin("");

@@ -160,7 +160,7 @@ TEST(Verifier, DryRunTakesNothing) {
   TestServices t(WithRoutes());
   auto key = t.NewKey(t.NewAccount());
   for (int i = 0; i < 10; ++i) {
-    EXPECT_TRUE(t->verifier().Verify(key.key, "POST", "/v1/extractions", {}, Consume::kNo).valid());
+    EXPECT_TRUE(t->verifier().Verify(key.key, "POST", "/v1/extractions", "", Consume::kNo).valid());
   }
   EXPECT_TRUE(t->verifier().Verify(key.key, "POST", "/v1/extractions").valid());
 }
