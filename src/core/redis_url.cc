@@ -56,6 +56,7 @@ Result<RedisUrl> ParseRedisUrl(std::string_view text) {
   RedisUrl url;
   std::string_view rest;
   bool sentinel = false;
+  bool cluster = false;
   if (text.starts_with(kScheme)) {
     rest = text.substr(kScheme.size());
   } else if (text.starts_with(kTlsScheme)) {
@@ -65,11 +66,10 @@ Result<RedisUrl> ParseRedisUrl(std::string_view text) {
     rest = text.substr(kSentinelScheme.size());
     sentinel = true;
   } else if (text.starts_with(kClusterScheme)) {
-    return Bad(
-        "uses redis+cluster://, which this version does not support yet (use redis://, "
-        "rediss:// or redis+sentinel://)");
+    rest = text.substr(kClusterScheme.size());
+    cluster = true;
   } else {
-    return Bad("must start with redis://, rediss:// or redis+sentinel://");
+    return Bad("must start with redis://, rediss://, redis+sentinel:// or redis+cluster://");
   }
 
   // Userinfo: everything before the last '@' (so that "a@b" passwords work).
@@ -87,6 +87,21 @@ Result<RedisUrl> ParseRedisUrl(std::string_view text) {
   if (const size_t slash = rest.find('/'); slash != std::string_view::npos) {
     path = rest.substr(slash + 1);
     rest = rest.substr(0, slash);
+  }
+  if (cluster) {
+    // h1:7000,h2:7001,h3:7002 and no path: a cluster has database 0 only.
+    if (!path.empty()) {
+      return Bad("names a database, which redis+cluster:// cannot use (a cluster has only 0)");
+    }
+    while (true) {
+      const size_t comma = rest.find(',');
+      RedisHostPort hp;
+      if (Status st = ParseHostPort(rest.substr(0, comma), &hp); !st.ok()) return st.error();
+      url.cluster_nodes.push_back(std::move(hp));
+      if (comma == std::string_view::npos) break;
+      rest = rest.substr(comma + 1);
+    }
+    return url;
   }
   if (sentinel) {
     // h1:26379,h2:26379/mymaster[/db]

@@ -5,8 +5,12 @@
 //                                                         the primary the sentinels name
 // Port defaults to 6379 (26379 for a sentinel), db to 0; a host is a name, an IPv4 address or a
 // bracketed IPv6 address. user:password authenticate to the data nodes (AUTH user password, an
-// ACL user); sentinels take redis.sentinel_password. redis+cluster:// is recognised and refused
-// with a sentence saying it is not supported by this version.
+// ACL user); sentinels take redis.sentinel_password.
+//   redis+cluster://[[user]:password@]h1:7000,h2:7001,h3:7002
+//                                                         a Redis Cluster, found through any of
+//                                                         these seeds; no /db (a cluster has
+//                                                         only database 0); plain TCP (API.md
+//                                                         names no TLS form of it)
 // Pure; thread-safe.
 #pragma once
 
@@ -35,6 +39,9 @@ struct RedisUrl {
   std::vector<RedisHostPort> sentinels;
   std::string master_name;
   bool sentinel() const { return !sentinels.empty(); }
+  // redis+cluster://: the seed nodes (host/port above unused).
+  std::vector<RedisHostPort> cluster_nodes;
+  bool cluster() const { return !cluster_nodes.empty(); }
 };
 
 // Errors: kInvalidRequest with a sentence saying what is wrong (never quoting the password).

@@ -92,11 +92,33 @@ TEST(RedisUrl, SentinelsAndThePrimarysName) {
   }
 }
 
-TEST(RedisUrl, ClusterIsRefusedWithASentence) {
-  auto u = ParseRedisUrl("redis+cluster://:pw@h1:7000,h2:7001");
-  ASSERT_FALSE(u.ok());
-  EXPECT_NE(u.error().message().find("not support"), std::string::npos);
-  EXPECT_EQ(u.error().message().find("pw"), std::string::npos);
+TEST(RedisUrl, ClusterSeeds) {
+  auto u = ParseRedisUrl("redis+cluster://kw:pw@h1:7000,[::1]:7001,h3");
+  ASSERT_TRUE(u.ok()) << u.error().message();
+  EXPECT_TRUE(u->cluster());
+  EXPECT_FALSE(u->sentinel());
+  EXPECT_FALSE(u->tls);
+  ASSERT_EQ(u->cluster_nodes.size(), 3u);
+  EXPECT_EQ(u->cluster_nodes[0].host, "h1");
+  EXPECT_EQ(u->cluster_nodes[0].port, 7000);
+  EXPECT_EQ(u->cluster_nodes[1].host, "::1");
+  EXPECT_EQ(u->cluster_nodes[1].port, 7001);
+  EXPECT_EQ(u->cluster_nodes[2].host, "h3");
+  EXPECT_EQ(u->cluster_nodes[2].port, 6379);
+  EXPECT_EQ(u->user, "kw");
+  EXPECT_EQ(u->password, "pw");
+  EXPECT_EQ(u->db, 0);
+}
+
+TEST(RedisUrl, ClusterRefusesADatabaseAndBadSeeds) {
+  for (const char* bad : {"redis+cluster://:pw@h1:7000,h2:7001/1", "redis+cluster://h1:7000/0",
+                          "redis+cluster://h1,,h2", "redis+cluster://h1:0", "redis+cluster://"}) {
+    auto u = ParseRedisUrl(bad);
+    EXPECT_FALSE(u.ok()) << bad;
+    if (!u.ok()) {
+      EXPECT_EQ(u.error().message().find("pw"), std::string::npos);
+    }
+  }
 }
 
 }  // namespace

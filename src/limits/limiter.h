@@ -20,6 +20,11 @@ struct BucketRequest {
                          // (per key) or "r:3:tok_123" (route 3, per key)
   RateSpec spec;
   int64_t cost = 1;
+  // Redis Cluster: the hash tag that puts the buckets of one Take on one slot. The first bucket's
+  // decides for the whole call, and a bucket must always be asked for with the same tag. The
+  // verifier tags by account (the sandbox by its own key); empty: one shared tag (sign-in and
+  // agent polling, low volume). Unused by the LocalLimiter and by single-node Redis.
+  std::string_view tag = {};
 };
 
 struct BucketState {

@@ -78,6 +78,7 @@ std::string AskSentinels(const RedisOptions& o) {
 
 Result<std::unique_ptr<RedisConnection>> ConnectToPrimary(const RedisOptions& o,
                                                           const RedisTls* tls) {
+  if (o.url.cluster()) return ConnectToAnyClusterNode(o);  // redis+cluster://: any node
   if (!o.url.sentinel()) return RedisConnection::Open(o, o.url.host, o.url.port, tls);
   RedisOptions ask;  // the sentinels: plain TCP, their own password, no database
   ask.timeout_ms = o.timeout_ms;
@@ -139,6 +140,7 @@ RedisPool::RedisPool(RedisOptions options)
       id_(g_next_pool_id.fetch_add(1)) {
   const int n = std::max(1, options_.pool_size);
   for (int i = 0; i < n; ++i) slots_.push_back(std::make_unique<Slot>());
+  if (options_.url.cluster()) cluster_ = std::make_unique<RedisCluster>(options_);
 }
 
 RedisPool::~RedisPool() = default;
@@ -163,6 +165,7 @@ void RedisPool::NoteFailure(const Error& e) {
 }
 
 std::string RedisPool::last_error() const {
+  if (cluster_) return cluster_->last_error();  // redis+cluster://
   MutexLock lock(error_mu_);
   return last_error_;
 }
@@ -203,6 +206,7 @@ Status RedisPool::OnConnection(Call&& call) {
 }
 
 Result<RedisReply> RedisPool::Command(std::span<const RedisArg> args) {
+  if (cluster_) return cluster_->Command(args);  // redis+cluster://
   RedisReply reply;
   Status st = OnConnection([&](RedisConnection& c, RedisDeadline deadline) -> Status {
     Result<RedisReply> r = c.Call(args, deadline);
@@ -216,6 +220,7 @@ Result<RedisReply> RedisPool::Command(std::span<const RedisArg> args) {
 
 Result<RedisReply> RedisPool::Eval(const RedisScript& script, std::span<const RedisArg> keys,
                                    std::span<const RedisArg> args) {
+  if (cluster_) return cluster_->Eval(script.sha1, script.source, keys, args);  // cluster
   RedisReply reply;
   Status st = OnConnection([&](RedisConnection& c, RedisDeadline deadline) -> Status {
     for (int attempt = 0; attempt < 2; ++attempt) {
@@ -239,6 +244,7 @@ Result<RedisReply> RedisPool::Eval(const RedisScript& script, std::span<const Re
 Status RedisPool::EvalIntegers(const RedisScript& script, std::span<const RedisArg> keys,
                                std::span<const RedisArg> args, std::span<int64_t> out,
                                size_t* count) {
+  if (cluster_) return cluster_->EvalIntegers(script.sha1, script.source, keys, args, out, count);
   *count = 0;
   return OnConnection([&](RedisConnection& c, RedisDeadline deadline) -> Status {
     for (int attempt = 0; attempt < 2; ++attempt) {
@@ -254,6 +260,7 @@ Status RedisPool::EvalIntegers(const RedisScript& script, std::span<const RedisA
 }
 
 Status RedisPool::Ping() {
+  if (cluster_) return cluster_->Ping();  // redis+cluster://: the cluster's state, every primary
   Result<RedisReply> r = Command({"PING"});
   if (!r.ok()) return r.error();
   return Status::Ok();

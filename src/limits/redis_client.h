@@ -19,6 +19,10 @@
 // asks the sentinels once a second whether its server is still the primary, and reconnects when
 // not (a demoted primary keeps its pub/sub clients).
 //
+// Cluster (redis+cluster://): every call goes to a RedisCluster (limits/redis_cluster.h), which
+// routes it to the primary of its first key's slot and follows MOVED/ASK; the subscriber connects
+// to any node of the cluster (classic pub/sub reaches them all) and moves to the next on failure.
+//
 // Failures are values: kUnavailable when Redis cannot be reached as configured (refused, timed
 // out, TLS certificate or host name not accepted, AUTH refused), does not answer in time or the
 // connection broke — never a fallback to anything weaker; kInternalError for an error reply (the
@@ -40,6 +44,7 @@
 #include "core/mutex.h"
 #include "core/redis_url.h"
 #include "core/status.h"
+#include "limits/redis_cluster.h"
 #include "limits/redis_connection.h"
 #include "limits/redis_resp.h"
 
@@ -80,11 +85,15 @@ class RedisPool {
   Status Ping();
 
   // False after a call failed to reach Redis, true again after one succeeded.
-  bool healthy() const { return healthy_.load(std::memory_order_relaxed); }
+  bool healthy() const {
+    return cluster_ ? cluster_->healthy() : healthy_.load(std::memory_order_relaxed);
+  }
   // Why the latest failed call failed ("" when none did yet).
   std::string last_error() const;
   const RedisOptions& options() const { return options_; }
   const RedisTls* tls() const { return tls_.get(); }
+  // redis+cluster:// only (null otherwise): the cluster every call is routed through.
+  RedisCluster* cluster() const { return cluster_.get(); }
 
  private:
   struct Slot;
@@ -103,6 +112,7 @@ class RedisPool {
   std::atomic<bool> healthy_{true};
   mutable Mutex error_mu_;
   std::string last_error_ GUARDED_BY(error_mu_);
+  std::unique_ptr<RedisCluster> cluster_;  // redis+cluster:// only
 };
 
 // One connection in SUBSCRIBE mode. Connect() (re)connects and subscribes; Poll() waits for one

@@ -1,6 +1,7 @@
 // See redis_credit_meter.h.
 #include "limits/redis_credit_meter.h"
 
+#include <algorithm>
 #include <string>
 
 #include "core/random.h"
@@ -50,14 +51,15 @@ return {1, 0, b - cost}
   return s;
 }
 
-// KEYS[1]: dirty set. ARGV[1]: key prefix of accounts, ARGV[2]: at most this many accounts.
+// KEYS[1]: dirty set. ARGV[1]: key prefix of accounts, ARGV[2]: at most this many accounts,
+// ARGV[3]: what follows the id in the key ("}" with a cluster's tags, else "").
 // Returns {id1, used1, id2, used2, ...}, each p swapped to zero.
 const RedisScript& TakeScript() {
   static const RedisScript s(R"lua(
 local ids = redis.call('SPOP', KEYS[1], tonumber(ARGV[2]))
 local out = {}
 for _, id in ipairs(ids) do
-  local k = ARGV[1] .. id
+  local k = ARGV[1] .. id .. ARGV[3]
   local p = tonumber(redis.call('HGET', k, 'p') or 0)
   if p > 0 then
     redis.call('HSET', k, 'p', 0)
@@ -140,12 +142,38 @@ RedisCreditMeter::RedisCreditMeter(RedisPool& pool, BalanceLoader loader, std::s
       loader_(std::move(loader)),
       prefix_(std::move(key_prefix)),
       account_prefix_(prefix_ + "cr:"),
-      dirty_key_(prefix_ + "cr:dirty") {}
+      dirty_key_(prefix_ + "cr:dirty"),
+      cluster_(pool.cluster() != nullptr) {}
 
 std::string RedisCreditMeter::Key(std::string_view account_id) const {
   std::string k = prefix_;
-  k.append("cr:").append(account_id);
+  if (cluster_) {
+    k.append("cr:{").append(account_id).append("}");
+  } else {
+    k.append("cr:").append(account_id);
+  }
   return k;
+}
+
+RedisArg RedisCreditMeter::AccountKey(std::string_view account_id) const {
+  return cluster_ ? RedisArg::Tagged(account_prefix_, account_id, {})
+                  : RedisArg(account_prefix_, account_id);
+}
+
+RedisArg RedisCreditMeter::DirtyKey(std::string_view account_id) const {
+  if (!cluster_) return RedisArg(dirty_key_);
+  const auto slot = static_cast<uint16_t>(RedisCrc16(account_id) % kRedisClusterSlots);
+  return RedisArg::Tagged(dirty_key_, RedisSlotTag(slot), {});
+}
+
+void RedisCreditMeter::NoteCharged(std::string_view account_id) {
+  if (!cluster_) return;
+  const uint16_t slot = static_cast<uint16_t>(RedisCrc16(account_id) % kRedisClusterSlots);
+  std::atomic<uint64_t>& word = dirty_slots_[slot / 64];
+  const uint64_t bit = uint64_t{1} << (slot % 64);
+  if ((word.load(std::memory_order_relaxed) & bit) == 0) {
+    word.fetch_or(bit, std::memory_order_relaxed);
+  }
 }
 
 std::optional<int64_t> RedisCreditMeter::Load(std::string_view account_id,
@@ -169,7 +197,8 @@ void RedisCreditMeter::Reset(std::string_view account_id, std::optional<int64_t>
 
 bool RedisCreditMeter::ApplyTopUp(const TopUpOp& op) {
   const std::string key = Key(op.account_id);
-  const std::string marker = prefix_ + "tu:" + op.id;
+  const std::string marker =
+      cluster_ ? prefix_ + "tu:{" + op.account_id + "}" + op.id : prefix_ + "tu:" + op.id;
   const std::string amount = std::to_string(op.amount);
   const std::string after = BalanceArg(op.stored_after);
   RedisArg keys[] = {key, marker};
@@ -208,7 +237,7 @@ size_t RedisCreditMeter::PendingTopUps() {
 CreditCharge RedisCreditMeter::Charge(std::string_view account_id, int64_t cost) {
   const std::string key = Key(account_id);
   const std::string cost_text = std::to_string(cost);
-  RedisArg keys[] = {key, dirty_key_};
+  RedisArg keys[] = {key, DirtyKey(account_id)};
   RedisArg args[] = {cost_text, account_id};
   for (int attempt = 0; attempt < 2; ++attempt) {
     Result<RedisReply> r = pool_.Eval(ChargeScript(), keys, args);
@@ -219,6 +248,7 @@ CreditCharge RedisCreditMeter::Charge(std::string_view account_id, int64_t cost)
     }
     const auto& e = r->elements;
     if (e[0].integer >= 0) {
+      if (e[0].integer == 1) NoteCharged(account_id);
       return CreditCharge{e[0].integer == 1, BalanceOf(e[1], e[2])};
     }
     // Not held (Redis lost it, or first use on this Redis): seed from the store, then retry.
@@ -251,6 +281,24 @@ std::optional<CreditSnapshot> RedisCreditMeter::Snapshot(std::string_view accoun
   return s;
 }
 
+bool RedisCreditMeter::TakeFrom(const RedisArg& dirty, std::vector<CreditUsage>& out) {
+  constexpr std::string_view kBatch = "1000";
+  const std::string_view suffix = cluster_ ? "}" : "";
+  const std::string account_prefix = cluster_ ? account_prefix_ + "{" : account_prefix_;
+  for (int round = 0; round < 10; ++round) {
+    RedisArg keys[] = {dirty};
+    RedisArg args[] = {account_prefix, kBatch, suffix};
+    Result<RedisReply> r = pool_.Eval(TakeScript(), keys, args);
+    if (!r.ok()) return false;
+    const auto& e = r->elements;
+    for (size_t i = 0; i + 1 < e.size(); i += 2) {
+      out.push_back(CreditUsage{e[i].str, e[i + 1].integer});
+    }
+    if (e.size() < 2 * 1000) break;
+  }
+  return true;
+}
+
 std::vector<CreditUsage> RedisCreditMeter::TakeUsage() {
   RetryTopUps();
   std::vector<CreditUsage> out;
@@ -258,29 +306,72 @@ std::vector<CreditUsage> RedisCreditMeter::TakeUsage() {
     MutexLock lock(topups_mu_);
     out.swap(held_);
   }
-  const std::string account_prefix = prefix_ + "cr:";
-  constexpr std::string_view kBatch = "1000";
-  for (int round = 0; round < 10; ++round) {
-    RedisArg keys[] = {dirty_key_};
-    RedisArg args[] = {account_prefix, kBatch};
-    Result<RedisReply> r = pool_.Eval(TakeScript(), keys, args);
-    if (!r.ok()) break;
-    const auto& e = r->elements;
-    for (size_t i = 0; i + 1 < e.size(); i += 2) {
-      out.push_back(CreditUsage{e[i].str, e[i + 1].integer});
+  if (!cluster_) {
+    (void)TakeFrom(RedisArg(dirty_key_), out);
+    return out;
+  }
+  for (const uint16_t slot : DirtySlots()) {
+    if (!TakeFrom(RedisArg::Tagged(dirty_key_, RedisSlotTag(slot), {}), out)) {
+      dirty_slots_[slot / 64].fetch_or(uint64_t{1} << (slot % 64), std::memory_order_relaxed);
     }
-    if (e.size() < 2 * 1000) break;
   }
   return out;
+}
+
+std::vector<uint16_t> RedisCreditMeter::DirtySlots() {
+  std::vector<uint16_t> slots;
+  for (size_t w = 0; w < dirty_slots_.size(); ++w) {
+    uint64_t bits = dirty_slots_[w].exchange(0, std::memory_order_relaxed);
+    while (bits != 0) {
+      const int b = __builtin_ctzll(bits);
+      slots.push_back(static_cast<uint16_t>(w * 64 + static_cast<size_t>(b)));
+      bits &= bits - 1;
+    }
+  }
+  if (takes_.fetch_add(1, std::memory_order_relaxed) % 60 != 0) return slots;
+  // Every dirty set on every primary: SCAN each for cr:dirty{*} (the prefix's glob characters
+  // escaped).
+  RedisCluster& cluster = *pool_.cluster();
+  if (cluster.Primaries().empty()) (void)cluster.Refresh();
+  std::string pattern;
+  for (const char ch : dirty_key_) {
+    if (ch == '*' || ch == '?' || ch == '[' || ch == ']' || ch == '\\') pattern.push_back('\\');
+    pattern.push_back(ch);
+  }
+  pattern.append("{*");
+  for (const uint16_t primary_slot : cluster.SlotPerPrimary()) {
+    std::string cursor = "0";
+    for (int page = 0; page < 1000; ++page) {
+      std::vector<std::string> found;
+      auto call = [&](RedisConnection& c, RedisDeadline deadline) -> Status {
+        RedisArg scan[] = {"SCAN", cursor, "MATCH", pattern, "COUNT", "1000"};
+        Result<RedisReply> r = c.Call(scan, deadline);
+        if (!r.ok()) return r.error();
+        if (r->elements.size() != 2) return Error(ErrorCode::kInternalError, "bad SCAN reply");
+        cursor = r->elements[0].str;
+        for (RedisReply& k : r->elements[1].elements) found.push_back(std::move(k.str));
+        return Status::Ok();
+      };
+      if (!cluster.Run(primary_slot, RedisCall::Of(call)).ok()) break;
+      for (const std::string& k : found) slots.push_back(RedisKeySlot(k));
+      if (cursor == "0") break;
+    }
+  }
+  std::sort(slots.begin(), slots.end());
+  slots.erase(std::unique(slots.begin(), slots.end()), slots.end());
+  return slots;
 }
 
 void RedisCreditMeter::ReturnUsage(const std::vector<CreditUsage>& usage) {
   for (const CreditUsage& u : usage) {
     const std::string key = Key(u.account_id);
     const std::string used = std::to_string(u.used);
-    RedisArg keys[] = {key, dirty_key_};
+    RedisArg keys[] = {key, DirtyKey(u.account_id)};
     RedisArg args[] = {used, u.account_id};
-    if (pool_.Eval(ReturnScript(), keys, args).ok()) continue;
+    if (pool_.Eval(ReturnScript(), keys, args).ok()) {
+      NoteCharged(u.account_id);
+      continue;
+    }
     // Redis is down too: keep it here; the next TakeUsage hands it out again.
     MutexLock lock(topups_mu_);
     held_.push_back(u);

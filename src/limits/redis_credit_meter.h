@@ -14,6 +14,13 @@
 // memory and handed out by the next TakeUsage). Double counting is impossible; the one loss is
 // a node killed between taking and writing (at most one flush of usage, never a balance: b in
 // Redis is already right).
+// Redis Cluster (redis+cluster://): the keys of one account share its hash tag —
+// cr:{<account>}, tu:{<account>}<id> — and the limiter's buckets of a request carry the same tag,
+// so one script still decides a request. A single cr:dirty set would sit on one slot, so there is
+// one per slot, cr:dirty{<T>} with T = RedisSlotTag(slot of the account). TakeUsage visits the
+// slots this node charged since its last call (a lock-free bitmap), and every 60th call (the
+// first one included) every dirty set on every primary (SCAN), which picks up what a node that
+// stopped left behind.
 // Seeding: an account Redis does not hold (first use, or Redis lost its data) is seeded from the
 // store's balance — the store trails by at most one flush, so a balance never resets to an old
 // figure. Load() seeds; Charge() seeds through `loader` when the key is missing.
@@ -22,11 +29,14 @@
 // Thread-safety: safe from any thread.
 #pragma once
 
+#include <array>
+#include <atomic>
 #include <functional>
 #include <mutex>
 #include <vector>
 
 #include "core/mutex.h"
+#include "core/redis_slot.h"
 #include "core/status.h"
 #include "limits/credit_meter.h"
 #include "limits/redis_client.h"
@@ -56,10 +66,12 @@ class RedisCreditMeter final : public CreditMeter {
   // Top-ups not yet applied in Redis (waiting for it to come back); for tests and metrics.
   size_t PendingTopUps();
 
-  // The key layout, for the RedisLimiter's combined limit-and-charge script.
+  // The key layout, for the RedisLimiter's combined limit-and-charge script (no allocation).
   std::string Key(std::string_view account_id) const;
-  const std::string& account_prefix() const { return account_prefix_; }  // Key() = this + id
-  const std::string& dirty_key() const { return dirty_key_; }
+  RedisArg AccountKey(std::string_view account_id) const;
+  RedisArg DirtyKey(std::string_view account_id) const;
+  // Redis Cluster: remembers that the account's slot has a dirty set to take (lock-free).
+  void NoteCharged(std::string_view account_id);
 
  private:
   struct TopUpOp {
@@ -70,12 +82,19 @@ class RedisCreditMeter final : public CreditMeter {
   };
   bool ApplyTopUp(const TopUpOp& op);
   void RetryTopUps();
+  // Takes the pending usage of one dirty set into `out`; false when Redis did not answer.
+  bool TakeFrom(const RedisArg& dirty, std::vector<CreditUsage>& out);
+  // Redis Cluster: the slots to visit (marked, or every dirty set on every primary).
+  std::vector<uint16_t> DirtySlots();
 
   RedisPool& pool_;
   BalanceLoader loader_;
   std::string prefix_;
   std::string account_prefix_;
   std::string dirty_key_;
+  const bool cluster_;  // hash-tagged keys, one dirty set per slot
+  std::array<std::atomic<uint64_t>, kRedisClusterSlots / 64> dirty_slots_{};
+  std::atomic<uint64_t> takes_{0};
   Mutex topups_mu_;
   std::vector<TopUpOp> topups_ GUARDED_BY(topups_mu_);
   // taken, not written, not returnable

@@ -135,6 +135,8 @@ constexpr int64_t kMicrosPerSecond = 1'000'000;
 // Buckets one script call decides (the verifier asks for one to three); more is refused as
 // unavailable rather than allocated for.
 constexpr size_t kMaxBuckets = 8;
+// Redis Cluster: the tag of calls whose buckets name none (sign-in, agent polling).
+constexpr std::string_view kSharedTag = "kw";
 
 int64_t CeilSeconds(int64_t us) {
   if (us <= 0) return us / kMicrosPerSecond;
@@ -144,7 +146,7 @@ int64_t CeilSeconds(int64_t us) {
 }  // namespace
 
 RedisLimiter::RedisLimiter(RedisPool& pool, std::string key_prefix)
-    : pool_(pool), prefix_(std::move(key_prefix) + "rl:") {}
+    : pool_(pool), prefix_(std::move(key_prefix) + "rl:"), cluster_(pool.cluster() != nullptr) {}
 
 LimitOutcome RedisLimiter::Take(std::span<const BucketRequest> requests, int64_t now_ns) {
   return Run(requests, now_ns, nullptr, {}, 0, nullptr);
@@ -153,7 +155,9 @@ LimitOutcome RedisLimiter::Take(std::span<const BucketRequest> requests, int64_t
 LimitOutcome RedisLimiter::TakeThenCharge(std::span<const BucketRequest> requests, int64_t now_ns,
                                           RedisCreditMeter& meter, std::string_view account,
                                           int64_t cost, CreditCharge* charge) {
-  if (requests.empty()) {
+  // Redis Cluster: one script only when the buckets share the account's slot (the sandbox's per-IP
+  // buckets do not; its requests are never charged, only the balance is read).
+  if (requests.empty() || (cluster_ && requests[0].tag != account)) {
     return TakeThenChargeInTwoSteps(*this, meter, requests, now_ns, account, cost, charge);
   }
   return Run(requests, now_ns, &meter, account, cost, charge);
@@ -181,15 +185,17 @@ LimitOutcome RedisLimiter::Run(std::span<const BucketRequest> requests, int64_t 
   size_t na = 0;
   args[na++] = RedisArg::Number(now_us);
   args[na++] = RedisArg::Number(static_cast<int64_t>(n));
+  // Redis Cluster: every key of the call on the slot of one hash tag (redis_limiter.h).
+  const std::string_view tag = requests[0].tag.empty() ? kSharedTag : requests[0].tag;
   for (const BucketRequest& r : requests) {
-    keys[nk++] = RedisArg(prefix_, r.key);
+    keys[nk++] = cluster_ ? RedisArg::Tagged(prefix_, tag, r.key) : RedisArg(prefix_, r.key);
     args[na++] = RedisArg::Number(r.spec.limit);
     args[na++] = RedisArg::Number(r.spec.window_seconds);
     args[na++] = RedisArg::Number(std::max<int64_t>(r.cost, 0));
   }
   if (meter) {
-    keys[nk++] = RedisArg(meter->account_prefix(), account);
-    keys[nk++] = RedisArg(meter->dirty_key());
+    keys[nk++] = meter->AccountKey(account);
+    keys[nk++] = meter->DirtyKey(account);
     args[na++] = RedisArg::Number(std::max<int64_t>(cost, 0));
     args[na++] = RedisArg(account);
   }
@@ -243,6 +249,7 @@ LimitOutcome RedisLimiter::Run(std::span<const BucketRequest> requests, int64_t 
         if (auto snapshot = meter->Snapshot(account)) charge->balance = snapshot->balance;
       }
     } else {
+      if (code == 1 && cost > 0) meter->NoteCharged(account);
       charge->allowed = code == 1;
       charge->unavailable = false;
       if (e[2 + 4 * n] == 1) {

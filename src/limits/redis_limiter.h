@@ -9,6 +9,11 @@
 // with a PEXPIRE at the moment the bucket is full again (a full bucket and an absent one are the
 // same, so Redis forgets idle buckets by itself). Times come from the caller's clock (`now_ns`),
 // so nodes' clocks should agree to well within a window (NTP).
+// Redis Cluster (redis+cluster://): every key of one call carries the same hash tag, so that one
+// script can use them together — "<prefix>rl:{<tag>}<bucket>", the tag being the first bucket's
+// (the verifier passes the account id, so a key's, its routes' and its account's buckets and the
+// account's balance share a slot; the sandbox passes its per-IP bucket's own name) or "kw" when
+// the call names none. Single-node Redis keeps the untagged names.
 // Failure: when Redis cannot be reached the outcome has `unavailable` set and nothing was taken.
 // Thread-safety: safe from any thread (the pool gives each thread its own connection).
 #pragma once
@@ -39,6 +44,7 @@ class RedisLimiter final : public Limiter {
 
   RedisPool& pool_;
   std::string prefix_;
+  bool cluster_;  // hash-tagged keys (redis+cluster://)
 };
 
 }  // namespace keyward

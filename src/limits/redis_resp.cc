@@ -108,9 +108,15 @@ void AppendRedisBulk(std::string& out, const RedisArg& arg) {
     out.append(buf, end);
   } else {
     out.push_back('$');
-    AppendDecimal(out, static_cast<int64_t>(arg.head.size() + arg.tail.size()));
+    const size_t tag_size = arg.tag.empty() ? 0 : arg.tag.size() + 2;
+    AppendDecimal(out, static_cast<int64_t>(arg.head.size() + tag_size + arg.tail.size()));
     out.append("\r\n");
     out.append(arg.head);
+    if (!arg.tag.empty()) {
+      out.push_back('{');
+      out.append(arg.tag);
+      out.push_back('}');
+    }
     out.append(arg.tail);
   }
   out.append("\r\n");

@@ -26,10 +26,12 @@ struct RedisReply {
 };
 
 // One argument of a command: `head` followed by `tail` (a key is prefix + name without
-// concatenating first), or, when `is_number`, the decimal text of `number`.
+// concatenating first), or, when `is_number`, the decimal text of `number`. A non-empty `tag`
+// goes between them as a Redis Cluster hash tag: head + "{" + tag + "}" + tail.
 struct RedisArg {
   std::string_view head;
   std::string_view tail;
+  std::string_view tag;
   int64_t number = 0;
   bool is_number = false;
 
@@ -38,6 +40,11 @@ struct RedisArg {
   RedisArg(const char* text) : head(text) {}         // NOLINT(google-explicit-constructor)
   RedisArg(const std::string& text) : head(text) {}  // NOLINT(google-explicit-constructor)
   RedisArg(std::string_view h, std::string_view t) : head(h), tail(t) {}
+  static RedisArg Tagged(std::string_view h, std::string_view tag, std::string_view t) {
+    RedisArg a(h, t);
+    a.tag = tag;
+    return a;
+  }
   static RedisArg Number(int64_t n) {
     RedisArg a;
     a.number = n;

@@ -393,6 +393,8 @@ Verdict Verifier::Admit(Verdict verdict, const RouteRule* rule, const ClientAddr
   // An account with an account_rate_limit adds its one shared budget, "a:<account id>", which
   // every key of the account takes from (valid requests only, like a route's).
   // Composed names are built in a stack buffer: no allocation on the request path.
+  // Redis Cluster: the buckets of a key carry its account's id as their hash tag, so that they and
+  // the account's balance share a slot (one script per request); the sandbox's its own name.
   std::array<BucketRequest, 3> buckets;
   size_t n = 0;
   size_t account_bucket = buckets.size();  // index of the per-account bucket, if any
@@ -400,18 +402,21 @@ Verdict Verifier::Admit(Verdict verdict, const RouteRule* rule, const ClientAddr
   BucketName account_name;
   if (rec.sandbox) {
     const std::string_view client_ip = client.Get();
-    buckets[n++] = BucketRequest{composed.Make("s:", client_ip.empty() ? "unknown" : client_ip),
-                                 settings_.sandbox.rate_limit, 1};
+    const std::string_view ip_bucket =
+        composed.Make("s:", client_ip.empty() ? "unknown" : client_ip);
+    buckets[n++] = BucketRequest{ip_bucket, settings_.sandbox.rate_limit, 1, ip_bucket};
   } else {
-    buckets[n++] = BucketRequest{rec.bucket(), rec.account->per_key_limit(), 1};
+    const std::string_view tag = rec.account->id;
+    buckets[n++] = BucketRequest{rec.bucket(), rec.account->per_key_limit(), 1, tag};
     if (verdict.valid() && rule != nullptr && rule->rate_limit) {
       const size_t index = static_cast<size_t>(rule - settings_.routes.rules().data());
-      buckets[n++] = BucketRequest{composed.MakeRoute(index, rec.bucket()), *rule->rate_limit, 1};
+      buckets[n++] =
+          BucketRequest{composed.MakeRoute(index, rec.bucket()), *rule->rate_limit, 1, tag};
     }
     if (verdict.valid()) {
       if (std::optional<RateSpec> shared = rec.account->account_limit()) {
         account_bucket = n;
-        buckets[n++] = BucketRequest{account_name.Make("a:", rec.account->id), *shared, 1};
+        buckets[n++] = BucketRequest{account_name.Make("a:", rec.account->id), *shared, 1, tag};
       }
     }
   }

@@ -159,7 +159,8 @@ std::string RedisUrl(const std::string& s) {
   return url.ok() ? ""
                   : url.error().message() +
                         " (redis://[[user]:password@]host[:port][/db], rediss://… for TLS, or "
-                        "redis+sentinel://[[user]:password@]h1:26379,h2:26379/mymaster[/db])";
+                        "redis+sentinel://[[user]:password@]h1:26379,h2:26379/mymaster[/db], or "
+                        "redis+cluster://[[user]:password@]h1:7000,h2:7001,h3:7002)";
 }
 
 std::string RedisKeyPrefix(const std::string& s) {
@@ -167,6 +168,8 @@ std::string RedisKeyPrefix(const std::string& s) {
   for (char ch : s) {
     if (ch <= ' ' || ch > '~') return "must be printable ASCII without spaces";
   }
+  // Braces would make the prefix a Redis Cluster hash tag and put every key on one slot.
+  if (s.find_first_of("{}") != std::string::npos) return "must not contain { or }";
   return "";
 }
 
