@@ -214,8 +214,8 @@ Status RedisCluster::Refresh() {
     RedisArg slots[] = {"CLUSTER", "SLOTS"};
     Result<RedisReply> reply = (*conn)->Call(slots, DeadlineIn(options_.timeout_ms));
     if (!reply.ok()) {
-      why = Where(c.host, c.port) + " did not answer CLUSTER SLOTS (" + reply.error().message() +
-            ")";
+      why =
+          Where(c.host, c.port) + " did not answer CLUSTER SLOTS (" + reply.error().message() + ")";
       continue;
     }
     auto ranges = ParseClusterSlots(*reply, c.host);
@@ -238,8 +238,10 @@ Status RedisCluster::Refresh() {
       owner_[s].store(fresh[s], std::memory_order_relaxed);
     }
     map_loaded_.store(true, std::memory_order_release);
-    if (too_many) return NoteFailure(Unavailable("the Redis Cluster has more nodes than keyward "
-                                                 "follows (64)"));
+    if (too_many)
+      return NoteFailure(
+          Unavailable("the Redis Cluster has more nodes than keyward "
+                      "follows (64)"));
     return Status::Ok();
   }
   return NoteFailure(Unavailable("no Redis Cluster node answered CLUSTER SLOTS (" + why + ")"));
@@ -345,8 +347,8 @@ Status RedisCluster::Run(uint16_t slot, RedisCall call) {
     }
     node = static_cast<uint8_t>(next);
   }
-  return NoteFailure(Unavailable("Redis Cluster redirected slot " + std::to_string(slot) +
-                                 " too often"));
+  return NoteFailure(
+      Unavailable("Redis Cluster redirected slot " + std::to_string(slot) + " too often"));
 }
 
 Result<RedisReply> RedisCluster::Command(std::span<const RedisArg> args) {
@@ -445,8 +447,8 @@ Status RedisCluster::Ping() {
       const size_t at = info.find("cluster_state:");
       const std::string state =
           at == std::string::npos ? "unknown" : info.substr(at + 14, info.find('\r', at) - at - 14);
-      return NoteFailure(Unavailable("Redis Cluster node " + node.where +
-                                     " says cluster_state:" + state));
+      return NoteFailure(
+          Unavailable("Redis Cluster node " + node.where + " says cluster_state:" + state));
     }
   }
   return Status::Ok();

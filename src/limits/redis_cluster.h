@@ -10,8 +10,8 @@
 // allocation once warm). Redirections: MOVED → the slot is pointed at the named node, the map is
 // reloaded, and the call is retried there; ASK → ASKING and the call on the named node, once.
 // TRYAGAIN and CLUSTERDOWN are kUnavailable (never a weaker fallback); so is a node that cannot be
-// reached (and the map is reloaded, at most once per retry_ms, so that a promoted replica is found).
-// Every attempt is bounded by timeout_ms; a call follows at most kMaxHops redirections.
+// reached (and the map is reloaded, at most once per retry_ms, so that a promoted replica is
+// found). Every attempt is bounded by timeout_ms; a call follows at most kMaxHops redirections.
 // Connections: plain TCP with the URL's AUTH (API.md names no TLS form of a cluster URL).
 //
 // Failure: values, as RedisPool's (kUnavailable with a reason for /readyz, no secret; an error
