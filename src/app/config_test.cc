@@ -144,6 +144,11 @@ TEST_F(ConfigTest, RedisSectionIsReadAndChecked) {
   EXPECT_EQ(c->service.redis.resync_seconds, 5);
   EXPECT_EQ(c->service.redis.key_prefix, "kwtest:");
 
+  auto cluster = LoadConfig(
+      Write("[redis]\nurl = \"redis+cluster://kw:pw@127.0.0.1:7000,127.0.0.1:7001\"\n"), nullptr);
+  ASSERT_TRUE(cluster.ok()) << cluster.error().message();
+  EXPECT_TRUE(cluster->service.redis.enabled());
+
   auto defaults = LoadConfig("", nullptr);
   ASSERT_TRUE(defaults.ok());
   EXPECT_FALSE(defaults->service.redis.enabled());
@@ -151,7 +156,8 @@ TEST_F(ConfigTest, RedisSectionIsReadAndChecked) {
 
   for (const char* bad :
        {"url = \"http://x\"", "url = \"redis://h:0\"", "on_unavailable = \"maybe\"",
-        "timeout_ms = 0", "pool_size = 0", "resync_seconds = 0", "key_prefix = \"a b\""}) {
+        "timeout_ms = 0", "pool_size = 0", "resync_seconds = 0", "key_prefix = \"a b\"",
+        "key_prefix = \"kw{x}:\"", "url = \"redis+cluster://h1:7000/1\""}) {
     auto r = LoadConfig(Write(std::string("[redis]\n") + bad + "\n"), nullptr);
     EXPECT_FALSE(r.ok()) << bad;
     if (!r.ok()) {

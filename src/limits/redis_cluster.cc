@@ -306,9 +306,15 @@ Status RedisCluster::Run(uint16_t slot, RedisCall call) {
   slot %= kRedisClusterSlots;
   uint8_t node = owner_[slot].load(std::memory_order_relaxed);
   if (node == kNoNode) {
-    if (Status st = Refresh(); !st.ok()) return st;
+    // Not loaded yet, or the slot lost its primary: reload (at most once per retry_ms, one
+    // thread at a time — a cluster that is down must not hold every request in a reload).
+    RefreshSoon();
     node = owner_[slot].load(std::memory_order_relaxed);
     if (node == kNoNode) {
+      if (!map_loaded_.load(std::memory_order_acquire)) {
+        std::string why = last_error();
+        if (!why.empty()) return Error(ErrorCode::kUnavailable, std::move(why));
+      }
       return NoteFailure(
           Unavailable("no Redis Cluster primary serves slot " + std::to_string(slot)));
     }
@@ -413,16 +419,21 @@ Status RedisCluster::Ping() {
   }
   size_t unserved = 0;
   std::array<bool, kMaxNodes> primary{};
-  for (const auto& o : owner_) {
-    const uint8_t n = o.load(std::memory_order_relaxed);
-    if (n == kNoNode) {
-      ++unserved;
-    } else {
-      primary[n] = true;
+  for (int pass = 0; pass < 2; ++pass) {
+    unserved = 0;
+    primary.fill(false);
+    for (const auto& o : owner_) {
+      const uint8_t n = o.load(std::memory_order_relaxed);
+      if (n == kNoNode) {
+        ++unserved;
+      } else {
+        primary[n] = true;
+      }
     }
+    if (unserved == 0 || pass == 1) break;
+    if (Status st = Refresh(); !st.ok()) return st;  // the map may be stale: ask again
   }
   if (unserved > 0) {
-    RefreshSoon();
     return NoteFailure(Unavailable("the Redis Cluster has " + std::to_string(unserved) +
                                    " slots without a primary"));
   }

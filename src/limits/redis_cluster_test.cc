@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "core/redis_slot.h"
+#include "core/testing_alloc_counter.h"
 #include "limits/redis_client.h"
 #include "limits/redis_credit_meter.h"
 #include "limits/redis_limiter.h"
@@ -283,6 +284,32 @@ TEST_F(RedisClusterTest, CreditsAreExactAndUsageIsFoundByAnotherNode) {
   for (const CreditUsage& u : other.TakeUsage()) used[u.account_id] += u.used;
   for (const std::string& account : accounts) EXPECT_EQ(used[account], 50) << account;
   EXPECT_TRUE(meter.TakeUsage().empty());  // taken once
+}
+
+TEST_F(RedisClusterTest, ALimitAndChargeAllocatesNothingOnceWarm) {
+  RedisPool pool(ClusterOptions(cluster_->url()));
+  auto loader = [](std::string_view) -> Result<std::optional<StoredBalance>> {
+    return std::optional<StoredBalance>(StoredBalance{1'000'000});
+  };
+  RedisCreditMeter meter(pool, loader, "alloc:");
+  RedisLimiter limiter(pool, "alloc:");
+  const std::string account = "acct_alloc";
+  BucketRequest buckets[] = {
+      {"tok_alloc", RateSpec{.limit = 100000, .window_seconds = 60}, 1, account},
+      {"a:acct_alloc", RateSpec{.limit = 100000, .window_seconds = 60}, 1, account}};
+  const int64_t now = 1'800'000'000LL * 1'000'000'000LL;
+  for (int i = 0; i < 3; ++i) {  // warm: connection, script, buffers, the thread's slot
+    CreditCharge charge;
+    ASSERT_TRUE(limiter.TakeThenCharge(buckets, now, meter, account, 1, &charge).allowed)
+        << pool.last_error();
+  }
+  CreditCharge charge;
+  const uint64_t before = keyward::testing::AllocationsOnThisThread();
+  LimitOutcome out = limiter.TakeThenCharge(buckets, now, meter, account, 1, &charge);
+  const uint64_t after = keyward::testing::AllocationsOnThisThread();
+  EXPECT_TRUE(out.allowed);
+  EXPECT_TRUE(charge.allowed);
+  EXPECT_EQ(after - before, 0u);
 }
 
 TEST(RedisClusterDown, NoSeedReachableSaysWhy) {
