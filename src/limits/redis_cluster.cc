@@ -198,6 +198,10 @@ int RedisCluster::FindOrAddNode(const std::string& host, uint16_t port) {
 
 Status RedisCluster::Refresh() {
   MutexLock lock(refresh_mu_);
+  return RefreshLocked();
+}
+
+Status RedisCluster::RefreshLocked() {
   last_refresh_ = std::chrono::steady_clock::now();
   // The known nodes first (they follow failovers), then the seeds.
   std::vector<RedisHostPort> candidates;
@@ -247,15 +251,17 @@ Status RedisCluster::Refresh() {
   return NoteFailure(Unavailable("no Redis Cluster node answered CLUSTER SLOTS (" + why + ")"));
 }
 
-void RedisCluster::RefreshSoon() {
-  {
-    if (!refresh_mu_.TryLock()) return;  // another thread is reloading it
-    const bool recent = std::chrono::steady_clock::now() - last_refresh_ <
-                        std::chrono::milliseconds(options_.retry_ms);
-    refresh_mu_.Unlock();
-    if (recent) return;
+void RedisCluster::RefreshSoon(bool wait) {
+  if (wait) {
+    refresh_mu_.Lock();  // the map is not loaded yet: wait for the reload under way
+  } else if (!refresh_mu_.TryLock()) {
+    return;  // another thread is reloading it
   }
-  (void)Refresh();
+  if (std::chrono::steady_clock::now() - last_refresh_ >=
+      std::chrono::milliseconds(options_.retry_ms)) {
+    (void)RefreshLocked();
+  }
+  refresh_mu_.Unlock();
 }
 
 Status RedisCluster::OnNode(Node& node, bool asking, RedisCall call) {
@@ -308,7 +314,7 @@ Status RedisCluster::Run(uint16_t slot, RedisCall call) {
   if (node == kNoNode) {
     // Not loaded yet, or the slot lost its primary: reload (at most once per retry_ms, one
     // thread at a time — a cluster that is down must not hold every request in a reload).
-    RefreshSoon();
+    RefreshSoon(/*wait=*/!map_loaded_.load(std::memory_order_acquire));
     node = owner_[slot].load(std::memory_order_relaxed);
     if (node == kNoNode) {
       if (!map_loaded_.load(std::memory_order_acquire)) {
@@ -327,7 +333,7 @@ Status RedisCluster::Run(uint16_t slot, RedisCall call) {
     if (st.ok()) return st;
     const Error& e = st.error();
     if (e.code() == ErrorCode::kUnavailable) {
-      RefreshSoon();  // a failed primary: find the replica promoted in its place
+      RefreshSoon(false);  // a failed primary: find the replica promoted in its place
       return st;
     }
     if (e.code() != ErrorCode::kInternalError) return st;
@@ -347,7 +353,7 @@ Status RedisCluster::Run(uint16_t slot, RedisCall call) {
     } else {
       asking = false;
       owner_[r->slot].store(static_cast<uint8_t>(next), std::memory_order_relaxed);
-      RefreshSoon();
+      RefreshSoon(false);
       // The reload may name yet another node; the slot as MOVED named it is tried first.
       owner_[r->slot].store(static_cast<uint8_t>(next), std::memory_order_relaxed);
     }
@@ -451,7 +457,7 @@ Status RedisCluster::Ping() {
     };
     Status st = OnNode(node, false, RedisCall::Of(call));
     if (!st.ok()) {
-      if (st.error().code() == ErrorCode::kUnavailable) RefreshSoon();
+      if (st.error().code() == ErrorCode::kUnavailable) RefreshSoon(false);
       return st;
     }
     if (info.find("cluster_state:ok") == std::string::npos) {

@@ -129,8 +129,10 @@ class RedisCluster {
   Status OnNode(Node& node, bool asking, RedisCall call);
   // The node for host:port, added when new; -1 when kMaxNodes are known already.
   int FindOrAddNode(const std::string& host, uint16_t port);
-  // Reloads the map unless another thread is doing so or it was reloaded within retry_ms.
-  void RefreshSoon();
+  // Reloads the map unless it was reloaded within retry_ms, or (without `wait`) another thread
+  // is reloading it. With `wait` (no map yet), waits for a reload under way instead.
+  void RefreshSoon(bool wait);
+  Status RefreshLocked() REQUIRES(refresh_mu_);
   Status NoteFailure(Error e);
 
   const RedisOptions options_;
