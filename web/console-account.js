@@ -28,16 +28,16 @@ function kwConsoleAccount(ctx) {
       state.account = await api('GET', '/v1/accounts/' + encodeURIComponent(id));
     } catch (err) {
       ctx.fail(err);
-      return false;
+      return;
     }
     render();
     events.clear();
+    $('c-accounts').hidden = true;
     $('c-account').hidden = false;
     $('c-account-title').focus();
     await loadKeys();
     loadUsage();
     events.load(false);
-    return true;
   }
 
   function close() {

@@ -91,9 +91,7 @@ const kwConsole = (() => {
     $('c-accounts-more').hidden = !state.hasMore;
   }
 
-  async function openAccount(id) {
-    if (await account.open(id)) $('c-accounts').hidden = true;
-  }
+  const openAccount = (id) => account.open(id);
 
   function back() {
     $('c-account').hidden = true;

@@ -1,7 +1,8 @@
 // /v1/console/… — what only the operator console needs beyond the admin endpoints (API.md 16):
-// the accounts list with search (email, plan, status), key counts and last use. Admin keys and operators' sessions
-// (kAdminOnly); the checkpoint refused everyone else. Everything else the console shows comes
-// from the ordinary endpoints, which an operator's session uses with an admin's rights.
+// the accounts list with search (email, plan, status), key counts and last use. Admin keys and
+// operators' sessions (kAdminOnly); the checkpoint refused everyone else. Everything else the
+// console shows comes from the ordinary endpoints, which an operator's session uses with an admin's
+// rights.
 #include "http/errors.h"
 #include "http/handlers.h"
 #include "http/query.h"

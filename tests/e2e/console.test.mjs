@@ -190,6 +190,21 @@ test('the account page: disable and enable a key, saying the operator did it', a
   await row.locator('.badge', { hasText: 'Active' }).waitFor();
   assert.equal((await auth(keys.Worker.key)).status, 200);
   await page.locator('#c-acct-events-body tr', { hasText: 'token.enabled' }).first().waitFor();
+
+  // The operator's session never acts as a customer silently: an account's keys only when the
+  // request names the account, and never a customer's own action.
+  const answers = await page.evaluate(async () => {
+    const r = await fetch('/v1/tokens', { credentials: 'same-origin' });
+    const body = await r.json();
+    const s = await (await fetch('/v1/session')).json();
+    const approve = await fetch('/v1/agent-auth/approve', {
+      method: 'POST', credentials: 'same-origin',
+      headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': s.csrf_token },
+      body: JSON.stringify({ token: 'a'.repeat(64), decision: 'approve', client_name: 'x' }),
+    });
+    return { tokens: [r.status, body.error.param], approve: approve.status };
+  });
+  assert.deepEqual(answers, { tokens: [400, 'Keyward-Account'], approve: 403 });
 });
 
 test('the account page: overrides and metadata, then disable and enable the account', async () => {

@@ -66,7 +66,7 @@ test('edit a key: metadata and an IP allowlist that is enforced, errors inside t
   await dialog.getByRole('button', { name: 'Save' }).click();
   await dialog.waitFor({ state: 'hidden' });
   await row.locator('.k-allowlist', { hasText: 'Allowed from 10.0.0.0/8, 192.0.2.7/32' }).waitFor();
-  assert.match(await row.locator('.k-metadata').textContent(), /team=search, plan=gold/);
+  assert.match(await row.locator('.k-metadata').textContent(), /plan=gold, team=search/);
   const t = await stored();
   assert.deepEqual(t.metadata, { team: 'search', plan: 'gold' });
   assert.deepEqual(t.ip_allowlist, ['10.0.0.0/8', '192.0.2.7/32']);

@@ -28,9 +28,7 @@ const Statement kListAccountSummaries(
     " ORDER BY seq DESC LIMIT $4");
 
 int StatusCode(AccountStatusFilter status) {
-  return status == AccountStatusFilter::kAny      ? 0
-         : status == AccountStatusFilter::kActive ? 1
-                                                  : 2;
+  return status == AccountStatusFilter::kAny ? 0 : status == AccountStatusFilter::kActive ? 1 : 2;
 }
 
 // "Ada_1" → "%ada!_1%": a case-insensitive substring pattern, with LIKE's wildcards escaped.
