@@ -1,5 +1,5 @@
 // The operator console (API.md 16): its tabs, and the accounts list (search by email, filter by
-// plan and status; keys count, credits, last used). The account page (console-account.js), the
+// plan; status, keys count, credits, last used). The account page (console-account.js), the
 // event log (console-log.js) and the webhooks (console-webhooks.js) are composed here. It calls the
 // same endpoints an admin key does; the session is an operator's, and it acts on an account only
 // by naming it in Keyward-Account.
@@ -46,10 +46,8 @@ const kwConsole = (() => {
     const params = new URLSearchParams({ limit: '50' });
     const email = $('c-email').value.trim();
     const plan = $('c-plan').value.trim();
-    const status = $('c-status').value;
     if (email) params.set('email', email);
     if (plan) params.set('plan', plan);
-    if (status) params.set('status', status);
     if (more && state.accounts.length) {
       params.set('starting_after', state.accounts[state.accounts.length - 1].account.id);
     }

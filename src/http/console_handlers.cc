@@ -1,8 +1,7 @@
 // /v1/console/… — what only the operator console needs beyond the admin endpoints (API.md 16):
-// the accounts list with search (email, plan, status), key counts and last use. Admin keys and
-// operators' sessions (kAdminOnly); the checkpoint refused everyone else. Everything else the
-// console shows comes from the ordinary endpoints, which an operator's session uses with an admin's
-// rights.
+// the accounts list with search, key counts and last use. Admin keys and operators' sessions
+// (kAdminOnly); the checkpoint refused everyone else. Everything else the console shows comes
+// from the ordinary endpoints, which an operator's session uses with an admin's rights.
 #include "http/errors.h"
 #include "http/handlers.h"
 #include "http/query.h"
@@ -16,7 +15,7 @@ constexpr size_t kMaxPlanLength = 40;
 
 }  // namespace
 
-// GET /v1/console/accounts?email=TEXT&plan=NAME&status=active|disabled&limit=&starting_after=
+// GET /v1/console/accounts?email=TEXT&plan=NAME&limit=&starting_after=
 HttpResponse HandleConsoleAccounts(const HandlerContext& ctx, const Caller&, const HttpRequest& req,
                                    const PathParams&) {
   Query q(req.query);
@@ -25,16 +24,6 @@ HttpResponse HandleConsoleAccounts(const HandlerContext& ctx, const Caller&, con
   AccountSearch search;
   search.email_contains = q.Get("email").value_or("");
   search.plan = q.Get("plan").value_or("");
-  if (auto status = q.Get("status")) {
-    if (*status == "active") {
-      search.status = AccountStatusFilter::kActive;
-    } else if (*status == "disabled") {
-      search.status = AccountStatusFilter::kDisabled;
-    } else {
-      return ErrorResponse(InvalidRequest("status must be active or disabled.", "status"),
-                           req.request_id);
-    }
-  }
   if (search.email_contains.size() > kMaxSearchLength) {
     return ErrorResponse(InvalidRequest("email must be at most 254 characters.", "email"),
                          req.request_id);

@@ -111,14 +111,10 @@ struct AccountSummary {
   std::optional<int64_t> last_used_at;
 };
 
-// An account list's status filter (GET /v1/accounts and the console's search).
-enum class AccountStatusFilter { kAny, kActive, kDisabled };
-
 // What the console's account search matches: every field given must match ("" = any).
 struct AccountSearch {
   std::string email_contains;  // case-insensitive substring of the email
   std::string plan;            // exact plan name
-  AccountStatusFilter status = AccountStatusFilter::kAny;
 };
 
 // Credits charged on the request path, written in batches off it: subtracts from the balance

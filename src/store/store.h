@@ -33,6 +33,7 @@ struct ListOptions {
 // expired (a token's status, API.md 11.5).
 enum class TokenFilter { kAll, kActive, kRevoked, kExpired, kDisabled };
 
+enum class AccountStatusFilter { kAny, kActive, kDisabled };
 // GET /v1/accounts filters (API.md 11.3); empty strings do not filter.
 struct AccountFilter {
   std::string email;  // exact, case-insensitive

@@ -198,27 +198,5 @@ TEST_P(StoreConformanceTest, AccountSummariesSearchEmailAndPlanAndPage) {
   EXPECT_EQ(unknown.error().param(), "starting_after");
 }
 
-TEST_P(StoreConformanceTest, AccountSummariesFilterByStatus) {
-  for (const char* id : {"acct_1", "acct_2", "acct_3"}) {
-    ASSERT_TRUE(store().CreateAccount(MakeAccount(id, std::string(id) + "@example.com")).ok());
-  }
-  auto two = store().GetAccount("acct_2");
-  ASSERT_TRUE(two.ok() && two->has_value());
-  AccountRow disabled = **two;
-  disabled.disabled_at = kNow;
-  ASSERT_TRUE(store().UpdateAccount(disabled).ok());
-
-  AccountSearch search;
-  EXPECT_EQ(SummaryIds(*store().ListAccountSummaries(search, Options(10))),
-            (V{"acct_3", "acct_2", "acct_1"}));
-  search.status = AccountStatusFilter::kDisabled;
-  EXPECT_EQ(SummaryIds(*store().ListAccountSummaries(search, Options(10))), (V{"acct_2"}));
-  search.status = AccountStatusFilter::kActive;
-  EXPECT_EQ(SummaryIds(*store().ListAccountSummaries(search, Options(10))),
-            (V{"acct_3", "acct_1"}));
-  search.email_contains = "ACCT_3";
-  EXPECT_EQ(SummaryIds(*store().ListAccountSummaries(search, Options(10))), (V{"acct_3"}));
-}
-
 }  // namespace
 }  // namespace keyward::conformance

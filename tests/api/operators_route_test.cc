@@ -281,28 +281,6 @@ TEST_F(OperatorsRoute, ConsoleAccounts200WithKeysAndSearch) {
                       "INVALID_REQUEST", "starting_after"));
 }
 
-TEST_F(OperatorsRoute, ConsoleAccountsFilterByStatus) {
-  Session s = SetUpOperator();
-  const std::string ada = NewAccount(object{{"email", "ada@example.com"}});
-  const std::string bob = NewAccount(object{{"email", "bob@example.com"}});
-  ASSERT_TRUE(IsOk(Post("/v1/accounts/" + bob + "/disable", object{}, Admin(admin()))));
-
-  auto ids = [&](const std::string& query) {
-    Answer a = Get("/v1/console/accounts" + query, Cookie(s));
-    std::vector<std::string> out;
-    if (!IsOk(a)) return std::vector<std::string>{Describe(a)};
-    for (const auto& row : BodyOf(a).at("data").as_array()) {
-      out.push_back(Str(row.at("account").at("id")));
-    }
-    return out;
-  };
-  EXPECT_EQ(ids("?status=disabled"), std::vector<std::string>{bob});
-  EXPECT_EQ(ids("?status=active"), std::vector<std::string>{ada});
-  EXPECT_EQ(ids(""), (std::vector<std::string>{bob, ada}));
-  EXPECT_TRUE(IsError(Get("/v1/console/accounts?status=gone", Cookie(s)), 400, "INVALID_REQUEST",
-                      "status"));
-}
-
 // --- isolation: customers never reach console data ---
 
 TEST_F(OperatorsRoute, CustomersNeverReachConsoleData) {

@@ -249,24 +249,21 @@ test('the account page: overrides and metadata, then disable and enable the acco
   await dialog.waitFor({ state: 'hidden' });
   assert.equal(await page.evaluate(() => document.activeElement.id), 'c-edit');
 
-  // Disable: every key of the account is refused; the accounts list finds it by status.
+  // Disable: every key of the account is refused; the accounts list shows it.
   await page.getByRole('button', { name: 'Disable account' }).click();
   await page.locator('#c-disable-dialog').waitFor();
   await assertAccessible(page, 'the console: the disable-account dialog');
   await page.locator('#c-disable-dialog').getByRole('button', { name: 'Disable account' }).click();
   await page.locator('#c-status-value .badge', { hasText: 'Disabled' }).waitFor();
+  await eventually(async () => (await page.evaluate(() => document.activeElement.id)) === 'c-enable', 5000, 'focus on Enable account');
   const refused = await auth(keys['Production backend'].key);
   assert.equal(refused.status, 401);
   assert.equal((await refused.json()).error.message, 'The account is disabled.');
   await page.getByRole('button', { name: '← All accounts' }).click();
-  await page.getByLabel('E-mail contains').fill('');
-  await page.getByLabel('Status').selectOption('disabled');
-  await page.getByRole('button', { name: 'Search' }).click();
-  const rows = page.locator('#c-accounts-body tr');
+  const rows = page.locator('#c-accounts-body tr', { hasText: acme.email });
   await eventually(async () => (await rows.count()) === 1 && /Disabled/.test(await rows.first().textContent()),
-    10000, 'only the disabled account is listed');
-  assert.match(await rows.first().textContent(), new RegExp(acme.email));
-  await assertAccessible(page, 'the console: accounts filtered by status');
+    10000, 'the account is listed as disabled');
+  await assertAccessible(page, 'the console: accounts with a disabled one');
 
   await rows.first().getByRole('button', { name: 'Open ' + acme.email }).click();
   await page.getByRole('button', { name: 'Enable account' }).click();

@@ -16,20 +16,13 @@ const Statement kInsertAccount("INSERT INTO accounts (" KEYWARD_ACCOUNT_INSERT_C
 const Statement kSelectAccount("SELECT " KEYWARD_ACCOUNT_COLUMNS " FROM accounts WHERE id = $1");
 const Statement kAccountSeq("SELECT seq FROM accounts WHERE id = $1");
 // The console's list: $2 a LIKE pattern over the lower-cased email ('' = any), $3 a plan ('' =
-// any), $5 status (0 any, 1 active, 2 disabled); the key count and last use come from the tokens
-// table's account index.
+// any); the key count and last use come from the tokens table's account index.
 const Statement kListAccountSummaries(
     "SELECT " KEYWARD_ACCOUNT_COLUMNS
     ", (SELECT COUNT(*) FROM tokens t WHERE t.account_id = accounts.id AND t.revoked_at IS NULL)"
     ", (SELECT MAX(t.last_used_at) FROM tokens t WHERE t.account_id = accounts.id)"
     " FROM accounts WHERE seq < $1 AND ($2 = '' OR lower(email) LIKE $2 ESCAPE '!')"
-    " AND ($3 = '' OR plan = $3)"
-    " AND ($5 = 0 OR ($5 = 1 AND disabled_at IS NULL) OR ($5 = 2 AND disabled_at IS NOT NULL))"
-    " ORDER BY seq DESC LIMIT $4");
-
-int StatusCode(AccountStatusFilter status) {
-  return status == AccountStatusFilter::kAny ? 0 : status == AccountStatusFilter::kActive ? 1 : 2;
-}
+    " AND ($3 = '' OR plan = $3) ORDER BY seq DESC LIMIT $4");
 
 // "Ada_1" → "%ada!_1%": a case-insensitive substring pattern, with LIKE's wildcards escaped.
 std::string ContainsPattern(std::string_view text) {
@@ -101,7 +94,9 @@ Result<Page<AccountRow>> SqlStore::ListAccounts(const ListOptions& options,
         Params params;
         params.Add(before).Add(limit + 1);
         params.Add(filter.email).Add(filter.plan);
-        params.Add(StatusCode(filter.status));
+        params.Add(filter.status == AccountStatusFilter::kAny      ? 0
+                   : filter.status == AccountStatusFilter::kActive ? 1
+                                                                   : 2);
         return sql::QueryPage<AccountRow>(session, kListAccounts, params, limit);
       });
 }
@@ -122,7 +117,7 @@ Result<Page<AccountSummary>> SqlStore::ListAccountSummaries(const AccountSearch&
         const int64_t limit = std::max(options.limit, 0);
         Params params;
         params.Add(before).Add(ContainsPattern(search.email_contains)).Add(search.plan);
-        params.Add(limit + 1).Add(StatusCode(search.status));
+        params.Add(limit + 1);
         return sql::QueryPage<AccountSummary>(session, kListAccountSummaries, params, limit);
       });
 }
