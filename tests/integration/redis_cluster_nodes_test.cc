@@ -112,36 +112,37 @@ TEST_F(RedisClusterNodesTest, ExactLimitsAndCreditsOnEveryPrimaryAndARevokeWithi
     CreatedKey key = CreateKey(ca, AdminFor(admin, account));
     ASSERT_TRUE(
         PollUntil([&] { return Auth(cb, key.key).status == 200; }, std::chrono::seconds(5)));
-  },
-                          std::chrono::seconds(5)));
-  // 100 parallel requests against 30/min, spread over both nodes: exactly 30.
-  auto limited = Burst(*a, *b, key.key, "/limited", 100);
-  EXPECT_EQ(limited[200], 30) << account;
-  EXPECT_EQ(limited[429], 70) << account;
-  // 100 parallel paid requests against 50 credits: exactly 50 (the /limited ones cost 0).
-  auto paid = Burst(*a, *b, key.key, "/paid", 100);
-  EXPECT_EQ(paid[200], 50) << account;
-  EXPECT_EQ(paid[403], 50) << account;
-  // The charges reach the store (exactly once, whichever node flushes them).
-  const bool spent = PollUntil(
-      [&] {
-        Response r = cb.Get("/v1/credits", AdminFor(admin, account));
-        return r.status == 200 && r.object().at("balance") == boost::json::value(0);
-      },
-      std::chrono::seconds(10));
-  EXPECT_TRUE(spent) << account;
-}
+    // 100 parallel requests against 30/min, spread over both nodes: exactly 30.
+    auto limited = Burst(*a, *b, key.key, "/limited", 100);
+    EXPECT_EQ(limited[200], 30) << account;
+    EXPECT_EQ(limited[429], 70) << account;
+    // 100 parallel paid requests against 50 credits: exactly 50 (the /limited ones cost 0).
+    auto paid = Burst(*a, *b, key.key, "/paid", 100);
+    EXPECT_EQ(paid[200], 50) << account;
+    EXPECT_EQ(paid[403], 50) << account;
+    // The charges reach the store (exactly once, whichever node flushes them).
+    const bool spent = PollUntil(
+        [&] {
+          Response r = cb.Get("/v1/credits", AdminFor(admin, account));
+          return r.status == 200 && r.object().at("balance") == boost::json::value(0);
+        },
+        std::chrono::seconds(10));
+    EXPECT_TRUE(spent) << account;
+  }
 
-// A revoke on A is refused on B within a second (PUBLISH reaches every node of the cluster).
-CreatedKey other = CreateKey(ca, AdminFor(admin, accounts[0]));
-ASSERT_TRUE(PollUntil([&] { return Auth(cb, other.key).status == 200; }, std::chrono::seconds(5)));
-RevokeKey(ca, AdminFor(admin, accounts[0]), other.id);
-const auto revoked_at = steady_clock::now();
-ASSERT_TRUE(PollUntil([&] { return Auth(cb, other.key).status == 401; }, std::chrono::seconds(5)));
-const auto ms = std::chrono::duration_cast<milliseconds>(steady_clock::now() - revoked_at).count();
-std::printf("[ measured ] revoke on a Redis Cluster refused on the other node after %lld ms\n",
-            static_cast<long long>(ms));
-EXPECT_LT(ms, 1000);
+  // A revoke on A is refused on B within a second (PUBLISH reaches every node of the cluster).
+  CreatedKey other = CreateKey(ca, AdminFor(admin, accounts[0]));
+  ASSERT_TRUE(
+      PollUntil([&] { return Auth(cb, other.key).status == 200; }, std::chrono::seconds(5)));
+  RevokeKey(ca, AdminFor(admin, accounts[0]), other.id);
+  const auto revoked_at = steady_clock::now();
+  ASSERT_TRUE(
+      PollUntil([&] { return Auth(cb, other.key).status == 401; }, std::chrono::seconds(5)));
+  const auto ms =
+      std::chrono::duration_cast<milliseconds>(steady_clock::now() - revoked_at).count();
+  std::printf("[ measured ] revoke on a Redis Cluster refused on the other node after %lld ms\n",
+              static_cast<long long>(ms));
+  EXPECT_LT(ms, 1000);
 }
 
 TEST_F(RedisClusterNodesTest, ReadyzSaysWhyWhenNoNodeOfTheClusterAnswers) {
