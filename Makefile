@@ -91,6 +91,7 @@ bench: deps
 	@cmake --build build/release -j $(JOBS)
 	@bench/run
 	@bench/scale-out
+	@bench/edges
 
 format:
 	@find src tests bench fuzz -name '*.h' -o -name '*.cc' | xargs clang-format -i
