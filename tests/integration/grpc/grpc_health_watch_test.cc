@@ -23,8 +23,6 @@ namespace {
 namespace health = grpc::health::v1;
 using Clock = std::chrono::system_clock;
 
-constexpr int kUnavailable = 14;
-
 std::string Slurp(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   std::ostringstream text;
@@ -87,7 +85,7 @@ TEST(GrpcHealthWatchTest, StreamsTheStatusThenEveryChangeAndEndsWhenTheNodeDrain
   EXPECT_EQ(Next(*reader), health::HealthCheckResponse::NOT_SERVING);
   health::HealthCheckResponse extra;
   EXPECT_FALSE(reader->Read(&extra)) << "a message after the drain: " << extra.status();
-  EXPECT_EQ(static_cast<int>(reader->Finish().error_code()), kUnavailable);
+  EXPECT_EQ(reader->Finish().error_code(), grpc::StatusCode::UNAVAILABLE);
   EXPECT_EQ(keyward.Stop(), 0);
 }
 
