@@ -13,7 +13,6 @@
 #include "grpc/ext_authz_service.h"
 #include "grpc/health_service.h"
 #include "grpc/tls_snapshot.h"
-#include "http/api.h"
 
 namespace keyward {
 namespace {
