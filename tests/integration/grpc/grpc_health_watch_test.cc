@@ -48,6 +48,13 @@ TEST(GrpcHealthWatchTest, StreamsTheStatusThenEveryChangeAndEndsWhenTheNodeDrain
   options.config_toml = "[server]\nlisten_grpc = \"127.0.0.1:" + std::to_string(grpc_port) +
                         "\"\n[redis]\nurl = \"" + redis.url() + "\"\n";
   KeywardProcess keyward(options);
+  // Ready first (the harness waits for /healthz only; Redis may not have answered yet).
+  HttpClient http = keyward.Client();
+  const auto ready_deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (http.Get("/readyz").status != 200 && std::chrono::steady_clock::now() < ready_deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));  // readiness polling
+  }
+  ASSERT_EQ(http.Get("/readyz").status, 200);
   auto channel = grpc::CreateChannel("127.0.0.1:" + std::to_string(grpc_port),
                                      grpc::InsecureChannelCredentials());
   auto stub = health::Health::NewStub(channel);
