@@ -7,7 +7,7 @@ FUZZ_SECONDS ?= 60
 FUZZ_SMOKE_SECONDS ?= 4
 SOAK_SECONDS ?= 300
 
-.PHONY: all deps build run test tidy asan-build test-asan unit integration bench format clean fuzz fuzz-build fuzz-smoke soak test-clients
+.PHONY: all deps build run deb test tidy asan-build test-asan unit integration bench format clean fuzz fuzz-build fuzz-smoke soak test-clients
 
 all: build
 
@@ -18,9 +18,19 @@ build: deps
 	@cmake --preset $(PRESET) >/dev/null
 	@cmake --build $(BUILD) -j $(JOBS)
 
-run: build
+# Builds only the server (not the tests), then runs it.
+run: deps
+	@cmake --preset $(PRESET) >/dev/null
+	@cmake --build $(BUILD) -j $(JOBS) --target keyward
 	@mkdir -p data
 	$(BUILD)/keyward serve --listen $(LISTEN) --data-dir data
+
+# The Debian package of the Release binary: build/deb/keyward_VERSION-1_ARCH.deb (scripts/make-deb;
+# DEBFULLNAME and DEBEMAIL name its maintainer). Install it with `apt install ./build/deb/keyward_*.deb`.
+deb: deps
+	@cmake --preset release >/dev/null
+	@cmake --build build/release -j $(JOBS) --target keyward
+	@scripts/make-deb build/release/keyward build/deb
 
 # Every test in Release, clang-tidy on the .cc files changed since main (scripts/tidy-changed),
 # then every test again under AddressSanitizer + UndefinedBehaviorSanitizer (clang, with
@@ -83,6 +93,7 @@ bench: deps
 	@bench/scale-out
 	@bench/webhooks
 	@build/release/keyward_micro_bench --benchmark_filter='Usage' --benchmark_min_time=1
+	@bench/edges
 
 format:
 	@find src tests bench fuzz -name '*.h' -o -name '*.cc' | xargs clang-format -i

@@ -80,6 +80,10 @@ int ServeCommand(const ServeOptions& opts, char** envp, GrpcEdgeStarter start_gr
 
   // The gRPC edge (API.md 10) on its own threads, stopped after the HTTP server drained.
   std::unique_ptr<GrpcEdge> grpc;
+  struct ClearHooks {  // the signals forget the edge before it goes (declared after it)
+    ServeSignals& signals;
+    ~ClearHooks() { signals.SetHooks(SignalHooks()); }
+  } clear_hooks{signals};
   if (!env->config.listen_grpc.empty()) {
     if (start_grpc == nullptr) {
       std::cerr << "keyward: server.listen_grpc is set, but this build has no gRPC edge\n";
@@ -94,6 +98,15 @@ int ServeCommand(const ServeOptions& opts, char** envp, GrpcEdgeStarter start_gr
       return 1;
     }
     grpc = std::move(*started);
+    // SIGTERM: gRPC health says NOT_SERVING while the HTTP server drains; SIGHUP: its certificate.
+    GrpcEdge* edge = grpc.get();
+    SignalHooks hooks;
+    hooks.on_stop = [edge] { edge->Drain(); };
+    if (edge->tls()) {
+      hooks.reload_tls = [edge] { return edge->ReloadTls(); };
+      hooks.reload_tls_name = "gRPC";
+    }
+    signals.SetHooks(std::move(hooks));
     std::string grpc_host;
     uint16_t grpc_port;
     SplitHostPort(env->config.listen_grpc, &grpc_host, &grpc_port);

@@ -52,6 +52,11 @@ ServeSignals::~ServeSignals() {
   close(pipe_[1]);
 }
 
+void ServeSignals::SetHooks(SignalHooks hooks) {
+  MutexLock lock(mu_);
+  hooks_ = std::move(hooks);
+}
+
 void ServeSignals::Loop() {
   for (;;) {
     unsigned char sig = 0;
@@ -60,14 +65,38 @@ void ServeSignals::Loop() {
     if (n != 1 || sig == 0) return;
     if (sig != SIGHUP) {
       spdlog::info("signal {} received: shutting down", static_cast<int>(sig));
+      {
+        MutexLock lock(mu_);
+        if (hooks_.on_stop) hooks_.on_stop();
+      }
       server_.Stop();
-    } else if (settings_.listen_tls.empty()) {
-      spdlog::info("SIGHUP received: no TLS certificate to reload");
-    } else if (Status st = server_.ReloadTls(); st.ok()) {
+    } else {
+      Reload();
+    }
+  }
+}
+
+void ServeSignals::Reload() {
+  MutexLock lock(mu_);
+  if (settings_.listen_tls.empty() && !hooks_.reload_tls) {
+    spdlog::info("SIGHUP received: no TLS certificate to reload");
+    return;
+  }
+  if (!settings_.listen_tls.empty()) {
+    if (Status st = server_.ReloadTls(); st.ok()) {
       spdlog::info("SIGHUP received: TLS certificate reloaded from {}", settings_.tls_cert_file);
     } else {
       spdlog::error("SIGHUP received: TLS reload failed, keeping the old certificate: {}",
                     st.error().message());
+    }
+  }
+  if (hooks_.reload_tls) {
+    if (Status st = hooks_.reload_tls(); st.ok()) {
+      spdlog::info("SIGHUP received: {} TLS certificate reloaded from {}", hooks_.reload_tls_name,
+                   settings_.tls_cert_file);
+    } else {
+      spdlog::error("SIGHUP received: {} TLS reload failed, keeping the old certificate: {}",
+                    hooks_.reload_tls_name, st.error().message());
     }
   }
 }

@@ -4,27 +4,18 @@
 #include "http/api.h"  // before gRPC's headers: see ext_authz_service.h
 #include <grpcpp/grpcpp.h>
 #include <grpcpp/resource_quota.h>
+#include <grpcpp/security/tls_certificate_provider.h>
+#include <grpcpp/security/tls_credentials_options.h>
 // clang-format on
 
 #include <chrono>
-#include <fstream>
-#include <sstream>
 
 #include "grpc/ext_authz_service.h"
 #include "grpc/health_service.h"
-#include "http/api.h"
+#include "grpc/tls_snapshot.h"
 
 namespace keyward {
 namespace {
-
-bool ReadFile(const std::string& path, std::string* out) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in.is_open()) return false;
-  std::ostringstream text;
-  text << in.rdbuf();
-  *out = text.str();
-  return true;
-}
 
 class GrpcEdgeImpl final : public GrpcEdge {
  public:
@@ -33,14 +24,17 @@ class GrpcEdgeImpl final : public GrpcEdge {
   Status Start(const GrpcSettings& settings) {
     std::shared_ptr<grpc::ServerCredentials> credentials;
     if (!settings.tls_cert_file.empty()) {
-      grpc::SslServerCredentialsOptions::PemKeyCertPair pair;
-      if (!ReadFile(settings.tls_key_file, &pair.private_key) ||
-          !ReadFile(settings.tls_cert_file, &pair.cert_chain)) {
-        return InvalidRequest("server.listen_grpc: cannot read tls.cert / tls.key", "listen_grpc");
+      // The key and chain through a file gRPC re-reads, so that ReloadTls can replace them.
+      tls_ = std::make_unique<TlsSnapshot>(settings.tls_cert_file, settings.tls_key_file);
+      if (Status st = tls_->Load(); !st.ok()) {
+        return InvalidRequest("server.listen_grpc: " + st.error().message(), "listen_grpc");
       }
-      grpc::SslServerCredentialsOptions options;
-      options.pem_key_cert_pairs.push_back(std::move(pair));
-      credentials = grpc::SslServerCredentials(options);
+      auto provider = std::make_shared<grpc::experimental::FileWatcherCertificateProvider>(
+          tls_->path(), tls_->path(), TlsSnapshot::kRefreshSeconds);
+      grpc::experimental::TlsServerCredentialsOptions options(provider);
+      options.watch_identity_key_cert_pairs();
+      options.set_cert_request_type(GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE);
+      credentials = grpc::experimental::TlsServerCredentials(options);
     } else {
       credentials = grpc::InsecureServerCredentials();
     }
@@ -67,15 +61,23 @@ class GrpcEdgeImpl final : public GrpcEdge {
   uint16_t port() const override { return port_; }
 
   void Shutdown(int grace_seconds) override {
+    Drain();
     if (!server_) return;
     server_->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(grace_seconds));
     server_->Wait();
     server_.reset();
   }
 
+  void Drain() override { health_.Drain(); }
+
+  Status ReloadTls() override { return tls_ ? tls_->Reload() : Status::Ok(); }
+
+  bool tls() const override { return tls_ != nullptr; }
+
  private:
   ExtAuthzService authz_;
   HealthService health_;
+  std::unique_ptr<TlsSnapshot> tls_;  // with TLS; outlives server_ (declared before it)
   std::unique_ptr<grpc::Server> server_;
   uint16_t port_ = 0;
 };

@@ -9,9 +9,14 @@
 // to the CLI). The gRPC server runs on its own threads (gRPC's synchronous server, at most
 // kMaxThreads), never on the HTTP I/O threads.
 //
-// Thread-safety: Shutdown() may be called from any thread, once; the services it runs are
-// thread-safe. Failure: StartGrpcEdge returns kInvalidRequest naming the setting when the
-// address does not bind or the TLS files do not load.
+// With TLS, the certificate is reloadable (ReloadTls, on SIGHUP like the HTTPS listener's; see
+// tls_snapshot.h). Drain() (on SIGTERM) makes gRPC health say NOT_SERVING while checks are still
+// answered.
+//
+// Thread-safety: Drain() and ReloadTls() may be called from any thread, at any time until
+// Shutdown(); Shutdown() from any thread, once; the services it runs are thread-safe. Failure:
+// StartGrpcEdge returns kInvalidRequest naming the setting when the address does not bind or the
+// TLS files do not load; a failed ReloadTls keeps the certificate served.
 #pragma once
 
 #include <cstdint>
@@ -38,7 +43,17 @@ class GrpcEdge {
   // The bound port.
   virtual uint16_t port() const = 0;
   // Stops accepting, lets running checks finish for up to `grace_seconds`, then cancels the rest.
+  // Drains first.
   virtual void Shutdown(int grace_seconds) = 0;
+  // The node is stopping: grpc.health.v1 says NOT_SERVING from now on (Check, and open Watch
+  // streams, which then end); checks are still answered.
+  virtual void Drain() = 0;
+  // Re-reads tls_cert_file and tls_key_file; new connections get the new certificate within
+  // TlsSnapshot::kRefreshSeconds. Without TLS: OK, nothing to do. A pair that does not load
+  // returns kInvalidRequest and the old certificate stays.
+  virtual Status ReloadTls() = 0;
+  // Whether the listener serves TLS.
+  virtual bool tls() const = 0;
 };
 
 // Binds `settings.listen` and starts serving `api`'s decisions. `api` must outlive the edge.
