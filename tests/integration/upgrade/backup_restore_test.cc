@@ -101,8 +101,12 @@ void ExpectSnapshot(const KeywardProcess& restored, const std::string& admin,
     Response r = Verify(c, keys[i]);
     ASSERT_EQ(r.status, 200) << Describe(r);
     const bool valid = r.object().at("valid") == true;
-    if (i < before) EXPECT_TRUE(valid) << "round " << i << " was acknowledged before the backup";
-    if (i >= after) EXPECT_FALSE(valid) << "round " << i << " came after the backup finished";
+    if (i < before) {
+      EXPECT_TRUE(valid) << "round " << i << " was acknowledged before the backup";
+    }
+    if (i >= after) {
+      EXPECT_FALSE(valid) << "round " << i << " came after the backup finished";
+    }
     if (valid) ++present;
   }
   EXPECT_GE(present, before);
