@@ -92,7 +92,7 @@ void ExpectSnapshot(const KeywardProcess& restored, const std::string& admin,
                     const std::string& account, const std::vector<std::string>& keys, size_t before,
                     size_t after) {
   HttpClient c = restored.Client();
-  ASSERT_EQ(c.Get("/readyz").status, 200);
+  ASSERT_TRUE(WaitUntilReady(restored));
   Response acct = c.Get("/v1/accounts/" + account, Admin(admin));
   ASSERT_EQ(acct.status, 200) << Describe(acct);
   const int64_t topped = acct.object().at("credits").as_int64() - kInitialCredits;

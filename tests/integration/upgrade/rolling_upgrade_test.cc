@@ -29,15 +29,6 @@ bool ValidOn(const KeywardProcess& node, const std::string& key) {
   return r.status == 200 && r.object().at("valid") == true;
 }
 
-bool ReadyNow(const KeywardProcess& node) {
-  try {
-    HttpClient c = node.Client();
-    return c.Get("/readyz").status == 200;
-  } catch (const std::exception&) {
-    return false;
-  }
-}
-
 TEST(RollingUpgrade, PreviousAndThisReleaseServeSideBySideOnOnePostgres) {
   const char* old_binary = std::getenv("KEYWARD_OLD_RELEASE_BINARY");
   if (old_binary == nullptr || *old_binary == '\0') {
@@ -50,7 +41,7 @@ TEST(RollingUpgrade, PreviousAndThisReleaseServeSideBySideOnOnePostgres) {
   KeywardOptions old_options;
   old_options.binary = old_binary;
   KeywardProcess old_node(old_options, db.url);  // makes the schema of its release
-  ASSERT_TRUE(PollUntil([&] { return ReadyNow(old_node); }, kPropagation));
+  ASSERT_TRUE(WaitUntilReady(old_node));
   const std::string admin = old_node.admin_key();
   HttpClient oc = old_node.Client();
   const std::string account = CreateAccount(oc, admin, {{"credits", 100}});
@@ -62,7 +53,7 @@ TEST(RollingUpgrade, PreviousAndThisReleaseServeSideBySideOnOnePostgres) {
   KeywardOptions new_options;
   new_options.create_admin_key = false;
   KeywardProcess new_node(new_options, db.url);
-  ASSERT_TRUE(PollUntil([&] { return ReadyNow(new_node); }, kPropagation));
+  ASSERT_TRUE(WaitUntilReady(new_node));
   EXPECT_EQ(pg.Query("SELECT MAX(version) FROM schema_migrations", db.name),
             std::to_string(KnownSchemaVersion()))
       << "migrated from " << before;

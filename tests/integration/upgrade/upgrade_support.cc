@@ -136,16 +136,30 @@ std::string Sqlite3(const std::string& db_file, const std::string& sql) {
   return RunShell("sqlite3 " + Quote(db_file) + " " + Quote(sql));
 }
 
+bool WaitUntilReady(const KeywardProcess& node) {
+  return PollUntil(
+      [&] {
+        try {
+          HttpClient c = node.Client();
+          return c.Get("/readyz").status == 200;
+        } catch (const std::exception&) {
+          return false;
+        }
+      },
+      std::chrono::seconds(20));
+}
+
 void ExpectFixtureIntact(const KeywardProcess& node, const json::object& m) {
   HttpClient c = node.Client();
   const std::string admin = Str(m, "admin_key");
-  ASSERT_EQ(c.Get("/readyz").status, 200);
+  ASSERT_TRUE(WaitUntilReady(node));
 
   // The admin key still administers; both accounts are there.
   Response accounts = c.Get("/v1/accounts", Admin(admin));
   ASSERT_EQ(accounts.status, 200) << Describe(accounts);
   std::set<std::string> ids;
-  for (const auto& a : accounts.object().at("data").as_array()) {
+  const json::object listing = accounts.object();  // the loop must not run over a temporary
+  for (const auto& a : listing.at("data").as_array()) {
     ids.insert(Str(a.as_object(), "id"));
   }
   for (const auto& [name, id] : m.at("accounts").as_object()) {

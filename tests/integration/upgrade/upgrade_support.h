@@ -59,6 +59,9 @@ std::string Sqlite3(const std::string& db_file, const std::string& sql);
 // Runs a command line (through /bin/sh); returns its stdout, throws with its output on failure.
 std::string RunShell(const std::string& command);
 
+// True once GET /readyz answers 200 (index loaded, change feed caught up), polled for up to 20 s.
+bool WaitUntilReady(const KeywardProcess& node);
+
 // Everything the manifest `m` (one engine's part) says the old binary wrote is there, answered as
 // the old binary answered it, by `node` (this binary on that store).
 void ExpectFixtureIntact(const KeywardProcess& node, const boost::json::object& m);

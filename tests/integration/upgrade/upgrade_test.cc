@@ -40,7 +40,7 @@ TEST_P(UpgradeTest, SqliteStoreOpensIntactAndTakesWrites) {
   ExpectWritesWork(node, f.sqlite);
   // Migrations ran once: a restart opens the same store as it is.
   node.Restart();
-  EXPECT_EQ(node.Client().Get("/readyz").status, 200);
+  EXPECT_TRUE(WaitUntilReady(node));
   const std::string versions =
       Sqlite3(store.path() + "/keyward.db", "SELECT group_concat(version) FROM schema_migrations");
   EXPECT_EQ(versions, AllVersions() + "\n") << "every migration once, none skipped";
@@ -57,7 +57,7 @@ TEST_P(UpgradeTest, PostgresDumpOpensIntactAndTakesWrites) {
   ExpectFixtureIntact(node, f.postgres);
   ExpectWritesWork(node, f.postgres);
   node.Restart();
-  EXPECT_EQ(node.Client().Get("/readyz").status, 200);
+  EXPECT_TRUE(WaitUntilReady(node));
   EXPECT_EQ(pg.Query("SELECT string_agg(version::text, ',' ORDER BY version) "
                      "FROM schema_migrations",
                      db.name),
