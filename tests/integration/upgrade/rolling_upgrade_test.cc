@@ -13,6 +13,7 @@
 #include <cstdlib>
 
 #include "postgres_server.h"
+#include "redis_server.h"
 #include "upgrade/upgrade_support.h"
 
 namespace keyward_it {
@@ -37,9 +38,14 @@ TEST(RollingUpgrade, PreviousAndThisReleaseServeSideBySideOnOnePostgres) {
   }
   auto& pg = SharedPostgresServer();
   const auto db = pg.CreateDatabase();
+  // Schema 5's nodes propagate changes over Redis only (its LISTEN/NOTIFY feed was not wired yet),
+  // so both releases share a Redis, as a cluster of that release had to.
+  keyward_test::RedisServer redis;
+  const std::string config = "[redis]\nurl = \"" + redis.url() + "\"\n";
 
   KeywardOptions old_options;
   old_options.binary = old_binary;
+  old_options.config_toml = config;
   KeywardProcess old_node(old_options, db.url);  // makes the schema of its release
   ASSERT_TRUE(WaitUntilReady(old_node));
   const std::string admin = old_node.admin_key();
@@ -52,6 +58,7 @@ TEST(RollingUpgrade, PreviousAndThisReleaseServeSideBySideOnOnePostgres) {
   // This release starts on the same database while the old node serves: it migrates it.
   KeywardOptions new_options;
   new_options.create_admin_key = false;
+  new_options.config_toml = config;
   KeywardProcess new_node(new_options, db.url);
   ASSERT_TRUE(WaitUntilReady(new_node));
   EXPECT_EQ(pg.Query("SELECT MAX(version) FROM schema_migrations", db.name),
@@ -73,13 +80,16 @@ TEST(RollingUpgrade, PreviousAndThisReleaseServeSideBySideOnOnePostgres) {
   RevokeKey(oc, as_account, made_by_new.id);
   EXPECT_TRUE(PollUntil([&] { return !ValidOn(new_node, made_by_new.key); }, kPropagation));
 
-  // A top-up on the old node is the balance on the new one (the store is the record).
+  // A top-up on the old node is the balance on the new one (both read it from Redis and the store).
   Response top =
       oc.Post("/v1/accounts/" + account + "/credits", json::object{{"amount", 5}}, Admin(admin));
   ASSERT_EQ(top.status, 200) << Describe(top);
-  Response acct = nc.Get("/v1/accounts/" + account, Admin(admin));
-  ASSERT_EQ(acct.status, 200) << Describe(acct);
-  EXPECT_EQ(acct.object().at("credits").as_int64(), 105);
+  EXPECT_TRUE(PollUntil(
+      [&] {
+        Response acct = nc.Get("/v1/accounts/" + account, Admin(admin));
+        return acct.status == 200 && acct.object().at("credits") == 105;
+      },
+      kPropagation));
 
   // The old node, once stopped, cannot come back on the migrated database: roll forward only.
   old_node.Stop();
