@@ -69,11 +69,14 @@ fuzz-smoke: fuzz-build
 	@scripts/run-fuzzers $(FUZZ_SMOKE_SECONDS)
 
 # wrk at ~80% of measured capacity for SOAK_SECONDS with valid, invalid, revoked and limited keys.
+# SOAK_MODE=multinode: two nodes on PostgreSQL + Redis with faults (a node killed and restarted,
+# Redis and PostgreSQL restarted) during the run (bench/soak-multinode).
+SOAK_MODE ?= single
 soak: deps
 	@scripts/install-deps --bench
 	@cmake --preset release >/dev/null
 	@cmake --build build/release -j $(JOBS)
-	@SOAK_SECONDS=$(SOAK_SECONDS) bench/soak
+	@SOAK_SECONDS=$(SOAK_SECONDS) $(if $(filter multinode,$(SOAK_MODE)),bench/soak-multinode,bench/soak)
 
 # clang-tidy on the .cc files changed since main (or since HEAD~1 on main).
 tidy: build

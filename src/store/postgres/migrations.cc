@@ -264,7 +264,7 @@ CREATE INDEX operator_sessions_expires ON operator_sessions (expires_at);
 )sql";
 
 constexpr std::array<std::string_view, 9> kMigrations = {kV1, kV2, kV3, kV4, kV5,
-                                                           kV6, kV7, kV8, kV9};
+                                                         kV6, kV7, kV8, kV9};
 
 const std::string kLock = "SELECT pg_advisory_xact_lock($1)";
 const std::string kCreateVersionTable =
@@ -296,8 +296,10 @@ Status Migrate(Connection& conn) {
   const auto known = static_cast<int64_t>(kMigrations.size());
   if (current > known) {
     return Error(ErrorCode::kInternalError,
-                 "PostgreSQL: database schema version " + std::to_string(current) +
-                     " is newer than this binary supports (" + std::to_string(known) + ")");
+                 "PostgreSQL: the store's schema version " + std::to_string(current) +
+                     " was written by a newer keyward release; this binary knows versions up to " +
+                     std::to_string(known) +
+                     ": upgrade keyward, or restore a backup taken before the upgrade");
   }
   for (int64_t v = current + 1; v <= known; ++v) {
     const std::string context = "migration " + std::to_string(v);

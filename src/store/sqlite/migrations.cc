@@ -234,7 +234,7 @@ CREATE INDEX operator_sessions_expires ON operator_sessions (expires_at);
 )sql";
 
 constexpr std::array<std::string_view, 9> kMigrations = {kV1, kV2, kV3, kV4, kV5,
-                                                           kV6, kV7, kV8, kV9};
+                                                         kV6, kV7, kV8, kV9};
 
 constexpr char kCreateVersionTable[] =
     "CREATE TABLE IF NOT EXISTS schema_migrations ("
@@ -266,8 +266,10 @@ Status Migrate(Connection& conn) {
   const auto known = static_cast<int64_t>(kMigrations.size());
   if (current > known) {
     return Error(ErrorCode::kInternalError,
-                 "sqlite: database schema version " + std::to_string(current) +
-                     " is newer than this binary supports (" + std::to_string(known) + ")");
+                 "sqlite: the store's schema version " + std::to_string(current) +
+                     " was written by a newer keyward release; this binary knows versions up to " +
+                     std::to_string(known) +
+                     ": upgrade keyward, or restore a backup taken before the upgrade");
   }
   for (int64_t version = current + 1; version <= known; ++version) {
     const std::string sql(kMigrations[version - 1]);  // sqlite3_exec needs a terminated string

@@ -72,7 +72,8 @@ uint16_t PickFreePort() {
 }
 
 KeywardProcess::KeywardProcess(KeywardOptions options, std::string store_url)
-    : store_url_(std::move(store_url)) {
+    : store_url_(std::move(store_url)),
+      binary_(options.binary.empty() ? std::string(KEYWARD_BINARY) : options.binary) {
   std::string tmpl = (std::filesystem::temp_directory_path() / "keyward-it-XXXXXX").string();
   if (::mkdtemp(tmpl.data()) == nullptr) throw std::runtime_error(ErrnoText("mkdtemp"));
   dir_ = tmpl;
@@ -144,7 +145,7 @@ void KeywardProcess::Start() {
   std::string why;
   for (int attempt = 0; attempt < 3; ++attempt) {
     port_ = PickFreePort();
-    std::vector<std::string> argv = {KEYWARD_BINARY, "serve", "--listen",
+    std::vector<std::string> argv = {binary_, "serve", "--listen",
                                      "127.0.0.1:" + std::to_string(port_)};
     for (auto& a : StoreArgs()) argv.push_back(a);
     std::vector<std::string> env = Environment();
@@ -272,7 +273,7 @@ int KeywardProcess::Restart() {
 }
 
 CliResult KeywardProcess::RunCli(const std::vector<std::string>& args) const {
-  std::vector<std::string> argv = {KEYWARD_BINARY};
+  std::vector<std::string> argv = {binary_};
   for (const auto& a : args) argv.push_back(a);
   std::vector<std::string> env = Environment();
   auto cargv = CStrings(argv);

@@ -35,6 +35,9 @@ struct KeywardOptions {
   // share one SQLite file (WAL) point this at the first node's data_dir(); the log, the config
   // and the working directory stay in each process's own dir.
   std::string store_dir = {};
+  // The keyward binary to run; empty: the one under test (KEYWARD_BINARY). The upgrade tests run
+  // an earlier release's binary with it.
+  std::string binary = {};
 };
 
 // Owns a temporary data dir and (while running) a `keyward serve` child process.
@@ -92,6 +95,7 @@ class KeywardProcess {
   std::string store_dir_;  // dir_ unless KeywardOptions::store_dir
   std::string config_path_;
   std::string store_url_;
+  std::string binary_;
   std::string admin_key_;
   uint16_t port_ = 0;
   pid_t pid_ = -1;
