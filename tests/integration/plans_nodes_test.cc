@@ -144,7 +144,7 @@ TEST_F(PlanNodes, ARefillDueOnThreeNodesHappensOnce) {
   EXPECT_FALSE(PollUntil([&] { return refills() > 1; }, milliseconds(4'000)));
   std::vector<json::object> events = Events(a, admin, "credits.refilled");
   ASSERT_EQ(events.size(), 1u);
-  EXPECT_EQ(events[0].at("account"), account);
+  EXPECT_EQ(events[0].at("account").as_string(), account);
   EXPECT_EQ(events[0].at("actor").at("type"), "system");
   EXPECT_EQ(events[0].at("data").at("object").at("credits"), 15);
   for (KeywardProcess* n : {node_a.get(), node_b.get(), node_c.get()}) {
