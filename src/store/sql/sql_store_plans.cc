@@ -33,7 +33,7 @@ const Statement kClaimRefill(
     "UPDATE accounts SET last_refill_period = $2"
     " WHERE id = $1 AND (last_refill_period IS NULL OR last_refill_period < $2)");
 const Statement kSetCredits(
-    "UPDATE accounts SET credits = CASE WHEN credits IS NULL THEN NULL ELSE $2 END"
+    "UPDATE accounts SET credits = CASE WHEN credits IS NULL THEN NULL ELSE CAST($2 AS BIGINT) END"
     " WHERE id = $1 RETURNING " KEYWARD_ACCOUNT_COLUMNS);
 
 // $1 subject, $2 kind, $3 period: inserted, or moved up; 0 rows changed when already there.
