@@ -54,11 +54,11 @@ std::string LimitOn(HttpClient& c, const std::string& key) {
 class PlanNodes : public ::testing::Test {
  protected:
   void SetUp() override { db_ = SharedPostgresServer().CreateDatabase(); }
-  std::unique_ptr<KeywardProcess> StartNode(bool create_admin_key) {
+  std::unique_ptr<KeywardProcess> StartNode(bool create_admin_key, const std::string& extra = {}) {
     KeywardOptions options;
     options.create_admin_key = create_admin_key;
     options.config_toml = "[redis]\nurl = \"" + redis_.url() +
-                          "\"\non_unavailable = \"closed\"\nresync_seconds = 30\n";
+                          "\"\non_unavailable = \"closed\"\nresync_seconds = 30\n" + extra;
     auto node = std::make_unique<KeywardProcess>(options, db_.url);
     WaitReady(*node);
     return node;
@@ -153,6 +153,65 @@ TEST_F(PlanNodes, ARefillDueOnThreeNodesHappensOnce) {
     ASSERT_EQ(r.status, 200);
     EXPECT_EQ(r.object().at("credits"), 15);
   }
+}
+
+TEST_F(PlanNodes, CrossingEventsSeenOnTwoNodesAreRecordedOnce) {
+  const std::string metered = "[credits]\ndefault_cost = 1\n";
+  auto node_a = StartNode(true, metered);
+  auto node_b = StartNode(false, metered);
+  const std::string admin = node_a->admin_key();
+  HttpClient a = node_a->Client();
+  HttpClient b = node_b->Client();
+  ASSERT_EQ(
+      a.Post("/v1/plans",
+             json::object{{"name", "thin"}, {"rate_limit", "4/min"}, {"low_credits_threshold", 5}},
+             Admin(admin))
+          .status,
+      200);
+  const std::string account =
+      CreateAccount(a, admin, json::object{{"plan", "thin"}, {"credits", 6}});
+  CreatedKey k1 = CreateKey(a, AdminFor(admin, account));
+  CreatedKey k2 = CreateKey(a, AdminFor(admin, account));
+  // Not at the very end of a UTC minute: the 429s below fall in one minute.
+  while (std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+                 .count() %
+             60 >
+         45) {
+    std::this_thread::sleep_for(milliseconds(200));
+  }
+  // Six credits, threshold 5: the first charge crosses, the sixth exhausts; both nodes charge.
+  int ok = 0;
+  for (int i = 0; i < 4; ++i) {
+    ok += Auth(i % 2 == 0 ? a : b, k1.key).status == 200;
+    ok += Auth(i % 2 == 0 ? b : a, k2.key).status == 200;
+  }
+  EXPECT_EQ(ok, 6);  // the balance, shared through Redis
+  // k1 has spent its 4/min (it got 4 answers): more are 429 on both nodes.
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_EQ(Auth(a, k1.key).status, 429);
+    EXPECT_EQ(Auth(b, k1.key).status, 429);
+  }
+  auto count = [&](const std::string& type) { return Events(a, admin, type).size(); };
+  ASSERT_TRUE(PollUntil(
+      [&] {
+        return count("credits.low") >= 1 && count("credits.exhausted") >= 1 &&
+               count("ratelimit.exceeded") >= 1;
+      },
+      milliseconds(10'000)))
+      << "crossing events not recorded within 10 s";
+  // Both nodes flush every 0.5 s: give them several rounds, then count.
+  EXPECT_FALSE(PollUntil(
+      [&] {
+        return count("credits.low") > 1 || count("credits.exhausted") > 1 ||
+               count("ratelimit.exceeded") > 1;
+      },
+      milliseconds(3'000)));
+  EXPECT_EQ(count("credits.low"), 1u);
+  EXPECT_EQ(count("credits.exhausted"), 1u);
+  std::vector<json::object> limited = Events(a, admin, "ratelimit.exceeded");
+  ASSERT_EQ(limited.size(), 1u);
+  EXPECT_EQ(limited[0].at("data").at("object").at("id").as_string(), k1.id);
 }
 
 TEST(PlansRestart, AnApiPlanSurvivesARestartAndConfigPlansAreTheFiles) {
