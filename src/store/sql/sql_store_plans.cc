@@ -77,8 +77,14 @@ Result<std::vector<PlanRow>> SqlStore::ListPlans() {
 
 Result<std::optional<PlanRow>> SqlStore::UpdatePlan(const PlanRow& plan,
                                                     const EventFor<PlanRow>& event) {
-  Params params;
-  sql::AddParams(plan, &params);
+  Params params;  // KEYWARD_PLAN_COLUMNS but `created`, which an update keeps
+  params.Add(plan.name).Add(plan.rate_limit).Add(plan.account_rate_limit);
+  if (plan.refill) {
+    params.Add(plan.refill->amount).Add(plan.refill->interval).Add(plan.refill->mode);
+  } else {
+    params.AddNull().AddNull().AddNull();
+  }
+  params.Add(plan.low_credits_threshold).Add(plan.managed_by_config ? "config" : "api");
   return Run<std::optional<PlanRow>>(
       &sql::Driver::Transaction, [&](Session& session) -> Result<std::optional<PlanRow>> {
         Result<std::optional<PlanRow>> before =
