@@ -42,8 +42,9 @@ class PlansRoute : public RouteTest {
   std::vector<object> Events(const std::string& type) {
     Answer a = Get("/v1/events?limit=100&type=" + type, Admin(admin()));
     if (a.status() != 200) throw std::runtime_error("events: " + Describe(a));
+    const object body = BodyOf(a);  // a named body: the loop must not outlive a temporary
     std::vector<object> out;
-    for (const auto& e : BodyOf(a).at("data").as_array()) out.push_back(e.as_object());
+    for (const auto& e : body.at("data").as_array()) out.push_back(e.as_object());
     return out;
   }
   object AccountObject(const std::string& id) {

@@ -67,8 +67,9 @@ class PlanNodes : public ::testing::Test {
                                    const std::string& type) {
     Response r = c.Get("/v1/events?limit=100&type=" + type, Admin(admin));
     if (r.status != 200) throw std::runtime_error("events: " + Describe(r));
+    const json::object body = r.object();  // named: the loop must not outlive a temporary
     std::vector<json::object> out;
-    for (const auto& e : r.object().at("data").as_array()) out.push_back(e.as_object());
+    for (const auto& e : body.at("data").as_array()) out.push_back(e.as_object());
     return out;
   }
 
