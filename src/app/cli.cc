@@ -110,6 +110,9 @@ int RunCli(int argc, char** argv, GrpcEdgeStarter start_grpc) {
   seed_cmd->group("");  // hidden
   add_common(seed_cmd, seed_opts);
   seed_cmd->add_option("--count", count, "number of keys")->check(CLI::Range(1LL, 10'000'000LL));
+  bool seed_control = false;
+  seed_cmd->add_flag("--control", seed_control,
+                     "keys with metadata and an allowlist, an account limit (issue 14's bench)");
 
   try {
     app.parse(argc, argv);
@@ -136,7 +139,7 @@ int RunCli(int argc, char** argv, GrpcEdgeStarter start_grpc) {
     std::cout << "keyward " << KEYWARD_VERSION << "\n";
     return 0;
   }
-  if (*seed_cmd) return BenchSeedCommand(seed_opts, count, environ);
+  if (*seed_cmd) return BenchSeedCommand(seed_opts, count, environ, seed_control);
   return 2;
 }
 

@@ -107,7 +107,7 @@ int OperatorsCreateCommand(const CommonOptions& opts, const std::string& email, 
   return 0;
 }
 
-int BenchSeedCommand(const CommonOptions& opts, long long count, char** envp) {
+int BenchSeedCommand(const CommonOptions& opts, long long count, char** envp, bool control) {
   auto env = OpenEnvironment(opts, envp);
   if (!env) return 1;
   Services& sv = *env->services;
@@ -118,6 +118,23 @@ int BenchSeedCommand(const CommonOptions& opts, long long count, char** envp) {
   if (!account.ok()) {
     std::cerr << "keyward: " << account.error().message() << "\n";
     return 1;
+  }
+  Metadata metadata;
+  std::vector<std::string> allowlist;
+  if (control) {
+    UpdateAccountParams limit;
+    limit.set_account_rate_limit = true;
+    limit.account_rate_limit = "1000000000/s";
+    if (auto updated = sv.accounts().Update(CliPrincipal(), account->id, limit); !updated.ok()) {
+      std::cerr << "keyward: " << updated.error().message() << "\n";
+      return 1;
+    }
+    for (int i = 0; i < 10; ++i) {
+      metadata.emplace_back("key_" + std::to_string(i),
+                            "value of metadata entry " + std::to_string(i));  // sorted
+    }
+    for (int i = 0; i < 19; ++i) allowlist.push_back("10." + std::to_string(i) + ".0.0/16");
+    allowlist.push_back("127.0.0.0/8");
   }
   const KeyFormat& format = sv.format();
   const int64_t now = sv.clock().NowUnix();
@@ -135,6 +152,8 @@ int BenchSeedCommand(const CommonOptions& opts, long long count, char** envp) {
     row.key_prefix = DisplayPrefix(last_key, sv.settings().display_prefix_length);
     row.last4 = Last4(last_key);
     row.created = now;
+    row.metadata = metadata;
+    row.ip_allowlist = allowlist;
     batch.push_back(std::move(row));
     if (batch.size() == kBatch || i + 1 == count) {
       if (Status st = sv.store().InsertTokens(batch); !st.ok()) {

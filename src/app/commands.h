@@ -33,7 +33,9 @@ int VerifyCommand(const CommonOptions& opts, const std::string& key, const std::
                   const std::string& path, char** envp);
 // Invites an operator (API.md 16): prints the one-time set-up link (valid 24 h) on stdout.
 int OperatorsCreateCommand(const CommonOptions& opts, const std::string& email, char** envp);
-int BenchSeedCommand(const CommonOptions& opts, long long count, char** envp);
+// With `control`: every key carries 10 metadata entries and a 20-CIDR allowlist (the last one
+// loopback), and the account has an account_rate_limit (bench/run's keyward-control target).
+int BenchSeedCommand(const CommonOptions& opts, long long count, char** envp, bool control = false);
 
 // Operators' commands (API.md 16), in operator_commands.cc. Lists print one JSON list object of
 // every match (newest first); revoke prints the token; backup writes FILE and prints its path.

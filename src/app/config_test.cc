@@ -338,3 +338,39 @@ TEST_F(ConfigTest, PublicUrlIsAnHttpUrlWithoutQueryOrFragment) {
 
 }  // namespace
 }  // namespace keyward
+
+namespace keyward {
+namespace {
+
+// [plans.NAME] accepts the plan object's fields (API.md 11.2): refill and low_credits_threshold.
+TEST_F(ConfigTest, PlansTakeRefillAndLowCreditsThreshold) {
+  auto c = LoadConfig(Write("[plans.pro]\nrate_limit = \"10/s\"\nlow_credits_threshold = 50\n"
+                            "refill = { amount = 1000, interval = \"month\", mode = \"add\" }\n"
+                            "[plans.lite]\nrate_limit = \"1/s\"\n"
+                            "refill = { amount = 5, interval = \"day\" }\n"),
+                      nullptr);
+  ASSERT_TRUE(c.ok()) << c.error().message();
+  const auto& pro = c->service.plan_extras.at("pro");
+  EXPECT_EQ(pro.low_credits_threshold, 50);
+  ASSERT_TRUE(pro.refill.has_value());
+  EXPECT_EQ(*pro.refill, (PlanRefill{1000, "month", "add"}));
+  EXPECT_EQ(c->service.plan_extras.at("lite").refill->mode, "set");  // the default
+  for (const char* bad : {
+           "[plans.pro]\nrate_limit = \"1/s\"\nrefill = { amount = 5, interval = \"week\" }\n",
+           "[plans.pro]\nrate_limit = \"1/s\"\nrefill = { amount = -5, interval = \"day\" }\n",
+           "[plans.pro]\nrate_limit = \"1/s\"\nrefill = { amount = 5, interval = \"day\", "
+           "mode = \"x\" }\n",
+           "[plans.pro]\nrate_limit = \"1/s\"\nrefill = { amount = 5, every = 2 }\n",
+           "[plans.pro]\nrate_limit = \"1/s\"\nrefill = 5\n",
+           "[plans.pro]\nrate_limit = \"1/s\"\nlow_credits_threshold = -1\n",
+           "[plans.pro]\naccount_rate_limit = \"1/s\"\n",  // rate_limit is required
+           "[plans.Pro]\nrate_limit = \"1/s\"\n",          // not a plan name
+       }) {
+    auto r = LoadConfig(Write(bad), nullptr);
+    ASSERT_FALSE(r.ok()) << bad;
+    EXPECT_NE(r.error().message().find("plans."), std::string::npos) << r.error().message();
+  }
+}
+
+}  // namespace
+}  // namespace keyward

@@ -15,6 +15,7 @@
 #include "service/key_index.h"
 #include "service/leak_service.h"
 #include "service/operator_service.h"
+#include "service/plan_service.h"
 #include "service/readiness.h"
 #include "service/session_service.h"
 #include "service/token_service.h"
@@ -41,6 +42,7 @@ struct HandlerContext {
   const ApiSettings& settings;
   std::string_view sandbox_key;  // sandbox.key: the one key limited per client address
   UsageService& usage;           // GET /v1/usage
+  PlanService& plans;            // /v1/plans (API.md 11.2)
 };
 
 }  // namespace keyward

@@ -115,6 +115,16 @@ HttpResponse HandleOperatorSetup(const HandlerContext& ctx, const Caller& caller
 HttpResponse HandleConsoleAccounts(const HandlerContext& ctx, const Caller& caller,
                                    const HttpRequest& req, const PathParams& params);
 
+// Plans (API.md 11.2): admin keys only.
+HttpResponse HandleListPlans(const HandlerContext& ctx, const Caller& caller,
+                             const HttpRequest& req, const PathParams& p);
+HttpResponse HandleGetPlan(const HandlerContext& ctx, const Caller& caller, const HttpRequest& req,
+                           const PathParams& p);
+HttpResponse HandleCreatePlan(const HandlerContext& ctx, const Caller& caller,
+                              const HttpRequest& req, const PathParams& p);
+HttpResponse HandleUpdatePlan(const HandlerContext& ctx, const Caller& caller,
+                              const HttpRequest& req, const PathParams& p);
+
 HttpResponse HandleVerifyKey(const HandlerContext& ctx, const Caller& caller,
                              const HttpRequest& req, const PathParams& p);
 HttpResponse HandleAuth(const HandlerContext& ctx, const Caller& caller, const HttpRequest& req,

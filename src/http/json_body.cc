@@ -147,4 +147,16 @@ Result<std::string> JsonBody::RequiredString(std::string_view name) const {
   return std::move(*f->value);
 }
 
+Result<Field<JsonBody>> JsonBody::Object(std::string_view name) const {
+  Field<JsonBody> f;
+  auto it = obj_.find(name);
+  if (it == obj_.end()) return f;
+  f.present = true;
+  const boost::json::value& v = it->value();
+  if (v.is_null()) return f;
+  if (!v.is_object()) return WrongType(name, "an object");
+  f.value = JsonBody(v.as_object());
+  return f;
+}
+
 }  // namespace keyward

@@ -51,6 +51,10 @@ class JsonBody {
   // A required non-null string.
   Result<std::string> RequiredString(std::string_view name) const;
 
+  // A nested object, read with the same strictness (absent or null: no value; any other
+  // non-object → kInvalidRequest naming `name`). Its errors name its own fields.
+  Result<Field<JsonBody>> Object(std::string_view name) const;
+
  private:
   explicit JsonBody(boost::json::object obj) : obj_(std::move(obj)) {}
   boost::json::object obj_;

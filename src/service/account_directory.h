@@ -13,6 +13,7 @@
 #include "core/status.h"
 #include "limits/credit_meter.h"
 #include "service/key_record.h"
+#include "service/plan_catalog.h"
 #include "service/settings.h"
 #include "store/store.h"
 
@@ -34,14 +35,39 @@ class AccountDirectory {
   RateSpec PerKeyLimit(const AccountRow& row) const;
   std::optional<RateSpec> AccountLimit(const AccountRow& row) const;
 
+  // Plans as stored objects (API.md 11.2): with a catalog, plans' limits come from it (else from
+  // the settings). Set once, before use.
+  void set_plans(PlanCatalog* plans) { plans_ = plans; }
+  // After the catalog changed: every known account's limits are computed again.
+  void ReapplyPlans();
+  // Whether plan `name` exists: in the catalog, else in the store (a plan another node made a
+  // moment ago; then added to the catalog), else in the settings when there is no catalog.
+  // Errors are store failures.
+  Result<bool> KnowsPlan(std::string_view name);
+
  private:
-  void Apply(const AccountInfo& info, const AccountRow& row) const;
+  // What the limits of an account are computed from.
+  struct Terms {
+    std::string plan;
+    std::optional<std::string> rate_limit;
+    std::optional<std::string> account_rate_limit;
+    bool disabled = false;
+  };
+  struct Entry {
+    std::shared_ptr<AccountInfo> info;
+    Terms terms;
+  };
+  static Terms TermsOf(const AccountRow& row);
+  RateSpec PerKeyLimit(const Terms& t) const;
+  std::optional<RateSpec> AccountLimit(const Terms& t) const;
+  void Apply(const AccountInfo& info, const Terms& terms) const;
 
   Store& store_;
   CreditMeter& credits_;
   const ServiceSettings& settings_;
   mutable SharedMutex mu_;
-  std::unordered_map<std::string, std::shared_ptr<AccountInfo>> accounts_ GUARDED_BY(mu_);
+  PlanCatalog* plans_ = nullptr;
+  std::unordered_map<std::string, Entry> accounts_ GUARDED_BY(mu_);
 };
 
 }  // namespace keyward

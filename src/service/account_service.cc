@@ -66,9 +66,9 @@ Result<AccountRow> AccountService::Create(const Principal& who, const CreateAcco
   if (p.credits && (*p.credits < 0 || *p.credits > kMaxCredits)) {
     return InvalidRequest("credits must be a non-negative integer or null.", "credits");
   }
-  if (!settings_.plans.contains(p.plan)) {
-    return InvalidRequest("plan must name a plan of the configuration.", "plan");
-  }
+  auto known = directory_.KnowsPlan(p.plan);
+  if (!known.ok()) return known.error();
+  if (!*known) return InvalidRequest("plan must name an existing plan.", "plan");
   AccountRow row;
   if (!p.password.empty()) {
     if (p.password.size() < kMinPasswordLength || p.password.size() > kMaxPasswordLength) {
@@ -143,6 +143,7 @@ Result<AccountRow> AccountService::AddCredits(const Principal& who, std::string_
   // resets from the store's figure minus what it has pending.
   credits_.TopUp((*row)->id, amount, (*row)->credits);
   directory_.Update(**row);
+  if (crossings_) crossings_->BalanceSet(**row);
   auto live = credits_.Snapshot((*row)->id);
   if (live) {
     (*row)->credits = live->balance;

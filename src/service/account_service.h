@@ -13,6 +13,7 @@
 #include "limits/credit_meter.h"
 #include "service/account_directory.h"
 #include "service/change_feed.h"
+#include "service/crossing_events.h"
 #include "service/principal.h"
 #include "service/settings.h"
 #include "service/usage_recorder.h"
@@ -74,6 +75,8 @@ class AccountService {
 
   // With several nodes: writes first ask `notifier` whether they may run (see TokenService).
   void set_notifier(ChangeNotifier* notifier) { notifier_ = notifier; }
+  // Told every topped-up balance (re-arming credits.low / credits.exhausted). Set once.
+  void set_crossings(CrossingEvents* crossings) { crossings_ = crossings; }
 
  private:
   AccountRow WithLiveCredits(AccountRow row);
@@ -90,6 +93,7 @@ class AccountService {
   const ServiceSettings& settings_;
   const Clock& clock_;
   ChangeNotifier* notifier_ = nullptr;
+  CrossingEvents* crossings_ = nullptr;
 };
 
 // One '@' with something on both sides, no spaces or control characters, at most kMaxEmailLength.

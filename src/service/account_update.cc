@@ -63,8 +63,10 @@ Result<AccountRow> AccountService::Update(const Principal& who, std::string_view
   if (p.email && !LooksLikeEmail(*p.email)) {
     return InvalidRequest("email must be an email address.", "email");
   }
-  if (p.plan && !settings_.plans.contains(*p.plan)) {
-    return InvalidRequest("plan must name an existing plan.", "plan");
+  if (p.plan) {
+    auto known = directory_.KnowsPlan(*p.plan);
+    if (!known.ok()) return known.error();
+    if (!*known) return InvalidRequest("plan must name an existing plan.", "plan");
   }
   if (p.set_rate_limit) {
     if (Status st = CheckLimit(p.rate_limit, "rate_limit"); !st.ok()) return st.error();

@@ -81,4 +81,24 @@ EventFor<TokenRow> RolledEvent(const Principal& who, const Clock& clock) {
   };
 }
 
+EventFor<PlanRow> PlanEvent(std::string_view type, const EventActor& actor,
+                            std::string_view request_id, const Clock& clock) {
+  return [type = std::string(type), actor, request = std::string(request_id), &clock](
+             const PlanRow* before, const PlanRow& after) {
+    boost::json::object prev;
+    if (before) prev = PlanObject(*before);
+    return NewEvent(type, actor, request, {}, true, clock.NowUnix(),
+                    EventData(PlanObject(after), before ? &prev : nullptr));
+  };
+}
+
+EventFor<AccountRow> RefilledEvent(const Clock& clock) {
+  return [&clock](const AccountRow* before, const AccountRow& after) {
+    boost::json::object prev;
+    if (before) prev = AccountObject(*before);
+    return NewEvent("credits.refilled", SystemActor(), {}, after.id, true, clock.NowUnix(),
+                    EventData(AccountObject(after), before ? &prev : nullptr));
+  };
+}
+
 }  // namespace keyward

@@ -15,6 +15,7 @@
 #include "core/clock.h"
 #include "service/principal.h"
 #include "store/event.h"
+#include "store/plan.h"
 #include "store/records.h"
 
 namespace keyward {
@@ -37,6 +38,13 @@ EventFor<AccountRow> AccountEvent(std::string_view type, const Principal& who, c
 EventFor<AdminKeyRow> AdminKeyEvent(const EventActor& actor, const Clock& clock);
 // token.rolled: data.object is the new token (after), data.rolled_from the old token's id.
 EventFor<TokenRow> RolledEvent(const Principal& who, const Clock& clock);
+
+// plan.created / plan.updated (API.md 13): operator-level events (no account), data.object the
+// plan.
+EventFor<PlanRow> PlanEvent(std::string_view type, const EventActor& actor,
+                            std::string_view request_id, const Clock& clock);
+// credits.refilled: by the system, data.object the account after the refill.
+EventFor<AccountRow> RefilledEvent(const Clock& clock);
 
 // The actors of API.md 13 that no credential stands for.
 inline EventActor SystemActor(std::string id = {}) {

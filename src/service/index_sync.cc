@@ -60,6 +60,14 @@ void IndexSync::Apply(const TokenRow& row) {
 Status IndexSync::Resync() {
   MutexLock lock(resync_mu_);
   constexpr size_t kPage = 1000;
+  if (plans_) {
+    auto plans = store_.ListPlans();
+    if (!plans.ok()) return plans.error();
+    if (plans_->Replace(std::move(*plans))) {
+      accounts_.ReapplyPlans();
+      applied_.fetch_add(1, std::memory_order_relaxed);
+    }
+  }
   for (;;) {
     size_t seen = 0;
     auto next = store_.ForEachTokenChangedAfter(cursor_, kPage, [&](TokenRow&& row) {

@@ -16,6 +16,10 @@
 // (Store::ForEachAccountChangedAfter) to the AccountDirectory, and an account change is announced
 // as kAccountsChanged, a reserved digest that makes every receiver resync at once.
 //
+// Plans (API.md 11.2) ride along: with a PlanCatalog set, every resync reads the plans (they are
+// few) and, when any changed, has the AccountDirectory apply the new limits; a plan write is
+// announced as kAccountsChanged, so every node applies it within a second.
+//
 // It is also the writers' ChangeNotifier: CheckWritable() returns what `writable` returns (a
 // Redis or store health check whose error says why writes are refused), and TokenChanged()
 // announces on the feed. The feed is Redis pub/sub (RedisChangeFeed) or, on PostgreSQL without
@@ -35,6 +39,7 @@
 #include "service/change_feed.h"
 #include "service/key_index.h"
 #include "service/key_record.h"
+#include "service/plan_catalog.h"
 #include "store/store.h"
 
 namespace keyward {
@@ -59,6 +64,9 @@ class IndexSync final : public ChangeNotifier {
   // How many index entries announcements and resyncs changed (for tests and metrics).
   uint64_t applied() const { return applied_.load(std::memory_order_relaxed); }
 
+  // Set once, before Start().
+  void set_plans(PlanCatalog* plans) { plans_ = plans; }
+
   Status CheckWritable() override;
   void TokenChanged(const Digest& key_hash) override;
   void AccountChanged() override;
@@ -71,6 +79,7 @@ class IndexSync final : public ChangeNotifier {
   Store& store_;
   KeyIndex& index_;
   AccountDirectory& accounts_;
+  PlanCatalog* plans_ = nullptr;
   ChangeFeed& feed_;
   std::function<Status()> writable_;
   const std::chrono::milliseconds resync_interval_;

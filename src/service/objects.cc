@@ -76,4 +76,26 @@ boost::json::object AdminKeyObject(const AdminKeyRow& row) {
   return o;
 }
 
+boost::json::object PlanObject(const PlanRow& row) {
+  boost::json::object o;
+  o["object"] = "plan";
+  o["name"] = row.name;
+  o["rate_limit"] = row.rate_limit;
+  o["account_rate_limit"] = row.account_rate_limit ? boost::json::value(*row.account_rate_limit)
+                                                   : boost::json::value(nullptr);
+  if (row.refill) {
+    boost::json::object refill;
+    refill["amount"] = row.refill->amount;
+    refill["interval"] = row.refill->interval;
+    refill["mode"] = row.refill->mode;
+    o["refill"] = std::move(refill);
+  } else {
+    o["refill"] = nullptr;
+  }
+  o["low_credits_threshold"] = OrNull(row.low_credits_threshold);
+  o["managed_by"] = row.managed_by_config ? "config" : "api";
+  o["created"] = row.created;
+  return o;
+}
+
 }  // namespace keyward

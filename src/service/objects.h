@@ -7,6 +7,7 @@
 #include <boost/json.hpp>
 #include <cstdint>
 
+#include "store/plan.h"
 #include "store/records.h"
 
 namespace keyward {
@@ -17,5 +18,7 @@ boost::json::object AccountObject(const AccountRow& row);
 boost::json::object AdminKeyObject(const AdminKeyRow& row);
 // Metadata (API.md 11.1) as a JSON object of strings.
 boost::json::object MetadataObject(const Metadata& metadata);
+// The plan object of API.md 11.2 (no id: a plan is named).
+boost::json::object PlanObject(const PlanRow& row);
 
 }  // namespace keyward

@@ -51,6 +51,7 @@ Services::Services(std::unique_ptr<Store> store, ServiceSettings settings, const
       limiter_(&limits_and_credits_->limiter()),
       credits_(&limits_and_credits_->credits()),
       index_(settings_.negative_cache_seconds * 1'000'000'000),
+      catalog_(settings_),
       directory_(*store_, *credits_, settings_),
       usage_(*store_, *credits_, std::chrono::milliseconds(settings_.usage_flush_interval_ms)),
       verifier_(*store_, index_, directory_, *limits_and_credits_, usage_, settings_, format_,
@@ -67,8 +68,15 @@ Services::Services(std::unique_ptr<Store> store, ServiceSettings settings, const
       webhooks_(*store_, settings_.webhooks, clock_),
       leaks_(*store_, tokens_, settings_.leaks, format_, clock_),
       operators_(*store_, clock_),
+      plans_(*store_, catalog_, directory_, settings_, clock_),
+      refills_(*store_, catalog_, *credits_, usage_, clock_),
+      crossings_(*store_, catalog_, clock_),
       maintenance_(*store_, index_, idempotency_, sessions_, agent_auth_, usage_reports_, clock_,
                    settings_.events.retention_seconds) {
+  directory_.set_plans(&catalog_);
+  usage_.set_observer(&crossings_);
+  refills_.set_crossings(&crossings_);
+  accounts_.set_crossings(&crossings_);
   // Change propagation between nodes: over Redis when it is configured, else over the store
   // itself when it offers one (PostgreSQL: LISTEN/NOTIFY); a SQLite store without Redis has no
   // transport, and is polled (StorePollFeed) so that what another process on the same file
@@ -101,6 +109,8 @@ Services::Services(std::unique_ptr<Store> store, ServiceSettings settings, const
   if (sync_) {
     tokens_.set_notifier(sync_.get());
     accounts_.set_notifier(sync_.get());
+    plans_.set_notifier(sync_.get());
+    sync_->set_plans(&catalog_);
   }
   std::function<Status()> ping_redis;
   if (redis_) ping_redis = [redis = redis_.get()] { return redis->Ping(); };
@@ -114,6 +124,8 @@ Services::~Services() {
 }
 
 Status Services::LoadIndex() {
+  // [plans.NAME] of the configuration, applied at every start (API.md 11.2).
+  if (Status st = plans_.ApplyConfigPlans(); !st.ok()) return st;
   // Where the change feed starts: taken before the load, so that a change committed while the
   // index loads is applied afterwards (applying twice is harmless).
   auto cursor = store_->TokenChangeCursor();
@@ -154,6 +166,7 @@ Status Services::LoadIndex() {
 void Services::Shutdown() {
   maintenance_.Stop();
   token_notices_.Stop();
+  refills_.Stop();
   if (sync_) sync_->Stop();
   usage_.Stop();
 }

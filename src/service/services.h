@@ -18,6 +18,8 @@
 #include "service/account_service.h"
 #include "service/admin_keys.h"
 #include "service/agent_auth_service.h"
+#include "service/credit_refills.h"
+#include "service/crossing_events.h"
 #include "service/event_service.h"
 #include "service/idempotency.h"
 #include "service/index_sync.h"
@@ -25,6 +27,8 @@
 #include "service/leak_service.h"
 #include "service/maintenance.h"
 #include "service/operator_service.h"
+#include "service/plan_catalog.h"
+#include "service/plan_service.h"
 #include "service/readiness.h"
 #include "service/session_service.h"
 #include "service/settings.h"
@@ -61,6 +65,7 @@ class Services {
   void StartMaintenance() {
     maintenance_.Start();
     token_notices_.Start();  // token.expired / token.expiring (API.md 13)
+    refills_.Start();        // credit refills (API.md 11.2)
   }
   // Deletes access tokens expired for longer than the retention from the store and the index;
   // returns how many left the index.
@@ -84,6 +89,9 @@ class Services {
   WebhookService& webhooks() { return webhooks_; }
   LeakService& leaks() { return leaks_; }
   OperatorService& operators() { return operators_; }
+  PlanService& plans() { return plans_; }
+  PlanCatalog& plan_catalog() { return catalog_; }
+  CreditRefills& refills() { return refills_; }
   const ServiceSettings& settings() const { return settings_; }
   // The index's sync with other processes on the store: over Redis, PostgreSQL NOTIFY, or (SQLite
   // alone) by polling the store's change sequence.
@@ -101,6 +109,7 @@ class Services {
   Limiter* limiter_;                                      // limits_and_credits_->limiter()
   CreditMeter* credits_;                                  // limits_and_credits_->credits()
   KeyIndex index_;
+  PlanCatalog catalog_;  // before the directory, which reads it
   AccountDirectory directory_;
   UsageRecorder usage_;
   Verifier verifier_;
@@ -118,6 +127,9 @@ class Services {
   WebhookService webhooks_;
   LeakService leaks_;
   OperatorService operators_;
+  PlanService plans_;
+  CreditRefills refills_;
+  CrossingEvents crossings_;  // credits.low, credits.exhausted, ratelimit.exceeded
   Maintenance maintenance_;
   std::unique_ptr<ReadinessProbe> readiness_;  // after sync_, which it watches
 };

@@ -11,6 +11,7 @@
 #include "core/key_format.h"
 #include "core/rate_spec.h"
 #include "core/route_table.h"
+#include "store/plan.h"
 
 namespace keyward {
 
@@ -100,6 +101,12 @@ struct ServiceSettings {
   // Plans' account_rate_limit (API.md 11.2): one budget over all of an account's keys; a plan
   // absent here has none.
   std::map<std::string, RateSpec> plan_account_limits;
+  // Plans' refill and low_credits_threshold (API.md 11.2); a plan absent here has neither.
+  struct PlanExtras {
+    std::optional<PlanRefill> refill;
+    std::optional<int64_t> low_credits_threshold;
+  };
+  std::map<std::string, PlanExtras> plan_extras;
   int64_t default_cost = 0;
   int64_t negative_cache_seconds = 2;
   SandboxSettings sandbox;

@@ -43,6 +43,7 @@ Status UsageRecorder::Flush() {
       credits_.ReturnUsage(charged);
       return st;
     }
+    if (FlushObserver* o = observer_.load()) o->CreditsFlushed(rows);
   }
   Status counted = FlushCounts();
   std::vector<TokenUsage> batch;
@@ -88,12 +89,19 @@ Status UsageRecorder::FlushCounts() {
     rows.swap(carry_);
   }
   rows.reserve(rows.size() + cells.size() * 9);
+  FlushObserver* observer = observer_.load();
+  std::vector<FlushObserver::RateLimited> limited;
   for (const UsageCell& cell : cells) {
     if (!cell.counts.empty()) AppendRows(cell, &rows);
+    if (observer && cell.counts.rate_limited > 0 && cell.record->account) {
+      limited.push_back(FlushObserver::RateLimited{std::string(cell.record->token_id()),
+                                                   cell.record->account->id, cell.minute_start});
+    }
   }
   cells.clear();  // the records' references go here, off the request path
   if (rows.empty()) return Status::Ok();
   Status st = store_.AddUsage(rows);
+  if (st.ok() && observer && !limited.empty()) observer->RateLimitedFlushed(limited);
   if (!st.ok()) {
     spdlog::warn("usage count flush failed, will retry: {}", st.error().ForLog());
     MutexLock lock(carry_mu_);

@@ -11,6 +11,7 @@
 #pragma once
 
 #include <array>
+#include <atomic>
 #include <chrono>
 #include <mutex>
 #include <shared_mutex>
@@ -25,6 +26,23 @@
 #include "store/store.h"
 
 namespace keyward {
+
+// Told what each successful flush wrote, on the flusher thread (off the request path): the
+// crossing events (service/crossing_events.h) are derived from it. Implementations must not call
+// back into the UsageRecorder.
+class FlushObserver {
+ public:
+  virtual ~FlushObserver() = default;
+  // The credits just applied to the store, per account.
+  virtual void CreditsFlushed(const std::vector<AccountUsage>& charged) = 0;
+  // A key answered 429 at least once in the minute starting at `minute_start`.
+  struct RateLimited {
+    std::string token_id;
+    std::string account_id;
+    int64_t minute_start = 0;
+  };
+  virtual void RateLimitedFlushed(const std::vector<RateLimited>& limited) = 0;
+};
 
 class UsageRecorder {
  public:
@@ -57,6 +75,8 @@ class UsageRecorder {
   Status Flush();
   // Stops the background thread after a final flush. Idempotent.
   void Stop();
+  // Set once, before the first flush (null: none).
+  void set_observer(FlushObserver* observer) { observer_.store(observer); }
 
  private:
   static constexpr size_t kShards = 16;
@@ -69,6 +89,7 @@ class UsageRecorder {
 
   Store& store_;
   CreditMeter& credits_;
+  std::atomic<FlushObserver*> observer_{nullptr};
   std::chrono::milliseconds interval_;
   std::array<Shard, kShards> shards_;
   UsageCounter counter_;

@@ -15,10 +15,12 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/status.h"
 #include "store/change_feed.h"
 #include "store/event.h"
+#include "store/plan.h"
 #include "store/records.h"
 #include "store/webhook.h"
 
@@ -291,6 +293,45 @@ class Store {
   virtual Result<std::optional<OperatorRow>> CompleteOperatorSetup(const Digest& setup_hash,
                                                                    std::string_view password_hash,
                                                                    int64_t now_unix) = 0;
+
+  // --- plans and refills (API.md 11.2; store/plan.h) ---
+  // Inserts a plan; a duplicate name → kInvalidRequest, param "name".
+  virtual Status CreatePlan(const PlanRow& plan, const EventFor<PlanRow>& event = {}) = 0;
+  virtual Result<std::optional<PlanRow>> GetPlan(std::string_view name) = 0;
+  // Every plan, newest first (then by name). Plans are few.
+  virtual Result<std::vector<PlanRow>> ListPlans() = 0;
+  // Writes the terms (rate_limit, account_rate_limit, refill, low_credits_threshold) and
+  // managed_by of plan `plan.name`; returns the row after the write, or nullopt when there is no
+  // such plan. `event` is recorded in the same transaction.
+  virtual Result<std::optional<PlanRow>> UpdatePlan(const PlanRow& plan,
+                                                    const EventFor<PlanRow>& event = {}) = 0;
+  // Accounts on `plan` that period `period` has not refilled yet and that were created before
+  // `period_start` (an account created mid-period waits for the next), at most `limit`.
+  virtual Result<std::vector<std::string>> AccountsDueRefill(std::string_view plan, int64_t period,
+                                                             int64_t period_start,
+                                                             size_t limit) = 0;
+  // Refills account `id` for `period`, in one transaction, only if no node did already (the
+  // account's last refilled period is below `period`): a limited balance becomes `set_to` (when
+  // given) or grows by `add` (clamped to INT64_MAX); an unlimited one stays unlimited; the period
+  // is recorded either way. Returns the row before and after, or nullopt when the period was
+  // refilled already (or there is no such account). `event` is recorded with the change (not for an
+  // unlimited balance, which a refill leaves as it was).
+  struct Refilled {
+    AccountRow before;
+    AccountRow after;
+  };
+  virtual Result<std::optional<Refilled>> RefillAccount(std::string_view id, int64_t period,
+                                                        std::optional<int64_t> set_to, int64_t add,
+                                                        const EventFor<AccountRow>& event = {}) = 0;
+
+  // Crossing events (credits.low, credits.exhausted, ratelimit.exceeded: API.md 13): the mark of
+  // (`subject`, `kind`) is claimed for `period` — inserted, or moved up from an older period —
+  // together with `event`, in one transaction; false (and nothing recorded) when the mark is
+  // already at `period` or later, so each crossing is recorded once across nodes.
+  virtual Result<bool> ClaimEventMark(std::string_view subject, std::string_view kind,
+                                      int64_t period, const EventRow& event) = 0;
+  // Re-arms: removes the mark of (`subject`, `kind`), if any.
+  virtual Status ClearEventMark(std::string_view subject, std::string_view kind) = 0;
 
   // Cheap liveness probe (SELECT 1).
   virtual Status Ping() = 0;

@@ -11,6 +11,7 @@
 #include "core/https_policy.h"  // IsLoopback
 #include "core/permissions.h"
 #include "core/route_table.h"
+#include "service/plan_service.h"  // IsValidPlanName, CheckRefill
 
 namespace keyward {
 namespace {
@@ -111,10 +112,18 @@ class Loader {
     for (const auto& [name, plan] : *node.as_table()) {
       const std::string p = "plans." + std::string(name.str());
       if (!plan.is_table()) return Where(plan) + ": " + p + " must be a table";
+      if (!IsValidPlanName(name.str())) {
+        return Where(plan) + ": " + p + ": a plan name is 1 to 40 characters of a-z, 0-9, _ and -";
+      }
       for (const auto& [k, v] : *plan.as_table()) {
-        // rate_limit: per key; account_rate_limit: one budget over all of an account's keys
-        // (API.md 11.2).
+        // rate_limit: per key; account_rate_limit: one budget over all of an account's keys;
+        // refill and low_credits_threshold (API.md 11.2).
         const std::string key(k.str());
+        if (key == "refill" || key == "low_credits_threshold") {
+          std::string e = PlanExtra(p, std::string(name.str()), key, v);
+          if (!e.empty()) return e;
+          continue;
+        }
         if (key != "rate_limit" && key != "account_rate_limit") {
           return Where(v) + ": unknown key " + p + "." + key;
         }
@@ -128,7 +137,47 @@ class Loader {
           c_.service.plan_account_limits[std::string(name.str())] = spec;
         }
       }
+      if (!c_.service.plans.contains(std::string(name.str()))) {
+        return Where(plan) + ": " + p + ".rate_limit is required";
+      }
     }
+    return "";
+  }
+
+  // plans.NAME.refill = { amount = N, interval = "month", mode = "set" } and
+  // plans.NAME.low_credits_threshold = N.
+  std::string PlanExtra(const std::string& p, const std::string& name, const std::string& key,
+                        const toml::node& v) {
+    ServiceSettings::PlanExtras& extras = c_.service.plan_extras[name];
+    if (key == "low_credits_threshold") {
+      auto n = v.value<int64_t>();
+      if (!v.is_integer() || !n || *n < 0) {
+        return Where(v) + ": " + p + ".low_credits_threshold must be a non-negative integer";
+      }
+      extras.low_credits_threshold = *n;
+      return "";
+    }
+    if (!v.is_table()) {
+      return Where(v) + ": " + p + ".refill must be a table { amount, interval, mode }";
+    }
+    PlanRefill refill;
+    refill.mode = "set";
+    for (const auto& [rk, rv] : *v.as_table()) {
+      const std::string field(rk.str());
+      if (field == "amount" && rv.is_integer()) {
+        refill.amount = *rv.value<int64_t>();
+      } else if ((field == "interval" || field == "mode") && rv.is_string()) {
+        (field == "interval" ? refill.interval : refill.mode) = *rv.value<std::string>();
+      } else {
+        return Where(rv) + ": " + p + ".refill." + field +
+               (field == "amount" || field == "interval" || field == "mode" ? " has the wrong type"
+                                                                            : ": unknown key");
+      }
+    }
+    if (Status st = CheckRefill(refill, p + ".refill"); !st.ok()) {
+      return Where(v) + ": " + st.error().message();
+    }
+    extras.refill = std::move(refill);
     return "";
   }
 

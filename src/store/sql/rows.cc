@@ -314,3 +314,33 @@ void SplitPermissions(std::string_view joined, std::vector<std::string>* out) {
 }
 
 }  // namespace keyward::sql
+
+namespace keyward::sql {
+
+Status Decode(const Row& row, PlanRow* out) {
+  out->name = row.Text(0);
+  out->rate_limit = row.Text(1);
+  out->account_rate_limit = row.IsNull(2) ? std::nullopt : std::optional<std::string>(row.Text(2));
+  out->refill.reset();
+  if (!row.IsNull(3)) {
+    out->refill = PlanRefill{row.Int(3), row.Text(4), row.Text(5)};
+  }
+  out->low_credits_threshold = row.OptionalInt(6);
+  out->managed_by_config = row.Text(7) == "config";
+  out->created = row.Int(8);
+  return Status::Ok();
+}
+
+void AddParams(const PlanRow& plan, Params* params) {
+  params->Add(plan.name).Add(plan.rate_limit).Add(plan.account_rate_limit);
+  if (plan.refill) {
+    params->Add(plan.refill->amount).Add(plan.refill->interval).Add(plan.refill->mode);
+  } else {
+    params->AddNull().AddNull().AddNull();
+  }
+  params->Add(plan.low_credits_threshold)
+      .Add(plan.managed_by_config ? "config" : "api")
+      .Add(plan.created);
+}
+
+}  // namespace keyward::sql

@@ -15,6 +15,7 @@
 
 #include "core/status.h"
 #include "store/event.h"
+#include "store/plan.h"
 #include "store/records.h"
 #include "store/sql/driver.h"
 #include "store/webhook.h"
@@ -47,6 +48,9 @@
 #define KEYWARD_DELIVERY_COLUMNS                                                                \
   "id, endpoint_id, event_id, attempt, status, response_status, duration_ms, next_attempt_at, " \
   "created"
+#define KEYWARD_PLAN_COLUMNS                                                            \
+  "name, rate_limit, account_rate_limit, refill_amount, refill_interval, refill_mode, " \
+  "low_credits_threshold, managed_by, created"
 #define KEYWARD_EVENT_COLUMNS \
   "id, type, created, account_id, livemode, request_id, actor_type, actor_id, actor_ip, data"
 
@@ -79,6 +83,7 @@ Status Decode(const Row& row, IdempotencyRecord* out);
 Status Decode(const Row& row, EventRow* out);
 Status Decode(const Row& row, WebhookEndpointRow* out);
 Status Decode(const Row& row, WebhookDeliveryRow* out);
+Status Decode(const Row& row, PlanRow* out);  // KEYWARD_PLAN_COLUMNS
 
 // Append the values of the matching column list, in its order.
 // (For accounts and tokens: the *_INSERT_COLUMNS.)
@@ -93,6 +98,7 @@ void AddParams(const EventRow& event, Params* params);               // empty op
 void AddParams(const WebhookEndpointRow& endpoint, Params* params);  // empty texts as NULL
 void AddParams(const WebhookDeliveryRow& delivery, Params* params);
 void AddParams(const OperatorRow& op, Params* params);
+void AddParams(const PlanRow& plan, Params* params);  // KEYWARD_PLAN_COLUMNS
 
 // Also used for IP allowlists (a CIDR never contains a comma either).
 std::string JoinPermissions(const std::vector<std::string>& permissions);

@@ -5,8 +5,8 @@
 // Files: accounts and credits in sql_store_accounts.cc, API keys in _tokens.cc, access tokens in
 // _access_tokens.cc, Idempotency-Key records in _idempotency.cc, dashboard sessions and agent
 // sign-in requests in _dashboard.cc, usage counts in _usage.cc, admin keys and the probe in
-// sign-in requests in _dashboard.cc, events in _events.cc, admin keys and the probe in
-// sql_store.cc.
+// sign-in requests in _dashboard.cc, events in _events.cc, plans and refills in _plans.cc, admin
+// keys and the probe in sql_store.cc.
 //
 // How a method uses the driver: reads through Read(); a single statement, or statements that
 // stay correct apart, through Write(); several changes that must land together (a roll, a bulk
@@ -147,6 +147,21 @@ class SqlStore : public Store {
   Result<std::optional<OperatorRow>> CompleteOperatorSetup(const Digest& setup_hash,
                                                            std::string_view password_hash,
                                                            int64_t now_unix) override;
+
+  Status CreatePlan(const PlanRow& plan, const EventFor<PlanRow>& event = {}) override;
+  Result<std::optional<PlanRow>> GetPlan(std::string_view name) override;
+  Result<std::vector<PlanRow>> ListPlans() override;
+  Result<std::optional<PlanRow>> UpdatePlan(const PlanRow& plan,
+                                            const EventFor<PlanRow>& event = {}) override;
+  Result<std::vector<std::string>> AccountsDueRefill(std::string_view plan, int64_t period,
+                                                     int64_t period_start, size_t limit) override;
+  Result<std::optional<Refilled>> RefillAccount(std::string_view id, int64_t period,
+                                                std::optional<int64_t> set_to, int64_t add,
+                                                const EventFor<AccountRow>& event = {}) override;
+
+  Result<bool> ClaimEventMark(std::string_view subject, std::string_view kind, int64_t period,
+                              const EventRow& event) override;
+  Status ClearEventMark(std::string_view subject, std::string_view kind) override;
 
   Status Ping() override;
 

@@ -233,8 +233,37 @@ CREATE TABLE operator_sessions (
 CREATE INDEX operator_sessions_expires ON operator_sessions (expires_at);
 )sql";
 
-constexpr std::array<std::string_view, 9> kMigrations = {kV1, kV2, kV3, kV4, kV5,
-                                                         kV6, kV7, kV8, kV9};
+// Version 10: plans as stored objects (API.md 11.2) and credit refills. `managed_by` is 'config'
+// for the plans of the configuration file (applied at every start) or 'api'; a refill is its three
+// columns or NULLs. Accounts gain the last period their plan's refill was applied for
+// (core/refill.h period index): a node claims a refill with a conditional UPDATE of it, so each
+// period is refilled once across nodes and restarts. event_marks: the armed state of the crossing
+// events (credits.low, credits.exhausted: a row while fired; ratelimit.exceeded: the last minute
+// announced per token), claimed by a conditional upsert so that each is recorded once.
+constexpr std::string_view kV10 = R"sql(
+CREATE TABLE plans (
+  name                  TEXT    PRIMARY KEY,
+  rate_limit            TEXT    NOT NULL,
+  account_rate_limit    TEXT,
+  refill_amount         INTEGER,
+  refill_interval       TEXT,
+  refill_mode           TEXT,
+  low_credits_threshold INTEGER,
+  managed_by            TEXT    NOT NULL DEFAULT 'api',
+  created               INTEGER NOT NULL
+);
+ALTER TABLE accounts ADD COLUMN last_refill_period INTEGER;
+CREATE INDEX accounts_plan ON accounts (plan);
+CREATE TABLE event_marks (
+  subject TEXT    NOT NULL,
+  kind    TEXT    NOT NULL,
+  period  INTEGER NOT NULL,
+  PRIMARY KEY (subject, kind)
+);
+)sql";
+
+constexpr std::array<std::string_view, 10> kMigrations = {kV1, kV2, kV3, kV4, kV5,
+                                                          kV6, kV7, kV8, kV9, kV10};
 
 constexpr char kCreateVersionTable[] =
     "CREATE TABLE IF NOT EXISTS schema_migrations ("
