@@ -51,6 +51,10 @@ class JsonBody {
   // A required non-null string.
   Result<std::string> RequiredString(std::string_view name) const;
 
+  // A required array of objects, each read as a JsonBody of its own. Absent, null or not an array
+  // → kInvalidRequest naming `name`; an element that is not an object names `name[i]`.
+  Result<std::vector<JsonBody>> RequiredObjectArray(std::string_view name) const;
+
  private:
   explicit JsonBody(boost::json::object obj) : obj_(std::move(obj)) {}
   boost::json::object obj_;

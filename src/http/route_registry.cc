@@ -63,6 +63,8 @@ constexpr std::array kRoutes = {
     Blocking("POST", "/v1/accounts/:id/disable", HandleDisableAccount, kAdminOnly, "/v1/accounts"),
     Blocking("POST", "/v1/accounts/:id/enable", HandleEnableAccount, kAdminOnly, "/v1/accounts"),
     Blocking("POST", "/v1/tokens", HandleCreateToken, kManagement, "/v1/tokens"),
+    // Before /v1/tokens/:id, which would otherwise take "import" for an id (API.md 11.4).
+    Blocking("POST", "/v1/tokens/import", HandleImportTokens, kAdminOnly, "/v1/tokens"),
     Blocking("GET", "/v1/tokens", HandleListTokens, kManagement, "/v1/tokens"),
     Blocking("GET", "/v1/tokens/:id", HandleGetToken, kManagement, "/v1/tokens"),
     Blocking("POST", "/v1/tokens/:id/revoke", HandleRevokeToken, kManagement, "/v1/tokens"),

@@ -69,6 +69,7 @@ Services::Services(std::unique_ptr<Store> store, ServiceSettings settings, const
       operators_(*store_, clock_),
       maintenance_(*store_, index_, idempotency_, sessions_, agent_auth_, usage_reports_, clock_,
                    settings_.events.retention_seconds) {
+  if (settings_.accept_foreign) index_.AcceptForeign();  // keys.accept_foreign (API.md 11.4)
   // Change propagation between nodes: over Redis when it is configured, else over the store
   // itself when it offers one (PostgreSQL: LISTEN/NOTIFY); a SQLite store without Redis has no
   // transport, and is polled (StorePollFeed) so that what another process on the same file
@@ -128,7 +129,8 @@ Status Services::LoadIndex() {
       failure = account.error();
       return;
     }
-    if (!*account) return;  // orphaned row: never valid
+    if (!*account) return;                     // orphaned row: never valid
+    if (row.imported) index_.AcceptForeign();  // a key was imported: API.md 11.4
     index_.Fill(row.key_hash, MakeRecord(row, *account));
     ++loaded;
   });
