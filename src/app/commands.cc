@@ -91,6 +91,9 @@ int VerifyCommand(const CommonOptions& opts, const std::string& key, const std::
   }
   auto env = OpenEnvironment(opts, envp);
   if (!env) return 1;
+  // A one-shot dry run has no flood to shield the store from, and loads no index that would tell
+  // whether a key was ever imported: a credential not in keyward's format is simply looked up.
+  env->services->index().AcceptForeign();
   // Without --client-ip there is no client address: a key with an IP allowlist is refused (fail
   // closed, as /v1/keys/verify without client_ip).
   Verdict v = env->services->verifier().Verify(key, method, path, std::string_view(client_ip),

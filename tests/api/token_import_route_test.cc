@@ -4,6 +4,8 @@
 // (x-api-key, Bearer, /v1/auth, /v1/keys/verify) with the negative cache shielding the store.
 #include <gtest/gtest.h>
 
+#include <cctype>
+
 #include "core/sha256.h"
 #include "route_test.h"
 #include "service/services.h"
@@ -17,7 +19,7 @@ using boost::json::object;
 constexpr const char* kForeignKey = "legacy-live-4f7d1c9a2b8e4d3f9a6c";
 constexpr const char* kOtherForeignKey = "acme_prod_Zq81mX0pLr55Tt2wVv9y";
 
-std::string HashHex(const std::string& key) {
+std::string ImportHashHex(const std::string& key) {
   return DigestHex(Sha256(key));
 }
 
@@ -48,7 +50,7 @@ class TokenImportRoute : public RouteTest {
 // ---- the happy paths ---------------------------------------------------------------------------
 
 TEST_F(TokenImportRoute, ImportBySha256Answers200ListWithNullDisplayParts) {
-  Answer a = Import(array{object{{"sha256", HashHex(kForeignKey)}, {"name", "legacy"}}});
+  Answer a = Import(array{object{{"sha256", ImportHashHex(kForeignKey)}, {"name", "legacy"}}});
   ASSERT_TRUE(IsOk(a)) << Describe(a);
   object list = BodyOf(a);
   EXPECT_EQ(list.at("object"), "list");
@@ -97,8 +99,9 @@ TEST_F(TokenImportRoute, ImportByPlaintextNeverEchoesTheKey) {
   EXPECT_TRUE(Verifies(kForeignKey));
   // The stored token is found by the hash of the plaintext: importing the hash again is a
   // duplicate.
-  EXPECT_TRUE(IsError(Import(array{object{{"sha256", HashHex(kForeignKey)}, {"name", "again"}}}),
-                      400, "INVALID_REQUEST", "keys[0].sha256"));
+  EXPECT_TRUE(
+      IsError(Import(array{object{{"sha256", ImportHashHex(kForeignKey)}, {"name", "again"}}}), 400,
+              "INVALID_REQUEST", "keys[0].sha256"));
 }
 
 TEST_F(TokenImportRoute, KeywardFormatKeysFromAnotherDeploymentKeepTheirTypeAndMode) {
@@ -112,17 +115,18 @@ TEST_F(TokenImportRoute, KeywardFormatKeysFromAnotherDeploymentKeepTheirTypeAndM
 }
 
 TEST_F(TokenImportRoute, OneTokenImportedEventPerKeyWithTheAdminAsActor) {
-  Answer a = Import(array{object{{"sha256", HashHex(kForeignKey)}, {"name", "a"}},
+  Answer a = Import(array{object{{"sha256", ImportHashHex(kForeignKey)}, {"name", "a"}},
                           object{{"key", kOtherForeignKey}, {"name", "b"}}});
   ASSERT_TRUE(IsOk(a)) << Describe(a);
   Answer events = Get("/v1/events?type=token.imported&limit=100", Admin(admin()));
   ASSERT_TRUE(IsOk(events)) << Describe(events);
   const array& data = BodyOf(events).at("data").as_array();
   ASSERT_EQ(data.size(), 2u);
-  for (const auto& e : data) {
+  for (const auto& v : data) {
+    const object& e = v.as_object();
     EXPECT_EQ(e.at("account"), account_);
-    EXPECT_EQ(e.at("actor").at("type"), "admin_key");
-    EXPECT_EQ(e.at("data").at("object").at("object"), "token");
+    EXPECT_EQ(e.at("actor").as_object().at("type"), "admin_key");
+    EXPECT_EQ(e.at("data").as_object().at("object").as_object().at("object"), "token");
     EXPECT_EQ(serialize(e).find(kOtherForeignKey), std::string::npos);
   }
 }
@@ -130,7 +134,7 @@ TEST_F(TokenImportRoute, OneTokenImportedEventPerKeyWithTheAdminAsActor) {
 TEST_F(TokenImportRoute, ExactlyAThousandKeysAreAccepted) {
   array keys;
   for (int i = 0; i < 1000; ++i) {
-    keys.push_back(object{{"sha256", HashHex("bulk-key-" + std::to_string(i))},
+    keys.push_back(object{{"sha256", ImportHashHex("bulk-key-" + std::to_string(i))},
                           {"name", "bulk " + std::to_string(i)}});
   }
   Answer a = Import(keys);
@@ -154,7 +158,7 @@ TEST_F(TokenImportRoute, IdempotencyKeyReplaysTheImport) {
 // ---- bad input: 400 naming the field, and nothing stored ---------------------------------------
 
 TEST_F(TokenImportRoute, BadInputIs400NamingTheKeyAndStoresNothing) {
-  const object good{{"sha256", HashHex(kOtherForeignKey)}, {"name", "good"}};
+  const object good{{"sha256", ImportHashHex(kOtherForeignKey)}, {"name", "good"}};
   struct Case {
     object bad;
     std::string param;
@@ -163,29 +167,30 @@ TEST_F(TokenImportRoute, BadInputIs400NamingTheKeyAndStoresNothing) {
       {object{{"name", "neither"}}, "keys[1].sha256"},
       {object{{"sha256", "abc"}, {"name", "short"}}, "keys[1].sha256"},
       {object{{"sha256", std::string(64, 'g')}, {"name", "not hex"}}, "keys[1].sha256"},
-      {object{{"sha256", HashHex("x")}, {"key", "x-key-1"}, {"name", "both"}}, "keys[1].key"},
+      {object{{"sha256", ImportHashHex("x")}, {"key", "x-key-1"}, {"name", "both"}}, "keys[1].key"},
       {object{{"key", "has space"}, {"name", "space"}}, "keys[1].key"},
       {object{{"key", std::string(257, 'k')}, {"name", "long"}}, "keys[1].key"},
       {object{{"key", WellFormedKey("ak_")}, {"name", "admin"}}, "keys[1].key"},
-      {object{{"sha256", HashHex("n")}}, "keys[1].name"},
-      {object{{"sha256", HashHex("n")}, {"name", ""}}, "keys[1].name"},
-      {object{{"sha256", HashHex("t")}, {"name", "t"}, {"type", "root"}}, "keys[1].type"},
-      {object{{"sha256", HashHex("r")}, {"name", "r"}, {"type", "restricted"}},
+      {object{{"sha256", ImportHashHex("n")}}, "keys[1].name"},
+      {object{{"sha256", ImportHashHex("n")}, {"name", ""}}, "keys[1].name"},
+      {object{{"sha256", ImportHashHex("t")}, {"name", "t"}, {"type", "root"}}, "keys[1].type"},
+      {object{{"sha256", ImportHashHex("r")}, {"name", "r"}, {"type", "restricted"}},
        "keys[1].permissions"},
-      {object{{"sha256", HashHex("p")}, {"name", "p"}, {"permissions", array{"a:b"}}},
+      {object{{"sha256", ImportHashHex("p")}, {"name", "p"}, {"permissions", array{"a:b"}}},
        "keys[1].permissions"},
-      {object{{"sha256", HashHex("e")}, {"name", "e"}, {"expires_at", 1}}, "keys[1].expires_at"},
-      {object{{"sha256", HashHex("m")}, {"name", "m"}, {"metadata", object{{"k", 1}}}},
+      {object{{"sha256", ImportHashHex("e")}, {"name", "e"}, {"expires_at", 1}},
+       "keys[1].expires_at"},
+      {object{{"sha256", ImportHashHex("m")}, {"name", "m"}, {"metadata", object{{"k", 1}}}},
        "keys[1].metadata"},
-      {object{{"sha256", HashHex("u")}, {"name", "u"}, {"secret", "x"}}, "keys[1].secret"},
-      {object{{"sha256", HashHex("l")}, {"name", "l"}, {"last4", "12345"}}, "keys[1].last4"},
+      {object{{"sha256", ImportHashHex("u")}, {"name", "u"}, {"secret", "x"}}, "keys[1].secret"},
+      {object{{"sha256", ImportHashHex("l")}, {"name", "l"}, {"last4", "12345"}}, "keys[1].last4"},
       {object{{"key", "prefix-key-1"}, {"name", "kp"}, {"key_prefix", "other"}},
        "keys[1].key_prefix"},
       {object{{"key", "prefix-key-2"}, {"name", "kp"}, {"key_prefix", "prefix-key-2"}},
        "keys[1].key_prefix"},
-      {object{{"sha256", HashHex("whole-key")}, {"name", "kp"}, {"key_prefix", "whole-key"}},
+      {object{{"sha256", ImportHashHex("whole-key")}, {"name", "kp"}, {"key_prefix", "whole-key"}},
        "keys[1].key_prefix"},
-      {object{{"sha256", HashHex("i")}, {"name", "i"}, {"ip_allowlist", array{"nope"}}},
+      {object{{"sha256", ImportHashHex("i")}, {"name", "i"}, {"ip_allowlist", array{"nope"}}},
        "keys[1].ip_allowlist"},
   };
   for (const Case& c : cases) {
@@ -211,20 +216,20 @@ TEST_F(TokenImportRoute, BadInputIs400NamingTheKeyAndStoresNothing) {
 TEST_F(TokenImportRoute, MoreThanAThousandKeysIs400) {
   array keys;
   for (int i = 0; i < 1001; ++i) {
-    keys.push_back(object{{"sha256", HashHex("k" + std::to_string(i))}, {"name", "k"}});
+    keys.push_back(object{{"sha256", ImportHashHex("k" + std::to_string(i))}, {"name", "k"}});
   }
   EXPECT_TRUE(IsError(Import(keys), 400, "INVALID_REQUEST", "keys"));
   EXPECT_EQ(TokenCount(), 0u);
 }
 
 TEST_F(TokenImportRoute, DuplicateWithinTheCallNamesTheLaterOccurrence) {
-  Answer a = Import(array{object{{"sha256", HashHex("one")}, {"name", "1"}},
+  Answer a = Import(array{object{{"sha256", ImportHashHex("one")}, {"name", "1"}},
                           object{{"key", kForeignKey}, {"name", "2"}},
-                          object{{"sha256", HashHex("three")}, {"name", "3"}},
+                          object{{"sha256", ImportHashHex("three")}, {"name", "3"}},
                           // The same key by hash (upper-case hex) as index 1 gave in plaintext.
                           object{{"sha256",
                                   [] {
-                                    std::string h = HashHex(kForeignKey);
+                                    std::string h = ImportHashHex(kForeignKey);
                                     for (char& c : h) c = static_cast<char>(std::toupper(c));
                                     return h;
                                   }()},
@@ -238,13 +243,14 @@ TEST_F(TokenImportRoute, DuplicateOfAStoredKeyIs400AndStoresNothing) {
   ASSERT_TRUE(IsOk(Import(array{object{{"key", kForeignKey}, {"name", "first"}}})));
   const size_t before = TokenCount();
   // A key keyward issued itself, and a key imported before, are both already stored.
-  EXPECT_TRUE(IsError(Import(array{object{{"sha256", HashHex("fresh")}, {"name", "fresh"}},
+  EXPECT_TRUE(IsError(Import(array{object{{"sha256", ImportHashHex("fresh")}, {"name", "fresh"}},
                                    object{{"key", issued.key}, {"name", "issued"}}}),
                       400, "INVALID_REQUEST", "keys[1].sha256"));
-  EXPECT_TRUE(IsError(Import(array{object{{"sha256", HashHex("fresh")}, {"name", "fresh"}},
-                                   object{{"sha256", HashHex("fresh2")}, {"name", "fresh2"}},
-                                   object{{"sha256", HashHex(kForeignKey)}, {"name", "again"}}}),
-                      400, "INVALID_REQUEST", "keys[2].sha256"));
+  EXPECT_TRUE(
+      IsError(Import(array{object{{"sha256", ImportHashHex("fresh")}, {"name", "fresh"}},
+                           object{{"sha256", ImportHashHex("fresh2")}, {"name", "fresh2"}},
+                           object{{"sha256", ImportHashHex(kForeignKey)}, {"name", "again"}}}),
+              400, "INVALID_REQUEST", "keys[2].sha256"));
   EXPECT_EQ(TokenCount(), before);
   EXPECT_FALSE(Verifies("fresh"));
 }
@@ -252,7 +258,7 @@ TEST_F(TokenImportRoute, DuplicateOfAStoredKeyIs400AndStoresNothing) {
 // ---- who may import ----------------------------------------------------------------------------
 
 TEST_F(TokenImportRoute, OnlyAdminKeysNamingAnAccountMayImport) {
-  const array keys{object{{"sha256", HashHex(kForeignKey)}, {"name", "x"}}};
+  const array keys{object{{"sha256", ImportHashHex(kForeignKey)}, {"name", "x"}}};
   CreatedKey secret = NewKey(AsAdmin());
   EXPECT_TRUE(IsError(Import(keys, ApiKey(secret.key)), 403, "FORBIDDEN"));
   EXPECT_TRUE(IsError(Import(keys, Join(ApiKey(secret.key), {{"Keyward-Account", account_}})), 403,

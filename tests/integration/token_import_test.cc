@@ -19,7 +19,7 @@ using std::chrono::milliseconds;
 using std::chrono::steady_clock;
 namespace json = boost::json;
 
-std::string Sha256Hex(const std::string& text) {
+std::string ImportSha256Hex(const std::string& text) {
   unsigned char digest[SHA256_DIGEST_LENGTH];
   SHA256(reinterpret_cast<const unsigned char*>(text.data()), text.size(), digest);
   static const char* kHex = "0123456789abcdef";
@@ -32,7 +32,7 @@ std::string Sha256Hex(const std::string& text) {
 }
 
 // The value of the sample line `series`, or -1.
-int64_t Sample(const std::string& text, const std::string& series) {
+int64_t ImportSample(const std::string& text, const std::string& series) {
   size_t at = 0;
   while ((at = text.find(series + " ", at)) != std::string::npos) {
     if (at == 0 || text[at - 1] == '\n') return std::stoll(text.substr(at + series.size() + 1));
@@ -41,25 +41,25 @@ int64_t Sample(const std::string& text, const std::string& series) {
   return -1;
 }
 
-int64_t StoreLookups(HttpClient& c) {
+int64_t ImportStoreLookups(HttpClient& c) {
   Response m = c.Get("/metrics");
   if (m.status != 200) throw std::runtime_error("metrics: " + Describe(m));
-  return Sample(m.body, "keyward_verifier_store_lookups_total");
+  return ImportSample(m.body, "keyward_verifier_store_lookups_total");
 }
 
-bool Valid(HttpClient& c, const std::string& key) {
+bool ImportedKeyValid(HttpClient& c, const std::string& key) {
   Response r = Verify(c, key);
   return r.status == 200 && r.object().at("valid") == true;
 }
 
-json::array ImportKeys(HttpClient& c, const Headers& admin, const json::array& keys) {
+json::array ImportForeignKeys(HttpClient& c, const Headers& admin, const json::array& keys) {
   Response r = c.Post("/v1/tokens/import", json::object{{"keys", keys}}, admin);
   if (r.status != 200) throw std::runtime_error("import: " + Describe(r));
   return r.object().at("data").as_array();
 }
 
-constexpr const char* kPlainKey = "legacy_live_7QmZk2Pw9xLr4Tn8Yb3Vc6Hd";
-constexpr const char* kHashedKey = "acme-prod-0b1f2e3d4c5b6a79";
+constexpr const char* kImportPlainKey = "legacy_live_7QmZk2Pw9xLr4Tn8Yb3Vc6Hd";
+constexpr const char* kImportHashedKey = "acme-prod-0b1f2e3d4c5b6a79";
 
 TEST(TokenImport, ImportedForeignKeysVerifyEverywhereAndSurviveARestart) {
   KeywardProcess node(KeywardOptions{.config_toml = "[verifier]\nnegative_cache_seconds = 600\n"});
@@ -68,25 +68,25 @@ TEST(TokenImport, ImportedForeignKeysVerifyEverywhereAndSurviveARestart) {
   const Headers admin = AdminFor(node.admin_key(), account);
 
   // Before any import a foreign-format key is refused by its shape: the store is not asked.
-  const int64_t lookups0 = StoreLookups(c);
+  const int64_t lookups0 = ImportStoreLookups(c);
   ASSERT_GE(lookups0, 0);
-  EXPECT_FALSE(Valid(c, kPlainKey));
-  EXPECT_EQ(StoreLookups(c), lookups0);
+  EXPECT_FALSE(ImportedKeyValid(c, kImportPlainKey));
+  EXPECT_EQ(ImportStoreLookups(c), lookups0);
 
-  json::array created =
-      ImportKeys(c, admin,
-                 json::array{json::object{{"key", kPlainKey}, {"name", "by plaintext"}},
-                             json::object{{"sha256", Sha256Hex(kHashedKey)},
-                                          {"name", "by hash"},
-                                          {"key_prefix", "acme-prod"},
-                                          {"last4", "6a79"}}});
+  json::array created = ImportForeignKeys(
+      c, admin,
+      json::array{json::object{{"key", kImportPlainKey}, {"name", "by plaintext"}},
+                  json::object{{"sha256", ImportSha256Hex(kImportHashedKey)},
+                               {"name", "by hash"},
+                               {"key_prefix", "acme-prod"},
+                               {"last4", "6a79"}}});
   ASSERT_EQ(created.size(), 2u);
   EXPECT_TRUE(created[0].at("key_prefix").is_null());
   EXPECT_EQ(created[1].at("key_prefix"), "acme-prod");
   EXPECT_FALSE(created[0].as_object().contains("key"));
 
-  for (const char* key : {kPlainKey, kHashedKey}) {
-    EXPECT_TRUE(Valid(c, key)) << key << ": " << Describe(Verify(c, key));
+  for (const char* key : {kImportPlainKey, kImportHashedKey}) {
+    EXPECT_TRUE(ImportedKeyValid(c, key)) << key << ": " << Describe(Verify(c, key));
     Response auth = Auth(c, key);
     EXPECT_EQ(auth.status, 200) << Describe(auth);
     EXPECT_EQ(auth.header("X-Keyward-Account").value_or(""), account);
@@ -94,23 +94,23 @@ TEST(TokenImport, ImportedForeignKeysVerifyEverywhereAndSurviveARestart) {
     EXPECT_EQ(bearer.status, 200) << Describe(bearer);
   }
   // The plaintext was hashed at once: it is in no log.
-  EXPECT_EQ(node.ReadLog().find(kPlainKey), std::string::npos);
+  EXPECT_EQ(node.ReadLog().find(kImportPlainKey), std::string::npos);
 
   // A flood of unknown foreign-format keys reaches the store once per key.
-  const int64_t before_flood = StoreLookups(c);
+  const int64_t before_flood = ImportStoreLookups(c);
   for (int round = 0; round < 20; ++round) {
     for (int i = 0; i < 5; ++i) {
-      ASSERT_FALSE(Valid(c, "unknown_foreign_key_" + std::to_string(i)));
+      ASSERT_FALSE(ImportedKeyValid(c, "unknown_foreign_key_" + std::to_string(i)));
     }
   }
-  EXPECT_EQ(StoreLookups(c), before_flood + 5);
+  EXPECT_EQ(ImportStoreLookups(c), before_flood + 5);
 
   // After a restart the imported keys (and foreign keys as such) are still accepted.
   ASSERT_EQ(node.Restart(), 0);
   HttpClient after = node.Client();
   ASSERT_TRUE(PollUntil([&] { return after.Get("/readyz").status == 200; }, milliseconds(20'000)));
-  for (const char* key : {kPlainKey, kHashedKey}) {
-    EXPECT_TRUE(Valid(after, key)) << key << ": " << Describe(Verify(after, key));
+  for (const char* key : {kImportPlainKey, kImportHashedKey}) {
+    EXPECT_TRUE(ImportedKeyValid(after, key)) << key << ": " << Describe(Verify(after, key));
     EXPECT_EQ(Auth(after, key).status, 200);
   }
 }
@@ -132,19 +132,21 @@ TEST(TokenImport, ASecondNodeOnTheSamePostgresAcceptsAnImportedForeignKeyWithinA
   HttpClient ca = a.Client();
   HttpClient cb = b.Client();
   const std::string account = CreateAccount(ca, a.admin_key());
-  EXPECT_FALSE(Valid(cb, kHashedKey));  // B refuses it by shape for now
+  EXPECT_FALSE(ImportedKeyValid(cb, kImportHashedKey));  // B refuses it by shape for now
 
-  ImportKeys(ca, AdminFor(a.admin_key(), account),
-             json::array{json::object{{"sha256", Sha256Hex(kHashedKey)}, {"name", "moved"}}});
-  EXPECT_TRUE(Valid(ca, kHashedKey));  // the writer: at once
+  ImportForeignKeys(
+      ca, AdminFor(a.admin_key(), account),
+      json::array{json::object{{"sha256", ImportSha256Hex(kImportHashedKey)}, {"name", "moved"}}});
+  EXPECT_TRUE(ImportedKeyValid(ca, kImportHashedKey));  // the writer: at once
   const auto start = steady_clock::now();
-  const bool accepted = PollUntil([&] { return Valid(cb, kHashedKey); }, milliseconds(10'000));
+  const bool accepted =
+      PollUntil([&] { return ImportedKeyValid(cb, kImportHashedKey); }, milliseconds(10'000));
   const auto ms = std::chrono::duration_cast<milliseconds>(steady_clock::now() - start).count();
   std::printf("[ measured ] a key imported on A verified on B after %lld ms\n",
               static_cast<long long>(ms));
   ASSERT_TRUE(accepted) << "B still refuses a key imported on A 10 s ago";
   EXPECT_LT(ms, 1000);
-  EXPECT_EQ(Auth(cb, kHashedKey).status, 200);
+  EXPECT_EQ(Auth(cb, kImportHashedKey).status, 200);
 }
 
 }  // namespace
