@@ -93,6 +93,12 @@ TEST(TokenImport, ImportedForeignKeysVerifyEverywhereAndSurviveARestart) {
     Response bearer = c.Get("/v1/tokens", Bearer(key));
     EXPECT_EQ(bearer.status, 200) << Describe(bearer);
   }
+  // The CLI's dry run verifies it too.
+  std::vector<std::string> cli = {"verify", kImportPlainKey};
+  for (const std::string& a : node.StoreArgs()) cli.push_back(a);
+  CliResult dry = node.RunCli(cli);
+  EXPECT_EQ(dry.exit_code, 0) << dry.out << dry.err;
+
   // The plaintext was hashed at once: it is in no log.
   EXPECT_EQ(node.ReadLog().find(kImportPlainKey), std::string::npos);
 
