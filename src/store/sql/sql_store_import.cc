@@ -23,13 +23,15 @@ Status SqlStore::ImportTokens(const std::vector<TokenRow>& tokens,
       Result<std::optional<int64_t>> stored =
           sql::QueryOne<int64_t>(session, kHashStored, Params().Add(tokens[i].key_hash));
       if (!stored.ok()) return stored.error();
-      if (*stored) {
-        return InvalidRequest("A key with this hash already exists.",
-                              "keys[" + std::to_string(i) + "].sha256");
-      }
+      const std::string param = "keys[" + std::to_string(i) + "].sha256";
+      if (*stored) return InvalidRequest("A key with this hash already exists.", param);
       Params params;
       sql::AddParams(tokens[i], &params);
       if (Result<int64_t> ran = session.Run(dialect_.insert_token, params); !ran.ok()) {
+        // The same key imported by a concurrent call that committed first.
+        if (session.ViolatedUnique("tokens", "key_hash")) {
+          return InvalidRequest("A key with this hash already exists.", param);
+        }
         return ran.error();
       }
       if (Status s = RecordEvent<TokenRow>(session, event, nullptr, tokens[i]); !s.ok()) return s;
