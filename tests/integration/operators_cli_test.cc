@@ -119,7 +119,7 @@ TEST_F(OperatorsCliTest, AnOperatorsSessionActingOnAnAccountIsTheEventsActor) {
     types.insert(type);
     const auto& actor = e.at("actor").as_object();
     EXPECT_EQ(AsString(actor.at("type")), "operator") << type << ": " << boost::json::serialize(e);
-    EXPECT_EQ(actor.at("id"), op_id) << type;
+    EXPECT_EQ(boost::json::serialize(actor.at("id")), "\"" + op_id + "\"") << type;
   }
   EXPECT_EQ(types, (std::set<std::string>{"token.created", "token.updated", "token.disabled",
                                           "token.revoked", "credits.topped_up", "account.updated",
