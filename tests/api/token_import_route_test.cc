@@ -105,11 +105,12 @@ TEST_F(TokenImportRoute, ImportByPlaintextNeverEchoesTheKey) {
 }
 
 TEST_F(TokenImportRoute, KeywardFormatKeysFromAnotherDeploymentKeepTheirTypeAndMode) {
-  const std::string key = WellFormedKey("pk_test_");
-  Answer a = Import(array{object{{"key", key}, {"name", "moved"}}});
+  const std::string key = WellFormedKey("rk_test_");
+  Answer a =
+      Import(array{object{{"key", key}, {"name", "moved"}, {"permissions", array{"things:*"}}}});
   ASSERT_TRUE(IsOk(a)) << Describe(a);
   object t = BodyOf(a).at("data").as_array()[0].as_object();
-  EXPECT_EQ(t.at("type"), "publishable");
+  EXPECT_EQ(t.at("type"), "restricted");
   EXPECT_EQ(t.at("livemode"), false);
   EXPECT_TRUE(Verifies(key));
 }
@@ -120,7 +121,8 @@ TEST_F(TokenImportRoute, OneTokenImportedEventPerKeyWithTheAdminAsActor) {
   ASSERT_TRUE(IsOk(a)) << Describe(a);
   Answer events = Get("/v1/events?type=token.imported&limit=100", Admin(admin()));
   ASSERT_TRUE(IsOk(events)) << Describe(events);
-  const array& data = BodyOf(events).at("data").as_array();
+  const object page = BodyOf(events);
+  const array& data = page.at("data").as_array();
   ASSERT_EQ(data.size(), 2u);
   for (const auto& v : data) {
     const object& e = v.as_object();
