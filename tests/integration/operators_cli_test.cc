@@ -113,7 +113,8 @@ TEST_F(OperatorsCliTest, AnOperatorsSessionActingOnAnAccountIsTheEventsActor) {
   Response events = client().Get("/v1/events?limit=100&account=" + account, Admin(admin()));
   ASSERT_EQ(events.status, 200) << keyward_it::Describe(events);
   std::set<std::string> types;
-  for (const auto& e : events.object().at("data").as_array()) {
+  const boost::json::object page = events.object();  // held: the loop reads into it
+  for (const auto& e : page.at("data").as_array()) {
     const std::string type = AsString(e.at("type"));
     if (type == "account.created") continue;  // made with the admin key above
     types.insert(type);
