@@ -84,13 +84,15 @@ int RunCli(int argc, char** argv, GrpcEdgeStarter start_grpc) {
   backup_cmd->add_option("--to", backup_to, "the new file (never overwritten)")->required();
 
   CommonOptions ver_opts;
-  std::string key, method = "GET", path = "/";
+  std::string key, method = "GET", path = "/", client_ip;
   CLI::App* ver_cmd =
       app.add_subcommand("verify", "verify a key against the store; exit 0 if valid");
   add_common(ver_cmd, ver_opts);
   ver_cmd->add_option("KEY", key, "the key to verify")->required();
   ver_cmd->add_option("--method", method, "the request's method");
   ver_cmd->add_option("--path", path, "the request's path");
+  ver_cmd->add_option("--client-ip", client_ip,
+                      "the client's address, checked against the key's IP allowlist");
 
   CommonOptions op_opts;
   std::string op_email;
@@ -134,7 +136,7 @@ int RunCli(int argc, char** argv, GrpcEdgeStarter start_grpc) {
   if (*tok_revoke) return TokensRevokeCommand(tok_revoke_opts, revoke_id, environ);
   if (*backup_cmd) return BackupCommand(backup_opts, backup_to, environ);
   if (*op_create) return OperatorsCreateCommand(op_opts, op_email, environ);
-  if (*ver_cmd) return VerifyCommand(ver_opts, key, method, path, environ);
+  if (*ver_cmd) return VerifyCommand(ver_opts, key, method, path, client_ip, environ);
   if (*version_cmd) {
     std::cout << "keyward " << KEYWARD_VERSION << "\n";
     return 0;

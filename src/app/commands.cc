@@ -5,6 +5,7 @@
 #include <iostream>
 
 #include "app/environment.h"
+#include "core/cidr.h"
 #include "core/ids.h"
 #include "core/sha256.h"
 #include "http/render.h"
@@ -83,10 +84,20 @@ int TokensCreateCommand(const CommonOptions& opts, const std::string& account,
 }
 
 int VerifyCommand(const CommonOptions& opts, const std::string& key, const std::string& method,
-                  const std::string& path, char** envp) {
+                  const std::string& path, const std::string& client_ip, char** envp) {
+  if (!client_ip.empty() && !ParseIp(client_ip)) {
+    std::cerr << "keyward: --client-ip must be an IPv4 or IPv6 address\n";
+    return 2;
+  }
   auto env = OpenEnvironment(opts, envp);
   if (!env) return 1;
-  Verdict v = env->services->verifier().Verify(key, method, path, std::string_view{}, Consume::kNo);
+  // A one-shot dry run has no flood to shield the store from, and loads no index that would tell
+  // whether a key was ever imported: a credential not in keyward's format is simply looked up.
+  env->services->index().AcceptForeign();
+  // Without --client-ip there is no client address: a key with an IP allowlist is refused (fail
+  // closed, as /v1/keys/verify without client_ip).
+  Verdict v = env->services->verifier().Verify(key, method, path, std::string_view(client_ip),
+                                               Consume::kNo);
   std::cout << ToJson(VerdictObject(v)) << std::endl;
   return v.valid() ? 0 : 1;
 }

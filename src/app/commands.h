@@ -29,8 +29,11 @@ int TokensCreateCommand(const CommonOptions& opts, const std::string& account,
                         const std::string& type, const std::string& name,
                         const std::vector<std::string>& permissions, bool test,
                         std::optional<long long> expires_at, char** envp);
+// A dry run of the verification (no limits, no usage); `client_ip` (empty: none) is the client
+// address an IP allowlist is checked against. Prints the verdict; exit 0 when valid, 1 when not,
+// 2 for a malformed --client-ip.
 int VerifyCommand(const CommonOptions& opts, const std::string& key, const std::string& method,
-                  const std::string& path, char** envp);
+                  const std::string& path, const std::string& client_ip, char** envp);
 // Invites an operator (API.md 16): prints the one-time set-up link (valid 24 h) on stdout.
 int OperatorsCreateCommand(const CommonOptions& opts, const std::string& email, char** envp);
 // With `control`: every key carries 10 metadata entries and a 20-CIDR allowlist (the last one

@@ -140,6 +140,33 @@ std::optional<ParsedCredential> KeyFormat::Parse(std::string_view text) const {
   return parsed;
 }
 
+bool KeyFormat::HasNativeShape(std::string_view text) const {
+  const size_t first = text.find('_');
+  if (first == std::string_view::npos) return false;
+  const std::string_view prefix = text.substr(0, first);
+  std::string_view body = text.substr(first + 1);
+  if (prefix != kAccessTokenPrefix && prefix != kAdminKeyPrefix) {
+    if (prefix != prefixes_.secret && prefix != prefixes_.publishable &&
+        prefix != prefixes_.restricted) {
+      return false;
+    }
+    const size_t second = body.find('_');
+    if (second == std::string_view::npos) return false;
+    const std::string_view env = body.substr(0, second);
+    if (env != kLive && env != kTest) return false;
+    body = body.substr(second + 1);
+  }
+  return body.size() == kKeyBodyChars && IsBase62(body);
+}
+
+bool IsForeignKeyCandidate(const KeyFormat& format, std::string_view text) {
+  if (text.empty() || text.size() > kMaxForeignKeyLength) return false;
+  for (char c : text) {
+    if (c < 0x21 || c > 0x7e) return false;
+  }
+  return !format.HasNativeShape(text);
+}
+
 std::string DisplayPrefix(std::string_view key, size_t length) {
   return std::string(key.substr(0, length));
 }

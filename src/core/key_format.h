@@ -17,13 +17,15 @@ namespace keyward {
 enum class KeyType { kSecret, kPublishable, kRestricted };
 enum class CredentialKind { kApiKey, kAccessToken, kAdminKey };
 
-std::string_view KeyTypeName(KeyType t);                      // "secret", "publishable", "restricted"
-std::optional<KeyType> ParseKeyType(std::string_view name);   // inverse of KeyTypeName
+std::string_view KeyTypeName(KeyType t);  // "secret", "publishable", "restricted"
+std::optional<KeyType> ParseKeyType(std::string_view name);  // inverse of KeyTypeName
 
 inline constexpr size_t kKeyRandomChars = 32;
 inline constexpr size_t kKeyChecksumChars = 6;
 inline constexpr size_t kKeyBodyChars = kKeyRandomChars + kKeyChecksumChars;
 inline constexpr size_t kMaxCredentialLength = 128;  // longer input is refused before any work
+// Keys imported from another system (API.md 11.4) may be longer, up to this.
+inline constexpr size_t kMaxForeignKeyLength = 256;
 inline constexpr std::string_view kAccessTokenPrefix = "at";
 inline constexpr std::string_view kAdminKeyPrefix = "ak";
 
@@ -54,6 +56,10 @@ class KeyFormat {
 
   // The credential's kind, type and mode if `text` has the right shape and checksum; else nullopt.
   std::optional<ParsedCredential> Parse(std::string_view text) const;
+  // True when `text` has the shape of a keyward credential (a known prefix, the env part for API
+  // keys, a 38-character base62 body), whatever its checksum: such a credential is checked by
+  // checksum and never looked up as a foreign key (API.md 11.4).
+  bool HasNativeShape(std::string_view text) const;
 
   const KeyPrefixes& prefixes() const { return prefixes_; }
   std::string_view PrefixFor(KeyType type) const;
@@ -61,6 +67,10 @@ class KeyFormat {
  private:
   KeyPrefixes prefixes_;
 };
+
+// Could `text` be a key imported from another system (API.md 11.4)? 1..kMaxForeignKeyLength
+// printable ASCII characters (no space) without keyward's shape (see HasNativeShape).
+bool IsForeignKeyCandidate(const KeyFormat& format, std::string_view text);
 
 // The first `length` characters of `key` (the whole key if shorter), shown in lists and logs.
 std::string DisplayPrefix(std::string_view key, size_t length);

@@ -303,5 +303,31 @@ TEST(KeyFormat, DisplayPrefixAndLast4) {
   EXPECT_EQ(Last4(generated), generated.substr(generated.size() - 4));
 }
 
+TEST(KeyFormat, NativeShapeIgnoresTheChecksumAndForeignCandidatesAreEverythingElse) {
+  const KeyFormat f(KeyPrefixes{"cc", "pk", "rk"});
+  const std::string key = f.GenerateApiKey(KeyType::kSecret, false);
+  std::string bad_sum = key;
+  bad_sum.back() = bad_sum.back() == 'A' ? 'B' : 'A';
+  for (const std::string& native : {key, bad_sum, f.GenerateAccessToken(), f.GenerateAdminKey()}) {
+    EXPECT_TRUE(f.HasNativeShape(native)) << native;
+    EXPECT_FALSE(IsForeignKeyCandidate(f, native)) << native;
+  }
+  EXPECT_FALSE(f.Parse(bad_sum).has_value());
+  // Other prefixes, envs, body lengths or alphabets are foreign.
+  const std::string body = key.substr(key.size() - kKeyBodyChars);
+  for (const std::string& foreign :
+       {"sk_live_" + body, "cc_prod_" + body, "cc_live_" + body + "x", "cc_live_" + body.substr(1),
+        "cc_live_" + body.substr(1) + "-", std::string("legacy-key-123"), std::string("k"),
+        std::string(kMaxForeignKeyLength, 'z')}) {
+    EXPECT_FALSE(f.HasNativeShape(foreign)) << foreign;
+    EXPECT_TRUE(IsForeignKeyCandidate(f, foreign)) << foreign;
+  }
+  for (const std::string& refused :
+       {std::string(), std::string("has space"), std::string("tab\t"),
+        std::string(kMaxForeignKeyLength + 1, 'z'), std::string("caf\xc3\xa9")}) {
+    EXPECT_FALSE(IsForeignKeyCandidate(f, refused)) << refused;
+  }
+}
+
 }  // namespace
 }  // namespace keyward

@@ -50,6 +50,9 @@ HttpResponse HandleDisableToken(const HandlerContext& ctx, const Caller& caller,
                                 const HttpRequest& req, const PathParams& p);
 HttpResponse HandleEnableToken(const HandlerContext& ctx, const Caller& caller,
                                const HttpRequest& req, const PathParams& p);
+// POST /v1/tokens/import (API.md 11.4): token_import_handlers.cc.
+HttpResponse HandleImportTokens(const HandlerContext& ctx, const Caller& caller,
+                                const HttpRequest& req, const PathParams& p);
 
 HttpResponse HandleMintAccessToken(const HandlerContext& ctx, const Caller& caller,
                                    const HttpRequest& req, const PathParams& p);

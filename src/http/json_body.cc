@@ -159,4 +159,21 @@ Result<Field<JsonBody>> JsonBody::Object(std::string_view name) const {
   return f;
 }
 
+Result<std::vector<JsonBody>> JsonBody::RequiredObjectArray(std::string_view name) const {
+  const boost::json::value* v = obj_.if_contains(name);
+  if (v == nullptr || !v->is_array()) {
+    return InvalidRequest(std::string(name) + " must be an array of objects.", std::string(name));
+  }
+  std::vector<JsonBody> out;
+  out.reserve(v->as_array().size());
+  for (const boost::json::value& element : v->as_array()) {
+    if (!element.is_object()) {
+      std::string param = std::string(name) + "[" + std::to_string(out.size()) + "]";
+      return InvalidRequest(param + " must be an object.", std::move(param));
+    }
+    out.push_back(JsonBody(element.as_object()));
+  }
+  return out;
+}
+
 }  // namespace keyward

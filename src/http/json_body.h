@@ -54,6 +54,9 @@ class JsonBody {
   // A nested object, read with the same strictness (absent or null: no value; any other
   // non-object → kInvalidRequest naming `name`). Its errors name its own fields.
   Result<Field<JsonBody>> Object(std::string_view name) const;
+  // A required array of objects, each read as a JsonBody of its own. Absent, null or not an array
+  // → kInvalidRequest naming `name`; an element that is not an object names `name[i]`.
+  Result<std::vector<JsonBody>> RequiredObjectArray(std::string_view name) const;
 
  private:
   explicit JsonBody(boost::json::object obj) : obj_(std::move(obj)) {}

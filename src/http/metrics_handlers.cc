@@ -36,6 +36,13 @@ HttpResponse HandleMetrics(const HandlerContext& ctx, const Caller&, const HttpR
          "Credentials (API keys and access tokens) held in the in-memory index.");
   out.append("keyward_index_credentials ").append(std::to_string(ctx.index.size())).append("\n");
 
+  Metric(out, "keyward_verifier_store_lookups_total", "counter",
+         "Credential lookups that reached the store: neither in the index nor remembered as "
+         "unknown by the negative cache.");
+  out.append("keyward_verifier_store_lookups_total ")
+      .append(std::to_string(ctx.verifier.store_lookups()))
+      .append("\n");
+
   Metric(out, "keyward_ready", "gauge", "1 once the index is loaded, else 0.");
   out.append("keyward_ready ").append(ctx.readiness.ready() ? "1" : "0").append("\n");
 

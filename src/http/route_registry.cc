@@ -67,6 +67,8 @@ constexpr std::array kRoutes = {
     Blocking("GET", "/v1/plans/:id", HandleGetPlan, kAdminOnly, "/v1/plans"),
     Blocking("POST", "/v1/plans/:id", HandleUpdatePlan, kAdminOnly, "/v1/plans"),
     Blocking("POST", "/v1/tokens", HandleCreateToken, kManagement, "/v1/tokens"),
+    // Before /v1/tokens/:id, which would otherwise take "import" for an id (API.md 11.4).
+    Blocking("POST", "/v1/tokens/import", HandleImportTokens, kAdminOnly, "/v1/tokens"),
     Blocking("GET", "/v1/tokens", HandleListTokens, kManagement, "/v1/tokens"),
     Blocking("GET", "/v1/tokens/:id", HandleGetToken, kManagement, "/v1/tokens"),
     Blocking("POST", "/v1/tokens/:id/revoke", HandleRevokeToken, kManagement, "/v1/tokens"),

@@ -51,7 +51,8 @@ void IndexSync::SetNotCaughtUp(std::string why) {
 
 void IndexSync::Apply(const TokenRow& row) {
   auto account = accounts_.Get(row.account_id);
-  if (!account.ok() || !*account) return;  // a store failure heals with the next resync
+  if (!account.ok() || !*account) return;    // a store failure heals with the next resync
+  if (row.imported) index_.AcceptForeign();  // API.md 11.4: on every node
   if (index_.PublishMonotonic(row.key_hash, MakeRecord(row, *account))) {
     applied_.fetch_add(1, std::memory_order_relaxed);
   }

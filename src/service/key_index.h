@@ -10,6 +10,7 @@
 #pragma once
 
 #include <array>
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <unordered_map>
@@ -43,6 +44,12 @@ class KeyIndex {
   void RememberMissing(const Digest& digest, int64_t now_ns);
 
   size_t size() const;
+
+  // Foreign-format keys (API.md 11.4): once a key has been imported (or keys.accept_foreign is
+  // set), a credential that is not in keyward's format is looked up by its SHA-256 instead of
+  // being refused by shape. Set by whoever learns of an imported key; never turns off.
+  void AcceptForeign() { accepts_foreign_.store(true, std::memory_order_release); }
+  bool accepts_foreign() const { return accepts_foreign_.load(std::memory_order_acquire); }
   // Removes every record for which `drop` is true; returns how many. Takes each shard's lock in
   // turn (readers of other shards go on).
   size_t EraseIf(const std::function<bool(const KeyRecord&)>& drop);
@@ -59,6 +66,7 @@ class KeyIndex {
   int64_t negative_ttl_ns_;
   size_t negative_capacity_per_shard_;
   mutable std::array<Shard, kShards> shards_;
+  std::atomic<bool> accepts_foreign_{false};
 };
 
 }  // namespace keyward

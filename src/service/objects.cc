@@ -23,8 +23,10 @@ boost::json::object TokenObject(const TokenRow& row, int64_t now_unix) {
   o["object"] = "token";
   o["name"] = row.name;
   o["type"] = KeyTypeName(row.type);
-  o["key_prefix"] = row.key_prefix;
-  o["last4"] = row.last4;
+  // An imported key's display parts are null when the import did not give them (API.md 11.5).
+  o["key_prefix"] =
+      row.key_prefix.empty() ? boost::json::value(nullptr) : boost::json::value(row.key_prefix);
+  o["last4"] = row.last4.empty() ? boost::json::value(nullptr) : boost::json::value(row.last4);
   boost::json::array perms;
   for (const auto& p : row.permissions) perms.emplace_back(p);
   o["permissions"] = std::move(perms);

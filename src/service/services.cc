@@ -77,6 +77,7 @@ Services::Services(std::unique_ptr<Store> store, ServiceSettings settings, const
   usage_.set_observer(&crossings_);
   refills_.set_crossings(&crossings_);
   accounts_.set_crossings(&crossings_);
+  if (settings_.accept_foreign) index_.AcceptForeign();  // keys.accept_foreign (API.md 11.4)
   // Change propagation between nodes: over Redis when it is configured, else over the store
   // itself when it offers one (PostgreSQL: LISTEN/NOTIFY); a SQLite store without Redis has no
   // transport, and is polled (StorePollFeed) so that what another process on the same file
@@ -140,7 +141,8 @@ Status Services::LoadIndex() {
       failure = account.error();
       return;
     }
-    if (!*account) return;  // orphaned row: never valid
+    if (!*account) return;                     // orphaned row: never valid
+    if (row.imported) index_.AcceptForeign();  // a key was imported: API.md 11.4
     index_.Fill(row.key_hash, MakeRecord(row, *account));
     ++loaded;
   });

@@ -96,6 +96,9 @@ struct LeakSettings {
 struct ServiceSettings {
   KeyPrefixes prefixes;
   size_t display_prefix_length = 12;
+  // keys.accept_foreign (API.md 11.4): look up credentials not in keyward's format by SHA-256
+  // from the start (it turns on by itself, on every node, once a key has been imported).
+  bool accept_foreign = false;
   RouteTable routes;
   std::map<std::string, RateSpec> plans{{"default", RateSpec{150, 60}}};
   // Plans' account_rate_limit (API.md 11.2): one budget over all of an account's keys; a plan

@@ -49,6 +49,24 @@ struct UpdateTokenParams {
   std::optional<std::vector<std::string>> permissions;  // restricted keys only
 };
 
+// One key of POST /v1/tokens/import (API.md 11.4, 11.5): exactly one of `sha256` and `key`.
+struct ImportKeyParams {
+  std::optional<std::string> sha256;  // 64 hex characters: the SHA-256 of the key
+  std::optional<std::string> key;     // the plaintext, hashed at once and never kept
+  std::string name;
+  std::optional<std::string> type;  // default "secret" (a keyward-format key: its own type)
+  std::optional<std::vector<std::string>> permissions;
+  std::optional<int64_t> expires_at;
+  std::optional<bool> livemode;  // default true (a keyward-format key: its own mode)
+  MetadataPatch metadata;
+  std::vector<std::string> ip_allowlist;
+  std::optional<std::string> key_prefix;  // shown for display; null when not given
+  std::optional<std::string> last4;
+};
+
+inline constexpr size_t kMaxImportKeys = 1000;
+inline constexpr size_t kMaxImportedPrefixLength = 32;
+
 struct IssuedToken {
   TokenRow row;
   std::string key;  // the plaintext key, shown once
@@ -86,6 +104,15 @@ class TokenService {
   // one, is kInvalidRequest saying why. Doing either twice is no error (the row as it is).
   Result<TokenRow> SetDisabled(const Principal& who, std::string_view id, bool disabled);
 
+  // Imports keys from another system (token_import.cc; API.md 11.4): admins only (kForbidden
+  // otherwise), on the account named by Keyward-Account; 1..kMaxImportKeys keys, all or nothing.
+  // Bad input → kInvalidRequest with param "keys[i].field" and nothing stored; a hash given twice
+  // or already stored → param "keys[i].sha256" (the later occurrence). Records token.imported per
+  // key in the same transaction; from then on this node — and, through the change feed, every
+  // node — accepts foreign-format keys (KeyIndex::AcceptForeign).
+  Result<std::vector<TokenRow>> Import(const Principal& who,
+                                       const std::vector<ImportKeyParams>& keys);
+
   // Access tokens (API.md 3). Minting needs a secret key, or a restricted one with tokens:write;
   // anything else (admin keys included: a token needs a parent key) is kForbidden.
   Result<IssuedAccessToken> MintAccessToken(const Principal& who, int64_t expiry_minutes);
@@ -119,6 +146,8 @@ class TokenService {
   // published and announced.
   Result<TokenRow> Change(const Principal& who, std::string_view id, std::string_view event_type,
                           const std::function<Status(TokenRow&)>& change);
+  // One key of Import, validated into `row` (account, id and created already set).
+  Status ImportRow(const ImportKeyParams& p, int64_t now, TokenRow* row) const;
   Status CheckWritable() { return notifier_ ? notifier_->CheckWritable() : Status::Ok(); }
   ChangeNotifier* notifier_ = nullptr;
 

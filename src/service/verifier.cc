@@ -145,6 +145,7 @@ Result<KeyRecordPtr> Verifier::Lookup(const Digest& digest, CredentialKind kind,
   if (loaded) *loaded = true;
   const int64_t now_ns = clock_.NowNanos();
   if (index_.KnownMissing(digest, now_ns)) return KeyRecordPtr();
+  store_lookups_.fetch_add(1, std::memory_order_relaxed);
   KeyRecordPtr record;
   if (kind == CredentialKind::kAccessToken) {
     auto token = LoadAccessToken(digest);
@@ -202,6 +203,11 @@ Verifier::Identification Verifier::ResolveWith(std::string_view credential, bool
                                                int64_t now) {
   if (sandbox_ && ConstantTimeEquals(credential, settings_.sandbox.key)) return {sandbox_, {}};
   std::optional<ParsedCredential> parsed = format_.Parse(credential);
+  if (!parsed && index_.accepts_foreign() && IsForeignKeyCandidate(format_, credential)) {
+    // A key imported from another system (API.md 11.4): found by its hash like any API key; a
+    // credential in keyward's own shape was refused by its checksum above and never gets here.
+    parsed = ParsedCredential{.kind = CredentialKind::kApiKey};
+  }
   if (!parsed || parsed->kind == CredentialKind::kAdminKey)
     return {nullptr, Unauthorized(kMalformed)};
 

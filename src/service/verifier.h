@@ -11,6 +11,7 @@
 // bench/verify_bench.cc).
 #pragma once
 
+#include <atomic>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -125,6 +126,9 @@ class Verifier {
                  const ClientAddress& client, Consume consume = Consume::kYes);
   // How many verifications ended in each outcome since start (GET /metrics).
   const OutcomeCounters& outcomes() const { return outcomes_; }
+  // How many lookups of a credential reached the store (neither in the index nor remembered as
+  // unknown) since start (GET /metrics: keyward_verifier_store_lookups_total).
+  uint64_t store_lookups() const { return store_lookups_.load(std::memory_order_relaxed); }
 
   // Charges a kDeferCharge verdict's cost_due (no-op when 0). On a balance that no longer holds it
   // the verdict becomes QUOTA_EXCEEDED and false is returned; otherwise charged/balance are set.
@@ -192,6 +196,7 @@ class Verifier {
   const Clock& clock_;
   KeyRecordPtr sandbox_;  // null when the sandbox is disabled
   OutcomeCounters outcomes_;
+  std::atomic<uint64_t> store_lookups_{0};
 };
 
 }  // namespace keyward

@@ -52,6 +52,9 @@ struct TokenRow {
   Metadata metadata;
   std::vector<std::string> ip_allowlist;  // normalised CIDRs (core/ip_allowlist.h); empty: any
   std::optional<int64_t> disabled_at;     // set while the token is disabled
+  // Imported from another system (API.md 11.4): its key need not be in keyward's format, and
+  // key_prefix / last4 are empty when the import did not give them.
+  bool imported = false;
   int64_t change_seq = 0;  // set by the store on every change (read-only for writers)
 
   // Revoked wins over expired, expired over disabled.

@@ -123,6 +123,12 @@ class Store {
   virtual Status ForEachUnrevokedToken(const std::function<void(TokenRow&&)>& fn) = 0;
   // Applies last_used_at updates in one transaction (never moving a value backwards).
   virtual Status RecordUsage(const std::vector<TokenUsage>& usage) = 0;
+  // Imports keys from another system (API.md 11.4): inserts every token of `tokens` (each with
+  // `imported` set) and records `event` for each, all in one transaction — all or nothing. A key
+  // hash that is already stored → kInvalidRequest with param "keys[i].sha256" (i: its index in
+  // `tokens`) and no write. The caller checks for duplicates within `tokens`.
+  virtual Status ImportTokens(const std::vector<TokenRow>& tokens,
+                              const EventFor<TokenRow>& event = {}) = 0;
 
   // --- token changes, for several nodes sharing the store ---
   // Every write that creates or changes a token (InsertToken(s), RevokeToken, RollToken: both the

@@ -36,7 +36,7 @@ inline auto AccountFields(const AccountRow& a) {
 inline auto TokenFields(const TokenRow& t) {
   return std::tie(t.id, t.account_id, t.name, t.type, t.key_hash, t.key_prefix, t.last4,
                   t.permissions, t.livemode, t.created, t.expires_at, t.revoked_at, t.last_used_at,
-                  t.metadata, t.ip_allowlist, t.disabled_at);
+                  t.metadata, t.ip_allowlist, t.disabled_at, t.imported);
 }
 inline auto AdminKeyFields(const AdminKeyRow& k) {
   return std::tie(k.id, k.name, k.key_hash, k.key_prefix, k.last4, k.created, k.revoked_at);

@@ -250,6 +250,25 @@ TEST_F(CliTest, VerifySeesARevocationMadeThroughTheServer) {
   EXPECT_EQ(JsonOut(r).at("code"), "UNAUTHORIZED") << r.out;
 }
 
+TEST_F(CliTest, VerifyChecksTheIpAllowlistAgainstClientIp) {
+  std::string account = CreateAccount(client(), admin());
+  CreatedKey k = CreateKey(client(), AdminFor(admin(), account),
+                           boost::json::object{{"ip_allowlist", boost::json::array{"10.0.0.0/8"}}});
+  // No client address: fail closed, as /v1/keys/verify without client_ip.
+  CliResult none = Cli({"verify", k.key});
+  EXPECT_EQ(none.exit_code, 1) << Describe(none);
+  EXPECT_EQ(JsonOut(none).at("code"), "FORBIDDEN") << none.out;
+  CliResult inside = Cli({"verify", k.key, "--client-ip", "10.1.2.3"});
+  EXPECT_EQ(inside.exit_code, 0) << Describe(inside);
+  EXPECT_EQ(JsonOut(inside).at("valid"), true) << inside.out;
+  CliResult outside = Cli({"verify", k.key, "--client-ip", "192.0.2.7"});
+  EXPECT_EQ(outside.exit_code, 1) << Describe(outside);
+  EXPECT_EQ(JsonOut(outside).at("code"), "FORBIDDEN") << outside.out;
+  CliResult malformed = Cli({"verify", k.key, "--client-ip", "not-an-address"});
+  EXPECT_EQ(malformed.exit_code, 2) << Describe(malformed);
+  EXPECT_NE(malformed.err.find("--client-ip"), std::string::npos) << malformed.err;
+}
+
 TEST_F(CliTest, VerifyHonoursMethodAndPath) {
   std::string account = CliAccount();
   std::string key =

@@ -16,6 +16,7 @@ import type {
   ListParams,
   Token,
   TokenCreateParams,
+  TokenImportParams,
   TokenListParams,
   TokenRollParams,
   TokenUpdateParams,
@@ -88,6 +89,13 @@ export class Tokens extends Resource {
   }
   roll(id: string, params: TokenRollParams = {}, options?: RequestOptions): Promise<TokenWithKey> {
     return this.postJson(`/v1/tokens/${seg(id)}/roll`, params, options);
+  }
+  /**
+   * Imports keys from another system (admin key acting for an account): all or nothing. The answer
+   * lists the created tokens, without keys; foreign-format keys verify from then on.
+   */
+  import(params: TokenImportParams, options?: RequestOptions): Promise<List<Token>> {
+    return this.postJson("/v1/tokens/import", params, options);
   }
   disable(id: string, options?: RequestOptions): Promise<Token> {
     return this.postJson(`/v1/tokens/${seg(id)}/disable`, {}, options);

@@ -65,6 +65,27 @@ export interface TokenUpdateParams {
   permissions?: string[];
 }
 
+/** One key of tokens.import: exactly one of `sha256` (hex) and `key` (plaintext, hashed at once). */
+export interface TokenImportKey {
+  sha256?: string;
+  key?: string;
+  name: string;
+  type?: TokenType;
+  permissions?: string[];
+  expires_at?: number | null;
+  livemode?: boolean;
+  metadata?: Record<string, string>;
+  ip_allowlist?: string[];
+  /** Shown for display; null on the token when not given. */
+  key_prefix?: string;
+  last4?: string;
+}
+
+export interface TokenImportParams {
+  /** 1..1000 keys, imported all or nothing. */
+  keys: TokenImportKey[];
+}
+
 export interface TokenRollParams {
   /** 0..604800: 0 revokes the old token now, else it expires that many seconds from now. */
   expires_in_seconds?: number;

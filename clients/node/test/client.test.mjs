@@ -280,6 +280,36 @@ describe("part two endpoints, when the binary serves them", () => {
     assert.equal(enabled.status, "active");
   });
 
+  test("tokens.import: by hash and by plaintext; foreign keys then verify", async (t) => {
+    if (!(await serves(server.url, server.adminKey, "POST", "/v1/tokens/import"))) {
+      t.skip("this keyward does not serve POST /v1/tokens/import yet");
+      return;
+    }
+    const { createHash } = await import("node:crypto");
+    const plain = "legacy_node_client_0123456789abcdef";
+    const hashed = "acme-node-client-fedcba9876543210";
+    const sha256 = createHash("sha256").update(hashed).digest("hex");
+    const list = await acting.tokens.import({
+      keys: [
+        { key: plain, name: "by plaintext" },
+        { sha256, name: "by hash", key_prefix: "acme-node", last4: "3210" },
+      ],
+    });
+    assert.equal(list.object, "list");
+    assert.equal(list.data.length, 2);
+    assert.equal(list.data[0].key_prefix, null);
+    assert.equal(list.data[0].key, undefined, "no key in the answer");
+    assert.equal(list.data[1].last4, "3210");
+    for (const key of [plain, hashed]) {
+      const v = await admin.keys.verify({ key, method: "GET", path: "/x" });
+      assert.equal(v.valid, true, key);
+    }
+    await assert.rejects(
+      acting.tokens.import({ keys: [{ sha256, name: "again" }] }),
+      (e) => e instanceof InvalidRequestError && e.param === "keys[0].sha256",
+    );
+  });
+
   test("usage", async (t) => {
     if (!(await serves(server.url, server.adminKey, "GET", "/v1/usage"))) {
       t.skip("this keyward does not serve GET /v1/usage yet");

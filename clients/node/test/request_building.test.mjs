@@ -57,6 +57,7 @@ describe("request building", () => {
         { metadata: { a: null }, ip_allowlist: null }],
       [() => c.tokens.revoke("tok_1"), "POST", "/v1/tokens/tok_1/revoke", {}],
       [() => c.tokens.roll("tok_1", { expires_in_seconds: 60 }), "POST", "/v1/tokens/tok_1/roll", { expires_in_seconds: 60 }],
+      [() => c.tokens.import({ keys: [{ sha256: "ab".repeat(32), name: "x" }] }), "POST", "/v1/tokens/import", { keys: [{ sha256: "ab".repeat(32), name: "x" }] }],
       [() => c.tokens.disable("tok_1"), "POST", "/v1/tokens/tok_1/disable", {}],
       [() => c.tokens.enable("tok_1"), "POST", "/v1/tokens/tok_1/enable", {}],
       [() => c.accounts.create({ email: "e@x" }), "POST", "/v1/accounts", { email: "e@x" }],

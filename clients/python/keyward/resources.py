@@ -83,11 +83,24 @@ class Tokens(_Resource):
         """expires_in_seconds (0..604800): the new token, with its ``key``."""
         return self._post(f"/v1/tokens/{self._seg(token_id)}/roll", kwargs)
 
+    def import_(self, keys: list[dict], **kwargs: Any) -> dict:
+        """Imports keys from another system (an admin key acting for an account), all or nothing:
+        ``keys`` holds 1..1000 dicts, each with ``sha256`` (hex) or ``key`` (plaintext, hashed by
+        the server at once), ``name``, and optionally type, permissions, livemode, expires_at,
+        metadata, ip_allowlist, key_prefix, last4. Returns a list object of the created tokens
+        (without keys). Also reachable as ``tokens.import`` via ``getattr`` (``import`` is a Python
+        keyword)."""
+        return self._post("/v1/tokens/import", {**kwargs, "keys": keys})
+
     def disable(self, token_id: str, **kwargs: Any) -> dict:
         return self._post(f"/v1/tokens/{self._seg(token_id)}/disable", kwargs)
 
     def enable(self, token_id: str, **kwargs: Any) -> dict:
         return self._post(f"/v1/tokens/{self._seg(token_id)}/enable", kwargs)
+
+
+# tokens.import, as the other clients name it (reachable with getattr(client.tokens, "import")).
+setattr(Tokens, "import", Tokens.import_)
 
 
 class Accounts(_Resource):

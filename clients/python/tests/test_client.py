@@ -204,6 +204,29 @@ class PartTwoTest(unittest.TestCase):
         self.assertEqual(admin.keys.verify(tok["key"])["code"], "UNAUTHORIZED")
         self.assertEqual(acting.tokens.enable(tok["id"])["status"], "active")
 
+    def test_tokens_import_by_hash_and_plaintext(self) -> None:
+        if not server.serves("POST", "/v1/tokens/import"):
+            self.skipTest("this keyward does not serve POST /v1/tokens/import yet")
+        import hashlib
+        plain = "legacy_py_client_0123456789abcdef"
+        hashed = "acme-py-client-fedcba9876543210"
+        sha256 = hashlib.sha256(hashed.encode()).hexdigest()
+        listed = acting.tokens.import_([
+            {"key": plain, "name": "by plaintext"},
+            {"sha256": sha256, "name": "by hash", "key_prefix": "acme-py", "last4": "3210"},
+        ])
+        self.assertEqual(listed["object"], "list")
+        self.assertEqual(len(listed["data"]), 2)
+        self.assertIsNone(listed["data"][0]["key_prefix"])
+        self.assertNotIn("key", listed["data"][0])
+        self.assertEqual(listed["data"][1]["last4"], "3210")
+        for key in (plain, hashed):
+            self.assertTrue(admin.keys.verify(key)["valid"], key)
+        # The same method under the name the other clients use.
+        with self.assertRaises(keyward.InvalidRequestError) as caught:
+            getattr(acting.tokens, "import")([{"sha256": sha256, "name": "again"}])
+        self.assertEqual(caught.exception.param, "keys[0].sha256")
+
     def test_usage(self) -> None:
         if not server.serves("GET", "/v1/usage"):
             self.skipTest("this keyward does not serve GET /v1/usage yet")

@@ -93,6 +93,8 @@ class RequestBuildingTest(unittest.TestCase):
             (lambda: c.tokens.roll("tok_1", expires_in_seconds=60), "POST",
              "/v1/tokens/tok_1/roll", {"expires_in_seconds": 60}),
             (lambda: c.tokens.disable("tok_1"), "POST", "/v1/tokens/tok_1/disable", {}),
+            (lambda: c.tokens.import_([{"sha256": "ab" * 32, "name": "x"}]), "POST",
+             "/v1/tokens/import", {"keys": [{"sha256": "ab" * 32, "name": "x"}]}),
             (lambda: c.tokens.enable("tok_1"), "POST", "/v1/tokens/tok_1/enable", {}),
             (lambda: c.accounts.create(email="e@x"), "POST", "/v1/accounts", {"email": "e@x"}),
             (lambda: c.accounts.list(email="e@x", plan="pro"), "GET",

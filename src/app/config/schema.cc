@@ -348,6 +348,7 @@ const std::map<std::string, KeySpec>& Keys() {
        StringKey(TypePrefix, &C::service, &Svc::prefixes, &KeyPrefixes::publishable)},
       {"keys.prefix.restricted",
        StringKey(TypePrefix, &C::service, &Svc::prefixes, &KeyPrefixes::restricted)},
+      {"keys.accept_foreign", BoolKey(&C::service, &Svc::accept_foreign)},
       {"verifier.allow_from", CidrListKey(&C::verifier_allow_from)},
       {"verifier.negative_cache_seconds",
        IntKey(0, 3600, &C::service, &Svc::negative_cache_seconds)},

@@ -20,7 +20,7 @@
 namespace keyward::sql {
 
 struct Dialect {
-  // tokens: $1..$16 in KEYWARD_TOKEN_INSERT_COLUMNS order.
+  // tokens: $1..$17 in KEYWARD_TOKEN_INSERT_COLUMNS order.
   Statement insert_token;
   // Many tokens at once: insert_tokens_batch_rows × 16 parameters; unset: one at a time.
   std::optional<Statement> insert_tokens_batch;

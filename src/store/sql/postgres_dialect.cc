@@ -9,7 +9,7 @@ namespace {
 
 constexpr size_t kInsertBatchRows = 64;
 
-// INSERT of `rows` tokens: placeholders only ($1 … $16·rows); the values travel as parameters.
+// INSERT of `rows` tokens: placeholders only ($1 … $17·rows); the values travel as parameters.
 // change_seq comes from the trigger.
 std::string InsertTokensSql(size_t rows) {
   std::string sql = "INSERT INTO tokens (" KEYWARD_TOKEN_INSERT_COLUMNS ") VALUES ";

@@ -56,7 +56,8 @@ Status Decode(const Row& row, TokenRow* out) {
   out->metadata = std::move(*metadata);
   SplitPermissions(row.Text(14), &out->ip_allowlist);
   out->disabled_at = row.OptionalInt(15);
-  out->change_seq = row.Int(16);
+  out->imported = row.Bool(16);
+  out->change_seq = row.Int(17);
   return Status::Ok();
 }
 
@@ -162,7 +163,8 @@ void AddParams(const TokenRow& token, Params* params) {
       .Add(token.last_used_at)
       .Add(MetadataToJson(token.metadata))
       .Add(JoinPermissions(token.ip_allowlist))
-      .Add(token.disabled_at);
+      .Add(token.disabled_at)
+      .Add(token.imported);
 }
 
 void AddParams(const AdminKeyRow& key, Params* params) {

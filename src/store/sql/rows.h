@@ -31,7 +31,7 @@
   "change_seq"
 #define KEYWARD_TOKEN_INSERT_COLUMNS                                                          \
   "id, account_id, name, type, key_hash, key_prefix, last4, permissions, livemode, created, " \
-  "expires_at, revoked_at, last_used_at, metadata, ip_allowlist, disabled_at"
+  "expires_at, revoked_at, last_used_at, metadata, ip_allowlist, disabled_at, imported"
 #define KEYWARD_TOKEN_COLUMNS KEYWARD_TOKEN_INSERT_COLUMNS ", change_seq"
 #define KEYWARD_ADMIN_KEY_COLUMNS "id, name, key_hash, key_prefix, last4, created, revoked_at"
 #define KEYWARD_ACCESS_TOKEN_COLUMNS \
@@ -56,7 +56,7 @@
 
 namespace keyward::sql {
 
-inline constexpr int kTokenColumnCount = 16;  // in KEYWARD_TOKEN_INSERT_COLUMNS
+inline constexpr int kTokenColumnCount = 17;  // in KEYWARD_TOKEN_INSERT_COLUMNS
 // How many columns a literal list names (its commas + 1).
 constexpr int ColumnCount(std::string_view columns) {
   int n = 1;

@@ -55,6 +55,8 @@ class SqlStore : public Store {
 
   Status InsertToken(const TokenRow& token, const EventFor<TokenRow>& event = {}) override;
   Status InsertTokens(const std::vector<TokenRow>& tokens) override;  // one transaction
+  Status ImportTokens(const std::vector<TokenRow>& tokens,
+                      const EventFor<TokenRow>& event = {}) override;  // sql_store_import.cc
   Result<std::optional<TokenRow>> GetToken(std::string_view account_id,
                                            std::string_view id) override;
   Result<std::optional<TokenRow>> FindTokenByHash(const Digest& key_hash) override;

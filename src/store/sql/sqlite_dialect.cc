@@ -13,7 +13,7 @@ const Dialect& SqliteDialect() {
   static const Dialect dialect{
       .insert_token = Statement("INSERT INTO tokens (" KEYWARD_TOKEN_INSERT_COLUMNS
                                 ", change_seq) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10,"
-                                " $11, $12, $13, $14, $15, $16, " KEYWARD_NEXT_CHANGE ")"),
+                                " $11, $12, $13, $14, $15, $16, $17, " KEYWARD_NEXT_CHANGE ")"),
       .insert_tokens_batch = std::nullopt,
       .insert_tokens_batch_rows = 0,
       .revoke_token =

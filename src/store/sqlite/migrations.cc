@@ -262,8 +262,14 @@ CREATE TABLE event_marks (
 );
 )sql";
 
-constexpr std::array<std::string_view, 10> kMigrations = {kV1, kV2, kV3, kV4, kV5,
-                                                          kV6, kV7, kV8, kV9, kV10};
+// Version 11: imported keys (API.md 11.4). A token imported from another system is marked, so that every
+// node (at start, and through the change feed) knows to accept foreign-format keys.
+constexpr char kV11[] = R"sql(
+ALTER TABLE tokens ADD COLUMN imported INTEGER NOT NULL DEFAULT 0 CHECK (imported IN (0, 1));
+)sql";
+
+constexpr std::array<std::string_view, 11> kMigrations = {kV1, kV2, kV3, kV4,  kV5, kV6,
+                                                          kV7, kV8, kV9, kV10, kV11};
 
 constexpr char kCreateVersionTable[] =
     "CREATE TABLE IF NOT EXISTS schema_migrations ("
