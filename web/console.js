@@ -1,6 +1,7 @@
 // The operator console (API.md 16): its tabs, and the accounts list (search by email, filter by
 // plan; status, keys count, credits, last used). The account page (console-account.js), the
-// event log (console-log.js) and the webhooks (console-webhooks.js) are composed here. It calls the
+// event log (console-log.js), the webhooks (console-webhooks.js) and the plans (console-plans.js)
+// are composed here. It calls the
 // same endpoints an admin key does; the session is an operator's, and it acts on an account only
 // by naming it in Keyward-Account.
 'use strict';
@@ -18,6 +19,7 @@ const kwConsole = (() => {
   const account = kwConsoleAccount({ fail, back });
   const log = kwConsoleLog({ fail });
   const webhooks = kwConsoleWebhooks({ fail });
+  const plans = kwConsolePlans({ fail });
 
   // --- navigation ---
 
@@ -31,10 +33,12 @@ const kwConsole = (() => {
     account.close();
     $('c-events').hidden = name !== 'events';
     $('c-webhooks').hidden = name !== 'webhooks';
+    $('c-plans').hidden = name !== 'plans';
     $('c-service').hidden = name !== 'service';
     if (name === 'accounts') loadAccounts(false);
     if (name === 'events') log.show();
     if (name === 'webhooks') webhooks.show();
+    if (name === 'plans') plans.show();
     if (name === 'service') {
       kwCharts.show($('c-service-chart'), {}, '24h', 'Usage of the whole service, last 24 hours, per hour');
     }
@@ -120,6 +124,7 @@ const kwConsole = (() => {
     account.close();
     log.clear();
     webhooks.clear();
+    plans.clear();
   }
 
   return { enter, leave };

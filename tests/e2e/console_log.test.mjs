@@ -1,4 +1,4 @@
-// Browser tests of the console's event log and webhooks (API.md 13, 14, 16): the real keyward
+// Browser tests of the console's event log, webhooks and plans (API.md 11.2, 13, 14, 16): the real keyward
 // binary (webhooks may call 127.0.0.1 over http), a webhook receiver in this process that checks
 // signatures, and Debian's Chromium driven by playwright-core. Customers never reach either.
 //
@@ -215,13 +215,63 @@ test('webhooks: add one (secret shown once), deliveries, disable and enable, rol
   assert.ok(signedWith(after, rolled) && !signedWith(after, secret), 'signed with the new secret only');
 });
 
+test('plans: the config file\'s read-only, one created and edited through the dialog', async () => {
+  const { page } = operator;
+  await page.getByRole('button', { name: 'Plans', exact: true }).click();
+  await page.locator('#c-plans-table').waitFor();
+  await assertAccessible(page, 'the console: plans');
+  // The configuration's plans are listed and cannot be edited here.
+  const configured = page.locator('#c-plans-body tr', { hasText: 'Config file' }).first();
+  await configured.waitFor();
+  assert.equal(await configured.getByRole('button', { name: /^Edit plan/ }).count(), 0);
+
+  const name = `gold-${tag}`;
+  await page.getByRole('button', { name: 'New plan' }).click();
+  const dialog = page.locator('#c-plan-dialog');
+  await dialog.waitFor();
+  await assertAccessible(page, 'the console: the new-plan dialog');
+  // Refused by the server inside the dialog: a limit it cannot read.
+  await dialog.getByLabel('Plan identifier').fill(name);
+  await dialog.getByLabel('Limit per key').fill('lots');
+  await dialog.getByRole('button', { name: 'Create plan' }).click();
+  await dialog.locator('#c-plan-error').waitFor();
+  assert.equal((await kw.call('GET', '/v1/plans/' + name, { headers: asAdmin() })).status, 404);
+  await dialog.getByLabel('Limit per key').fill('100/min');
+  await dialog.getByLabel('Refill every').selectOption('month');
+  await dialog.getByLabel('Refill credits').fill('500');
+  await dialog.getByRole('button', { name: 'Create plan' }).click();
+  await dialog.waitFor({ state: 'hidden' });
+  const row = page.locator(`#c-plans-body tr[data-name="${name}"]`);
+  await row.waitFor();
+  let stored = await kw.call('GET', '/v1/plans/' + name, { headers: asAdmin() });
+  assert.equal(stored.status, 200, JSON.stringify(stored.body));
+  assert.equal(stored.body.rate_limit, '100/min');
+  assert.deepEqual(stored.body.refill, { amount: 500, interval: 'month', mode: 'set' });
+  assert.equal(stored.body.managed_by, 'api');
+
+  // Edit by keyboard: Esc closes and gives focus back; then change the per-key limit.
+  const edit = row.getByRole('button', { name: 'Edit plan ' + name });
+  await edit.click();
+  await dialog.waitFor();
+  await page.keyboard.press('Escape');
+  await dialog.waitFor({ state: 'hidden' });
+  assert.equal(await page.evaluate(() => document.activeElement.getAttribute('aria-label')), 'Edit plan ' + name);
+  await edit.click();
+  await dialog.getByLabel('Limit per key').fill('200/min');
+  await dialog.getByRole('button', { name: 'Save' }).click();
+  await dialog.waitFor({ state: 'hidden' });
+  stored = await kw.call('GET', '/v1/plans/' + name, { headers: asAdmin() });
+  assert.equal(stored.body.rate_limit, '200/min');
+  await eventually(async () => (await row.textContent()).includes('200/min'), 5000, 'the row shows the new limit');
+});
+
 test('isolation: a customer session reaches neither the event log of others nor the webhooks', async () => {
   const { page } = customer;
   await signInCustomer(kw, page, acme.email, acme.password);
   await page.locator('#events-body tr').first().waitFor();
   const answers = await page.evaluate(async (other) => {
     const out = {};
-    for (const p of ['/v1/webhook_endpoints', `/v1/events?account=${other}`]) {
+    for (const p of ['/v1/webhook_endpoints', `/v1/events?account=${other}`, '/v1/plans']) {
       const r = await fetch(p, { credentials: 'same-origin' });
       out[p] = [r.status, (await r.json()).error.code];
     }
@@ -230,6 +280,7 @@ test('isolation: a customer session reaches neither the event log of others nor 
   assert.deepEqual(answers, {
     '/v1/webhook_endpoints': [403, 'FORBIDDEN'],
     [`/v1/events?account=${otherId}`]: [404, 'NOT_FOUND'],
+    '/v1/plans': [403, 'FORBIDDEN'],
   });
   // The customer's own activity lists only its account's events.
   const listed = await page.evaluate(async () => (await (await fetch('/v1/events?limit=100')).json()).data.map((e) => e.account));
