@@ -1,6 +1,7 @@
 #include "store/sqlite/connection.h"
 
 #include <algorithm>
+#include <cerrno>
 #include <utility>
 
 namespace keyward::sqlite {
@@ -49,7 +50,13 @@ Error SqliteError(sqlite3* db, int rc, std::string_view context) {
   } else {
     internal += sqlite3_errstr(rc);
   }
-  const Failure f = Classify(rc);
+  Failure f = Classify(rc);
+  // An I/O error says more by its errno: the file system went read-only or ran out of space.
+  if ((rc & 0xff) == SQLITE_IOERR && db != nullptr) {
+    const int err = sqlite3_system_errno(db);
+    if (err == EROFS) f = Classify(SQLITE_READONLY);
+    if (err == ENOSPC) f = Classify(SQLITE_FULL);
+  }
   return f.unavailable ? Error::Unavailable(std::move(internal), f.sentence)
                        : Error::Internal(std::move(internal), f.sentence);
 }
