@@ -18,13 +18,9 @@ namespace asio = boost::asio;
 using asio::ip::tcp;
 using boost::system::error_code;
 
-namespace {
-
-enum class Mode { kPass, kBlackHole, kReset };
-
-}  // namespace
-
 struct FaultProxy::Impl {
+  enum class Mode { kPass, kBlackHole, kReset };
+
   explicit Impl(FaultProxy& o, uint16_t up) : owner(o), acceptor(io), upstream_port(up) {}
 
   struct Conn : std::enable_shared_from_this<Conn> {
@@ -109,8 +105,8 @@ struct FaultProxy::Impl {
                         [self](const error_code&, size_t) { self->TripDone(); });
     }
     void TripDone() {
+      impl.owner.resets_.fetch_add(1);  // counted before the client can see it
       ResetSocket(client);
-      impl.owner.resets_.fetch_add(1);
       Close();
     }
 
@@ -123,9 +119,9 @@ struct FaultProxy::Impl {
 
     void Reset() {
       if (closed) return;
+      impl.owner.resets_.fetch_add(1);  // counted before the client can see it
       ResetSocket(client);
       ResetSocket(server);
-      impl.owner.resets_.fetch_add(1);
       Close();
     }
 
@@ -220,7 +216,7 @@ FaultProxy::~FaultProxy() {
 
 void FaultProxy::Heal() {
   impl_->Do([this] {
-    impl_->mode = Mode::kPass;
+    impl_->mode = Impl::Mode::kPass;
     impl_->latency = std::chrono::milliseconds(0);
     impl_->cut_c2s = impl_->cut_s2c = false;
     impl_->trigger_armed = false;
@@ -232,12 +228,12 @@ void FaultProxy::SetLatency(std::chrono::milliseconds d) {
 }
 
 void FaultProxy::BlackHole() {
-  impl_->Do([this] { impl_->mode = Mode::kBlackHole; });
+  impl_->Do([this] { impl_->mode = Impl::Mode::kBlackHole; });
 }
 
 void FaultProxy::Reset() {
   impl_->Do([this] {
-    impl_->mode = Mode::kReset;
+    impl_->mode = Impl::Mode::kReset;
     impl_->ResetAll();
   });
 }

@@ -94,7 +94,8 @@ inline std::vector<std::string> TokenIds(HttpClient& c, const Headers& auth) {
   Response r = c.Get("/v1/tokens?limit=100", auth);
   if (r.status != 200) throw std::runtime_error("list tokens: " + Describe(r));
   std::vector<std::string> ids;
-  for (const auto& t : r.object().at("data").as_array()) {
+  const boost::json::object list = r.object();  // the loop must not outlive it
+  for (const auto& t : list.at("data").as_array()) {
     ids.emplace_back(t.as_object().at("id").as_string());
   }
   return ids;

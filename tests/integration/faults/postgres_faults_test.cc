@@ -141,7 +141,7 @@ TEST_F(PostgresFaultTest, AConnectionResetMidTransactionLeavesNoHalfWrite) {
   const std::set<std::string> stored = Stored(*node);
   EXPECT_EQ(stored, acked_) << "the interrupted create left nothing";
   // Not its event either: the account's events name only acknowledged tokens.
-  Response events = c.Get("/v1/events?limit=100", Admin(admin_));
+  Response events = c.Get("/v1/events?limit=100", auth_);
   ASSERT_EQ(events.status, 200) << Describe(events);
   EXPECT_EQ(events.body.find(name), std::string::npos) << events.body;
 }

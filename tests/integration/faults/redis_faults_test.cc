@@ -42,7 +42,7 @@ class RedisFaultTest : public ::testing::Test {
                           "/0\"\non_unavailable = \"" + on_unavailable +
                           "\"\ntimeout_ms = " + std::to_string(kTimeoutMs) +
                           "\nresync_seconds = 1\n[credits]\ndefault_cost = 1\n"
-                          "[plans.default]\nrate_limit = \"1000/min\"\n";
+                          "[plans.default]\nrate_limit = \"500/day\"\n";
     node_ = std::make_unique<KeywardProcess>(options);
     ASSERT_TRUE(PollUntil([&] { return GetFresh(node_->port(), "/readyz").status == 200; },
                           kFaultDeadline));

@@ -156,7 +156,7 @@ TEST_F(SqliteFaultTest, AFullDiskRefusesWritesWith503AndRecoversWhenSpaceIsFreed
 
   const std::string filler = FillUp(mnt.path());
   // SQLite may still fit a few writes in space its WAL already holds: those are acknowledged.
-  Response refused = CreateUntilRefused(c, auth, 500, &acked);
+  Response refused = CreateUntilRefused(c, auth, 2000, &acked);
   ASSERT_TRUE(IsUnavailable(refused)) << "the disk never filled up";
   EXPECT_EQ(MessageOf(refused), "The store is full; writes are refused until space is freed.");
 
