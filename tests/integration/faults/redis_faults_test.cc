@@ -8,6 +8,7 @@
 #include <sqlite3.h>
 
 #include <chrono>
+#include <cstdio>
 #include <set>
 
 #include "fault_proxy.h"
@@ -102,8 +103,23 @@ class RedisFaultTest : public ::testing::Test {
         kFaultDeadline))
         << Describe(after.response);
     EXPECT_EQ(node_->pid(), pid);
-    // Counters right: the next two verdicts count down by exactly one each.
-    Verdict next = Check(key_.key);
+    // Counters right: the next valid verdict counts down by exactly one. (After a Redis restart a
+    // pooled connection the old server closed fails the one request that finds it broken, with an
+    // uncharged 503; the poll steps over those.)
+    Verdict next;
+    int refused_after_recovery = 0;
+    ASSERT_TRUE(PollUntil(
+        [&] {
+          next = Check(key_.key);
+          if (next.balance < 0) ++refused_after_recovery;
+          return next.balance >= 0;
+        },
+        kFaultDeadline))
+        << Describe(next.response);
+    if (refused_after_recovery > 0) {
+      std::printf("[ measured ] %d request(s) refused on stale Redis connections after recovery\n",
+                  refused_after_recovery);
+    }
     EXPECT_EQ(next.balance, after.balance - 1);
     EXPECT_EQ(next.remaining, after.remaining - 1);
     if (exact_balance) {
