@@ -172,8 +172,9 @@ PostgresServer::PostgresServer(StandbyOf standby) {
   if (pid < 0) throw std::runtime_error(ErrnoText("fork"));
   if (pid == 0) {
     ExecAs(as, log_fd,
-           {bin_ + "/pg_basebackup", "-D", dir_ + "/data", "-R", "-X", "stream", "--no-sync", "-h",
-            standby.primary.dir(), "-p", std::to_string(standby.primary.port()), "-U", kSuperuser},
+           {bin_ + "/pg_basebackup", "-D", dir_ + "/data", "-R", "-X", "stream", "--no-sync",
+            "--checkpoint=fast", "-h", standby.primary.dir(), "-p",
+            std::to_string(standby.primary.port()), "-U", kSuperuser},
            parent, /*die_with_parent=*/false);
   }
   if (log_fd >= 0) ::close(log_fd);

@@ -5,6 +5,8 @@
 // do twice. Each asserts what the client saw (503 UNAVAILABLE, Retry-After, our sentence), that
 // no acknowledged write was lost and no refused one left anything, that known keys kept
 // verifying, and that the same process recovered by itself.
+#include <chrono>
+#include <cstdio>
 #include <set>
 
 #include "fault_proxy.h"
@@ -214,6 +216,13 @@ TEST_F(PostgresFaultTest, AnUnknownOutcomeThatNeverCommittedRunsOnRetry) {
 // verify; the standby is promoted: the same node writes again, on it, with every acknowledged
 // write there.
 TEST_F(PostgresFaultTest, FailoverToAPromotedStandbyThroughAMultiHostUrl) {
+  const auto t0 = std::chrono::steady_clock::now();
+  const auto phase = [&](const char* what) {
+    std::printf("[ measured ] %s at %lld ms\n", what,
+                static_cast<long long>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                           std::chrono::steady_clock::now() - t0)
+                                           .count()));
+  };
   PostgresServer primary;
   PostgresServer::Database db = primary.CreateDatabase();
   PostgresServer standby(PostgresServer::StandbyOf{primary});
@@ -230,6 +239,7 @@ TEST_F(PostgresFaultTest, FailoverToAPromotedStandbyThroughAMultiHostUrl) {
   primary.Exec("ALTER SYSTEM SET synchronous_standby_names = '*'");
   primary.Exec("SELECT pg_reload_conf()");
   ASSERT_TRUE(streaming("sync_state", "sync"));
+  phase("synchronous standby streaming");
 
   const std::string url = "postgres://" + db.user + ":" + db.password +
                           "@127.0.0.1:" + std::to_string(primary.port()) +
@@ -245,13 +255,18 @@ TEST_F(PostgresFaultTest, FailoverToAPromotedStandbyThroughAMultiHostUrl) {
     acked_.insert(CreateKey(c, auth_).id);
   }
 
+  phase("node ready and populated");
   primary.Stop();
+  phase("primary stopped");
   Response refused = TryCreateKey(c, auth_, "no-primary");
   EXPECT_TRUE(IsUnavailable(refused));
   EXPECT_TRUE(Verifies(c, known_.key));
 
+  phase("write refused");
   standby.Promote();
+  phase("standby promoted");
   ExpectWritesRecover(*node, "on-the-new-primary");
+  phase("writes recovered");
   EXPECT_EQ(Stored(*node), acked_) << "every acknowledged write survived the failover";
   EXPECT_TRUE(Verifies(c, known_.key));
   EXPECT_EQ(standby.Query("SELECT pg_is_in_recovery()", "postgres"), "f");
