@@ -81,6 +81,8 @@ bench: deps
 	@cmake --build build/release -j $(JOBS)
 	@bench/run
 	@bench/scale-out
+	@bench/webhooks
+	@build/release/keyward_micro_bench --benchmark_filter='Usage' --benchmark_min_time=1
 
 format:
 	@find src tests bench fuzz -name '*.h' -o -name '*.cc' | xargs clang-format -i

@@ -15,7 +15,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view rest(reinterpret_cast<const char*>(data + 1), size - 1);
   const size_t nul = rest.find('\0');
   const std::string_view a = rest.substr(0, nul);
-  const std::string_view b = nul == std::string_view::npos ? std::string_view() : rest.substr(nul + 1);
+  const std::string_view b =
+      nul == std::string_view::npos ? std::string_view() : rest.substr(nul + 1);
   std::optional<std::string_view> x_api_key, authorization;
   if (flags & 1) x_api_key = a;
   if (flags & 2) authorization = b;

@@ -15,7 +15,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   for (const keyward::KeyFormat* f : {&format, &custom}) {
     auto parsed = f->Parse(text);
     if (parsed && text.size() > keyward::kMaxCredentialLength) std::abort();
-    if (parsed && parsed->kind == keyward::CredentialKind::kAccessToken && !text.starts_with("at_")) {
+    if (parsed && parsed->kind == keyward::CredentialKind::kAccessToken &&
+        !text.starts_with("at_")) {
       std::abort();
     }
     if (parsed && parsed->kind == keyward::CredentialKind::kAdminKey && !text.starts_with("ak_")) {

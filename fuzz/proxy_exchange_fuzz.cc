@@ -15,7 +15,7 @@
 
 #include "fuzz_api.h"
 #include "http/proxy.h"
-#include "http/proxy/test_exchange.h"
+#include "proxy_exchange_driver.h"
 
 namespace {
 

@@ -1,5 +1,5 @@
 // The dashboard: keys (list, create, roll, disable/enable, revoke; metadata and IP allowlist
-// shown), usage charts, access tokens, credits and the
+// shown and edited in key-edit.js), usage charts, access tokens, credits and the
 // account's activity (its events, API.md 13), all through the same JSON API as everyone else,
 // authenticated by the session cookie. An operator's session (API.md 16) sees the console instead
 // (console.js).
@@ -245,6 +245,12 @@
         })
         .catch(handle)
         .finally(() => { button.disabled = false; });
+    } else if (button.dataset.action === 'edit') {
+      kwKeyEdit.open(key, (updated, err) => {
+        if (err) return handle(err);
+        showAlert(`Saved ${updated.name}.`, 'ok');
+        return loadKeys(false);
+      });
     } else if (button.dataset.action === 'revoke') {
       $('revoke-name').textContent = key.name;
       $('revoke-prefix').textContent = key.key_prefix;
@@ -313,61 +319,23 @@
     }
   }
 
-  // --- activity (events) ---
+  // --- activity (events, API.md 13): the account's own ---
 
-  const events = { items: [], hasMore: false };
-  const actorLabel = { admin_key: 'Operator', token: 'API key', session: 'Dashboard', operator: 'Operator',
-    agent: 'Agent', cli: 'Operator (CLI)', system: 'keyward' };
-
-  function eventSubject(e) {
-    const o = (e.data && e.data.object) || {};
-    if (o.object === 'token') return o.name + ' (' + o.key_prefix + '…)';
-    if (o.object === 'account') return o.email || o.id;
-    if (o.email) return o.email;
-    return o.id || '';
-  }
-
-  async function loadEvents(more) {
-    try {
-      let path = '/v1/events?limit=20';
+  const events = kwEvents.feed({ body: 'events-body', table: 'events-table', empty: 'events-empty', more: 'events-more' },
+    () => {
+      const q = new URLSearchParams();
       const type = $('events-type').value;
-      if (type) path += '&type=' + encodeURIComponent(type);
-      if (more && events.items.length) path += '&starting_after=' + encodeURIComponent(events.items[events.items.length - 1].id);
-      const page = await api('GET', path);
-      events.items = more ? events.items.concat(page.data) : page.data;
-      events.hasMore = page.has_more;
-      renderEvents();
-    } catch (err) {
-      handle(err);
-    }
-  }
+      if (type) q.set('type', type);
+      const from = kwEvents.dayStart($('events-from').value, false);
+      const until = kwEvents.dayStart($('events-until').value, true);
+      if (from !== null) q.set('created[gte]', String(from));
+      if (until !== null) q.set('created[lt]', String(until));
+      return q;
+    }, (err) => handle(err), false);
+  const loadEvents = (more) => events.load(more);
 
-  function renderEvents() {
-    const body = $('events-body');
-    body.replaceChildren();
-    for (const e of events.items) {
-      const row = document.createElement('tr');
-      const cells = [
-        new Date(e.created * 1000).toLocaleString(),
-        e.type,
-        eventSubject(e),
-        (actorLabel[e.actor.type] || e.actor.type) + (e.actor.id && e.actor.type !== 'token' ? ' ' + e.actor.id : ''),
-        e.actor.ip || '—',
-      ];
-      for (const text of cells) {
-        const cell = document.createElement('td');
-        cell.textContent = text;
-        row.append(cell);
-      }
-      body.append(row);
-    }
-    $('events-table').hidden = events.items.length === 0;
-    $('events-empty').hidden = events.items.length !== 0;
-    $('events-more').hidden = !events.hasMore;
-  }
-
-  $('events-type').addEventListener('change', () => loadEvents(false));
-  $('events-more').addEventListener('click', () => loadEvents(true));
+  $('events-filter').addEventListener('change', () => loadEvents(false));
+  $('events-filter').addEventListener('submit', (ev) => { ev.preventDefault(); loadEvents(false); });
 
   // --- session ---
 

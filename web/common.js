@@ -165,6 +165,67 @@ const kw = (() => {
     if (focus) focus.focus();
   }
 
+  // Metadata (API.md 11.1) as editable text: one `key=value` a line.
+  function metadataText(metadata) {
+    return Object.entries(metadata || {}).map(([k, v]) => `${k}=${v}`).join('\n');
+  }
+
+  // The `key=value` lines of `text` as an object; throws an Error naming a line without `=`.
+  function parseMetadata(text) {
+    const out = {};
+    for (const raw of text.split('\n')) {
+      const line = raw.trim();
+      if (!line) continue;
+      const eq = line.indexOf('=');
+      if (eq <= 0) throw new Error(`Write metadata as key=value, one a line ("${line.slice(0, 40)}" has no key).`);
+      out[line.slice(0, eq).trim()] = line.slice(eq + 1).trim();
+    }
+    return out;
+  }
+
+  // What to send so that the stored metadata `before` becomes `after` (API.md 11.1 merges: a key
+  // set to "" is removed), or null when nothing changes.
+  function metadataPatch(before, after) {
+    const patch = {};
+    for (const k of Object.keys(before || {})) if (!(k in after)) patch[k] = '';
+    for (const [k, v] of Object.entries(after)) if ((before || {})[k] !== v) patch[k] = v;
+    return Object.keys(patch).length ? patch : null;
+  }
+
+  // Words separated by commas, spaces or new lines (permissions, CIDRs, event types).
+  const parseList = (text) => text.split(/[\s,]+/).filter(Boolean);
+
+  // A table cell with text (never markup from the API) or a node; a status badge; a small button.
+  function cell(row, content, className) {
+    const td = document.createElement('td');
+    if (className) td.className = className;
+    if (content instanceof Node) td.append(content); else td.textContent = content;
+    row.append(td);
+    return td;
+  }
+  function badge(text, kind) {
+    const b = document.createElement('span');
+    b.className = 'badge badge-' + kind;
+    b.textContent = text;
+    return b;
+  }
+  const statusBadge = (status) => badge(status[0].toUpperCase() + status.slice(1), status);
+  function smallButton(text, label, data, danger) {
+    const b = document.createElement('button');
+    b.type = 'button';
+    b.className = 'btn btn-small' + (danger ? ' btn-danger-ghost' : '');
+    b.textContent = text;
+    b.setAttribute('aria-label', label);
+    Object.assign(b.dataset, data);
+    return b;
+  }
+
+  // A dialog's own error line (the page's alert sits behind a modal dialog): `message` or clear.
+  function dialogError(el, message) {
+    el.textContent = message || '';
+    el.hidden = !message;
+  }
+
   // Every [data-copy=ID] button copies the input with that id.
   document.addEventListener('click', (ev) => {
     const button = ev.target.closest('[data-copy]');
@@ -174,5 +235,6 @@ const kw = (() => {
   });
 
   return { api, ApiError, $, showAlert, clearAlert, currentSession, signOut, setupAuthForm,
-           formatTime, relativeTime, openDialog };
+           formatTime, relativeTime, openDialog, metadataText, parseMetadata, metadataPatch,
+           parseList, cell, badge, statusBadge, smallButton, dialogError };
 })();

@@ -96,6 +96,7 @@ Result<AccountRow> AccountService::Create(const Principal& who, const CreateAcco
 
 Result<AccountRow> AccountService::Get(std::string_view id) {
   if (!IsValidId(id, kAccountIdPrefix)) return Error(ErrorCode::kNotFound, "No such account.");
+  auto held = usage_.HoldFlushes();
   auto row = store_.GetAccount(id);
   if (!row.ok()) return row.error();
   if (!row->has_value()) return Error(ErrorCode::kNotFound, "No such account.");
@@ -104,6 +105,7 @@ Result<AccountRow> AccountService::Get(std::string_view id) {
 
 Result<Page<AccountRow>> AccountService::List(const ListOptions& options,
                                               const AccountFilter& filter) {
+  auto held = usage_.HoldFlushes();
   auto page = store_.ListAccounts(options, filter);
   if (!page.ok()) return page;
   for (AccountRow& row : page->items) row = WithLiveCredits(std::move(row));
@@ -112,6 +114,7 @@ Result<Page<AccountRow>> AccountService::List(const ListOptions& options,
 
 Result<Page<AccountSummary>> AccountService::Summaries(const AccountSearch& search,
                                                        const ListOptions& options) {
+  auto held = usage_.HoldFlushes();
   auto page = store_.ListAccountSummaries(search, options);
   if (!page.ok()) return page;
   for (AccountSummary& s : page->items) {

@@ -13,6 +13,7 @@
 #include <array>
 #include <chrono>
 #include <mutex>
+#include <shared_mutex>
 #include <string>
 #include <thread>
 #include <unordered_map>
@@ -29,9 +30,14 @@ class UsageRecorder {
  public:
   UsageRecorder(Store& store, CreditMeter& credits, std::chrono::milliseconds flush_interval);
 
-  // Holds off flushes while the caller changes a balance in the store and then the meter, so
-  // that no charge is in flight between the two (see AccountService::AddCredits).
-  std::unique_lock<std::mutex> PauseFlushes() { return std::unique_lock(flush_mu_); }
+  // Holds off flushes (and other PauseFlushes) while the caller changes a balance in the store
+  // and then the meter, so that no charge is in flight between the two
+  // (AccountService::AddCredits).
+  std::unique_lock<std::shared_mutex> PauseFlushes() { return std::unique_lock(flush_mu_); }
+  // Holds off flushes while the caller reads an account's stored figures and then the meter's
+  // pending ones: a flush takes charges from the meter before its store write commits, and a read
+  // between the two would miss them (`used` briefly low). Readers do not hold off each other.
+  std::shared_lock<std::shared_mutex> HoldFlushes() { return std::shared_lock(flush_mu_); }
   ~UsageRecorder();  // calls Stop()
 
   void Note(const KeyRecord& record, int64_t now_unix);
@@ -68,8 +74,9 @@ class UsageRecorder {
   UsageCounter counter_;
   Mutex carry_mu_;
   std::vector<UsageRow> carry_ GUARDED_BY(carry_mu_);  // counts a failed flush could not store
-  // One flush at a time. Guards no member (an unannotated std::mutex: PauseFlushes hands it out).
-  std::mutex flush_mu_;
+  // One flush at a time, none during PauseFlushes/HoldFlushes. Guards no member (unannotated:
+  // PauseFlushes and HoldFlushes hand it out).
+  std::shared_mutex flush_mu_;
   Mutex stop_mu_;
   CondVar stop_cv_;
   bool stopping_ GUARDED_BY(stop_mu_) = false;

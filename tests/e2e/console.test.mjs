@@ -149,6 +149,130 @@ test('keyboard: the console dialog keeps focus inside, closes on Escape and give
   assert.equal((await auth(keys['Production backend'].key)).status, 200, 'Escape revoked nothing');
 });
 
+// Opens Acme's page in the operator's console (fresh: the page is loaded again).
+async function openAcme(page) {
+  await page.goto(kw.base + '/dashboard/');
+  await page.locator('#console-view').waitFor();
+  await page.getByLabel('E-mail contains').fill(acme.email);
+  await page.getByRole('button', { name: 'Search' }).click();
+  await page.locator('#c-accounts-body tr', { hasText: acme.email }).getByRole('button', { name: 'Open ' + acme.email }).click();
+  await page.locator('#c-account').waitFor();
+  await page.locator('#c-keys-body tr').first().waitFor();
+}
+
+const eventsOf = async (query) =>
+  (await kw.call('GET', '/v1/events?' + query, { headers: asAdmin() })).body.data;
+
+test('the account page: disable and enable a key, saying the operator did it', async () => {
+  const { page } = operator;
+  await newKey('Worker');
+  await openAcme(page);
+  assert.match(await page.locator('#c-acting').textContent(), /acting on this account as an operator/);
+  const row = page.locator('#c-keys-body tr', { hasText: 'Worker' });
+  assert.equal((await auth(keys.Worker.key)).status, 200);
+
+  await row.getByRole('button', { name: 'Disable Worker' }).click();
+  await row.locator('.badge', { hasText: 'Disabled' }).waitFor();
+  const refused = await auth(keys.Worker.key);
+  assert.equal(refused.status, 401);
+  assert.equal((await refused.json()).error.message, 'The API key is disabled.');
+  assert.equal((await auth(keys['Production backend'].key)).status, 200, 'only that key');
+  // The account's events show it, by the operator (not the customer, not an admin key).
+  const shown = page.locator('#c-acct-events-body tr', { hasText: 'token.disabled' });
+  await shown.first().waitFor();
+  assert.match(await shown.first().textContent(), /Operator op_/);
+  const [event] = await eventsOf(`type=token.disabled&account=${acmeId}`);
+  assert.equal(event.actor.type, 'operator');
+  assert.equal(event.data.object.id, keys.Worker.id);
+  await assertAccessible(page, 'the console: an account with a disabled key and its events');
+
+  await row.getByRole('button', { name: 'Enable Worker' }).click();
+  await row.locator('.badge', { hasText: 'Active' }).waitFor();
+  assert.equal((await auth(keys.Worker.key)).status, 200);
+  await page.locator('#c-acct-events-body tr', { hasText: 'token.enabled' }).first().waitFor();
+
+  // The operator's session never acts as a customer silently: an account's keys only when the
+  // request names the account, and never a customer's own action.
+  const answers = await page.evaluate(async () => {
+    const r = await fetch('/v1/tokens', { credentials: 'same-origin' });
+    const body = await r.json();
+    const s = await (await fetch('/v1/session')).json();
+    const approve = await fetch('/v1/agent-auth/approve', {
+      method: 'POST', credentials: 'same-origin',
+      headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': s.csrf_token },
+      body: JSON.stringify({ token: 'a'.repeat(64), decision: 'approve', client_name: 'x' }),
+    });
+    return { tokens: [r.status, body.error.param], approve: approve.status };
+  });
+  assert.deepEqual(answers, { tokens: [400, 'Keyward-Account'], approve: 403 });
+});
+
+test('the account page: overrides and metadata, then disable and enable the account', async () => {
+  const { page } = operator;
+  await openAcme(page);
+  const edit = page.getByRole('button', { name: 'Edit plan, limits and metadata' });
+  await edit.click();
+  const dialog = page.locator('#c-edit-dialog');
+  await dialog.waitFor();
+  await assertAccessible(page, 'the console: the edit-account dialog');
+  // A bad limit is refused inside the dialog, which stays open; nothing changes.
+  await dialog.getByLabel('Per-key limit').fill('lots');
+  await dialog.getByRole('button', { name: 'Save' }).click();
+  await dialog.locator('#c-edit-error').waitFor();
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'c-edit-rate');
+  assert.equal((await kw.call('GET', '/v1/accounts/' + acmeId, { headers: asAdmin() })).body.overrides.rate_limit, null);
+
+  await dialog.getByLabel('Per-key limit').fill('1000/min');
+  await dialog.getByLabel('Account limit').fill('5000/hour');
+  await dialog.getByLabel('Metadata').fill('crm=42\nregion=eu');
+  await dialog.getByRole('button', { name: 'Save' }).click();
+  await dialog.waitFor({ state: 'hidden' });
+  await page.locator('#c-rate-limit', { hasText: '1000/min (override)' }).waitFor();
+  let stored = (await kw.call('GET', '/v1/accounts/' + acmeId, { headers: asAdmin() })).body;
+  assert.deepEqual(stored.overrides, { rate_limit: '1000/min', account_rate_limit: '5000/hour' });
+  assert.deepEqual(stored.metadata, { crm: '42', region: 'eu' });
+  await page.locator('#c-acct-events-body tr', { hasText: 'account.updated' }).first().waitFor();
+
+  // Back to the plan's limits, one metadata key removed; Escape on a reopened dialog changes nothing.
+  await edit.click();
+  await dialog.getByLabel('Per-key limit').fill('');
+  await dialog.getByLabel('Account limit').fill('');
+  await dialog.getByLabel('Metadata').fill('crm=42');
+  await dialog.getByRole('button', { name: 'Save' }).click();
+  await page.locator('#c-rate-limit', { hasText: "the plan's" }).waitFor();
+  stored = (await kw.call('GET', '/v1/accounts/' + acmeId, { headers: asAdmin() })).body;
+  assert.deepEqual(stored.overrides, { rate_limit: null, account_rate_limit: null });
+  assert.deepEqual(stored.metadata, { crm: '42' });
+  await edit.click();
+  await dialog.waitFor();
+  await page.keyboard.press('Escape');
+  await dialog.waitFor({ state: 'hidden' });
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'c-edit');
+
+  // Disable: every key of the account is refused; the accounts list shows it.
+  await page.getByRole('button', { name: 'Disable account' }).click();
+  await page.locator('#c-disable-dialog').waitFor();
+  await assertAccessible(page, 'the console: the disable-account dialog');
+  await page.locator('#c-disable-dialog').getByRole('button', { name: 'Disable account' }).click();
+  await page.locator('#c-status-value .badge', { hasText: 'Disabled' }).waitFor();
+  await eventually(async () => (await page.evaluate(() => document.activeElement.id)) === 'c-enable', 5000, 'focus on Enable account');
+  const refused = await auth(keys['Production backend'].key);
+  assert.equal(refused.status, 401);
+  assert.equal((await refused.json()).error.message, 'The account is disabled.');
+  await page.getByRole('button', { name: '← All accounts' }).click();
+  const rows = page.locator('#c-accounts-body tr', { hasText: acme.email });
+  await eventually(async () => (await rows.count()) === 1 && /Disabled/.test(await rows.first().textContent()),
+    10000, 'the account is listed as disabled');
+  await assertAccessible(page, 'the console: accounts with a disabled one');
+
+  await rows.first().getByRole('button', { name: 'Open ' + acme.email }).click();
+  await page.getByRole('button', { name: 'Enable account' }).click();
+  await page.locator('#c-status-value .badge', { hasText: 'Active' }).waitFor();
+  assert.equal((await auth(keys['Production backend'].key)).status, 200);
+  const types = (await eventsOf(`account=${acmeId}&type=account.*`)).map((e) => [e.type, e.actor.type]);
+  assert.deepEqual(types.slice(0, 2), [['account.enabled', 'operator'], ['account.disabled', 'operator']]);
+});
+
 test('the usage charts: the whole service, and an account', async () => {
   const { page } = operator;
   // The range the chart asks for (web/charts.js): the last 24 whole hours up to the next hour.

@@ -20,7 +20,7 @@ export const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 if (!BINARY || !fs.existsSync(BINARY)) throw new Error(`KEYWARD_BINARY is not a file: ${BINARY}`);
 if (!fs.existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: run scripts/install-deps`);
 
-function freePort() {
+export function freePort() {
   return new Promise((resolve, reject) => {
     const s = net.createServer();
     s.once('error', reject);
@@ -32,16 +32,21 @@ function freePort() {
 }
 
 export class Keyward {
-  // Starts `keyward serve`; resolves once /healthz answers 200 (20 s deadline).
-  static async start() {
+  // Starts `keyward serve` (with `config`, TOML text, as its --config file when given); resolves
+  // once /healthz answers 200 (20 s deadline).
+  static async start({ config } = {}) {
     const k = new Keyward();
     k.tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'keyward-e2e-'));
     k.dataDir = path.join(k.tmp, 'data');
     const port = await freePort();
     k.base = `http://127.0.0.1:${port}`;
     const log = fs.openSync(path.join(k.tmp, 'keyward.log'), 'w');
-    k.server = spawn(BINARY, ['serve', '--listen', `127.0.0.1:${port}`, '--data-dir', k.dataDir],
-      { stdio: ['ignore', log, log] });
+    const args = ['serve', '--listen', `127.0.0.1:${port}`, '--data-dir', k.dataDir];
+    if (config !== undefined) {
+      fs.writeFileSync(path.join(k.tmp, 'keyward.toml'), config);
+      args.push('--config', path.join(k.tmp, 'keyward.toml'));
+    }
+    k.server = spawn(BINARY, args, { stdio: ['ignore', log, log] });
     const end = Date.now() + 20000;
     while (Date.now() < end && k.server.exitCode === null) {
       try {
@@ -118,4 +123,26 @@ export async function eventually(fn, ms, what) {
     if (Date.now() > end) throw new Error(`timed out: ${what}`);
     await new Promise((r) => setTimeout(r, 100));
   }
+}
+
+// Creates an operator with the CLI and sets its password through the set-up page in `page`;
+// resolves once the console shows.
+export async function setUpOperator(kw, page, email, password) {
+  const { stdout } = await kw.cli(['operators', 'create', '--email', email],
+    { KEYWARD_SERVER_PUBLIC_URL: kw.base + '/' });
+  await page.goto(stdout.trim());
+  await page.getByLabel('New password').fill(password);
+  await page.getByLabel('Repeat the password').fill(password);
+  await page.getByRole('button', { name: 'Set password and sign in' }).click();
+  await page.locator('#console-view').waitFor();
+}
+
+// Signs a customer in through the dashboard's form in `page`; resolves once the dashboard shows.
+export async function signInCustomer(kw, page, email, password) {
+  await page.goto(kw.base + '/dashboard/');
+  await page.locator('#auth-view').waitFor();
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.locator('#app-view').waitFor();
 }

@@ -242,6 +242,27 @@ TEST_F(ProxyModeTest, RoutesMatchTheNormalisedPathAndIgnoreAClientsGatewayHeader
   EXPECT_EQ(upstream_->hits("/v1/orders"), before);
 }
 
+// Streaming keeps keyward's memory flat: 50 MiB through grows RSS by less than 20 MiB. Not
+// asserted under AddressSanitizer: its quarantine holds every freed buffer (256 MiB by default),
+// so RSS there measures the allocator's churn, not what keyward keeps (with quarantine_size_mb=0
+// the same run grows ~5 MiB).
+void ExpectFlatMemory(int64_t before_kib, int64_t after_kib) {
+#if defined(__SANITIZE_ADDRESS__)
+  constexpr bool kAddressSanitizer = true;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+  constexpr bool kAddressSanitizer = true;
+#else
+  constexpr bool kAddressSanitizer = false;
+#endif
+#else
+  constexpr bool kAddressSanitizer = false;
+#endif
+  if (kAddressSanitizer) return;
+  EXPECT_LT(after_kib - before_kib, 20 * 1024)
+      << "RSS grew from " << before_kib << " KiB to " << after_kib << " KiB";
+}
+
 TEST_F(ProxyModeTest, StreamsA50MiBUploadWithFlatMemory) {
   auto [account, key] = NewKey();
   ASSERT_EQ(client_->Get("/v1/warm", ApiKey(key.key)).status, 200);
@@ -260,8 +281,7 @@ TEST_F(ProxyModeTest, StreamsA50MiBUploadWithFlatMemory) {
   const int64_t after = VmRssKiB(keyward_->pid());
   std::printf("50 MiB through the proxy: keyward VmRSS %lld KiB before, %lld KiB after\n",
               static_cast<long long>(before), static_cast<long long>(after));
-  EXPECT_LT(after - before, 20 * 1024)
-      << "RSS grew from " << before << " KiB to " << after << " KiB";
+  ExpectFlatMemory(before, after);
 }
 
 TEST_F(ProxyModeTest, StreamsA50MiBDownloadWithFlatMemory) {
@@ -280,8 +300,7 @@ TEST_F(ProxyModeTest, StreamsA50MiBDownloadWithFlatMemory) {
   const int64_t after = VmRssKiB(keyward_->pid());
   std::printf("50 MiB through the proxy: keyward VmRSS %lld KiB before, %lld KiB after\n",
               static_cast<long long>(before), static_cast<long long>(after));
-  EXPECT_LT(after - before, 20 * 1024)
-      << "RSS grew from " << before << " KiB to " << after << " KiB";
+  ExpectFlatMemory(before, after);
 }
 
 TEST_F(ProxyModeTest, ChunkedResponsesAndRequestsAreReframed) {

@@ -26,9 +26,9 @@ struct ClientSide {
 
 // Serves one proxied request whose head `head` has been read from `client` (bytes after it are in
 // `buffer`), over `upstreams` (TcpUpstreams, or MemoryUpstreams in tests and fuzzing). Returns
-// true when the client connection may carry another request. Instantiated in exchange.cc for
-// tcp::socket and ssl::stream<tcp::socket> over TcpUpstreams, and beast::test::stream over
-// MemoryUpstreams.
+// true when the client connection may carry another request. Defined in exchange_impl.h;
+// instantiated in exchange.cc for tcp::socket and ssl::stream<tcp::socket> over TcpUpstreams, and
+// by the fuzzer (fuzz/proxy_exchange_driver.cc) for beast::test::stream over MemoryUpstreams.
 template <class Stream, class Upstreams>
 boost::asio::awaitable<bool> ServeProxied(
     Proxy& proxy, Stream& client, boost::beast::flat_buffer& buffer,

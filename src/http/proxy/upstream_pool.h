@@ -1,7 +1,7 @@
 // The proxy's upstream side for one I/O worker: the timer that bounds each upstream operation, and
 // the worker's pool of keep-alive upstream connections (TcpUpstreams: a pooled socket that still
 // looks open, else a fresh connect). The exchange (exchange.h) is written against the Upstreams
-// shape below, so that the fuzzer can put in-memory upstreams (memory_upstreams.h) in its place:
+// shape below, so that the fuzzer can put in-memory upstreams (fuzz/memory_upstreams.h) in its place:
 //   using Connection;
 //   awaitable<error_code> Acquire(executor, upstream index, allow_pool, timer,
 //   optional<Connection>&,

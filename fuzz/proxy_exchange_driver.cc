@@ -1,4 +1,4 @@
-#include "http/proxy/test_exchange.h"
+#include "proxy_exchange_driver.h"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -8,8 +8,8 @@
 #include <boost/beast/_experimental/test/stream.hpp>
 #include <boost/beast/http/read.hpp>
 
-#include "http/proxy/exchange.h"
-#include "http/proxy/memory_upstreams.h"
+#include "http/proxy/exchange_impl.h"
+#include "memory_upstreams.h"
 
 namespace keyward {
 namespace {

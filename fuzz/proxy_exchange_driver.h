@@ -1,5 +1,5 @@
-// A test and fuzzing entry point into the proxy's exchange (leveldb's TEST_ pattern; always
-// compiled, used by fuzz/proxy_exchange_fuzz.cc): the requests a client sends on one connection
+// The fuzzer's entry point into the proxy's exchange (leveldb's TEST_ pattern; built with the
+// fuzzers only, used by fuzz/proxy_exchange_fuzz.cc): the requests a client sends on one connection
 // (`client_bytes`, after which the client closes) go through the real exchange (exchange.h) one
 // after another, as the server's connection loop hands them over, with in-memory upstreams that
 // answer every connection with `upstream_bytes` (memory_upstreams.h; with `first_pooled` the first

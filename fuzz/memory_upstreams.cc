@@ -1,4 +1,4 @@
-#include "http/proxy/memory_upstreams.h"
+#include "memory_upstreams.h"
 
 namespace keyward {
 namespace {
