@@ -4,6 +4,7 @@
 #include "http/client_ip.h"
 #include "http/errors.h"
 #include "http/session_auth.h"
+#include "service/idempotency_replay.h"
 
 namespace keyward {
 namespace {
@@ -56,6 +57,9 @@ HttpResponse Checkpoint::Pass(const RouteEntry& route, const HttpRequest& req,
   if (!entry.proceed) return std::move(entry.response);
   HttpResponse res;
   try {
+    // The request's change marks the key done in its own transaction (API.md 16.1).
+    const IdempotencyBinding binding = IdempotencyReplayBinding(scope, *key);
+    IdempotencyBindingScope bound(&binding);
     res = AdmitAndRun(route, caller, req, params);
   } catch (...) {
     gate_.Abandon(scope, *key);
@@ -67,7 +71,12 @@ HttpResponse Checkpoint::Pass(const RouteEntry& route, const HttpRequest& req,
 
 HttpResponse Checkpoint::AdmitAndRun(const RouteEntry& route, Caller& caller,
                                      const HttpRequest& req, const PathParams& params) const {
-  if (auto refused = Admit(route, caller, req)) return std::move(*refused);
+  {
+    // What admission records (limits, credits) is not the request's change: only the handler's
+    // changes mark an Idempotency-Key done (API.md 16.1).
+    IdempotencyBindingScope admission(nullptr);
+    if (auto refused = Admit(route, caller, req)) return std::move(*refused);
+  }
   HttpResponse res = route.handler(ctx_, caller, req, params);
   if (caller.ratelimit) AddRateLimitHeaders(res, *caller.ratelimit);
   // The domain refused the key what it asked (a publishable key managing keys, a restricted key

@@ -2,6 +2,10 @@
 
 #include <spdlog/spdlog.h>
 
+#include <boost/json.hpp>
+
+#include "service/idempotency_replay.h"
+
 namespace keyward {
 
 Status IdempotencyService::ValidateKey(std::string_view key) {
@@ -26,6 +30,29 @@ Digest IdempotencyService::Fingerprint(std::string_view method, std::string_view
   return Sha256(material);
 }
 
+namespace {
+
+// The event's data.object as JSON text, or empty when it has none.
+std::string ObjectOf(const EventRow& event) {
+  boost::system::error_code ec;
+  boost::json::value data = boost::json::parse(event.data, ec);
+  if (ec || !data.is_object()) return {};
+  const boost::json::value* object = data.as_object().if_contains("object");
+  if (object == nullptr || !object->is_object()) return {};
+  return boost::json::serialize(*object);
+}
+
+}  // namespace
+
+IdempotencyBinding IdempotencyReplayBinding(std::string_view scope, std::string_view key) {
+  IdempotencyBinding binding;
+  binding.scope = std::string(scope);
+  binding.key = std::string(key);
+  binding.replay_body = &ObjectOf;
+  binding.replay_status = 200;
+  return binding;
+}
+
 Result<IdempotencyStart> IdempotencyService::Begin(std::string_view scope, std::string_view key,
                                                    const Digest& fingerprint) {
   IdempotencyRecord claim;
@@ -44,6 +71,8 @@ Result<IdempotencyStart> IdempotencyService::Begin(std::string_view scope, std::
   return IdempotencyStart{IdempotencyOutcome::kReplay, existing.status, existing.body};
 }
 
+// A release never drops a record the request's own change marked done (see
+// service/idempotency_replay.h): that outcome is kept for the retry.
 Status IdempotencyService::Finish(std::string_view scope, std::string_view key, int status,
                                   std::string_view body) {
   if (status >= 200 && status < 300) return store_.CompleteIdempotencyKey(scope, key, status, body);

@@ -119,7 +119,7 @@ std::string ReadFile(const std::string& path) {
 
 }  // namespace
 
-PostgresServer::PostgresServer() {
+void PostgresServer::Prepare() {
   const char* env_bin = std::getenv("KEYWARD_PG_BINDIR");
   bin_ = env_bin != nullptr && *env_bin != '\0' ? env_bin : kDefaultBinDir;
   for (const char* tool : {"initdb", "postgres"}) {
@@ -136,7 +136,11 @@ PostgresServer::PostgresServer() {
   if (as.drop && ::chown(dir_.c_str(), as.uid, as.gid) != 0) {
     throw std::runtime_error(ErrnoText("chown " + dir_));
   }
+}
 
+PostgresServer::PostgresServer() {
+  Prepare();
+  const RunAs as = Account();
   const std::string log = dir_ + "/initdb.log";
   const int log_fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   const pid_t parent = ::getpid();
@@ -155,6 +159,39 @@ PostgresServer::PostgresServer() {
     if (st == -1000) ::kill(pid, SIGKILL), ::waitpid(pid, nullptr, 0);
     throw std::runtime_error("initdb failed (status " + std::to_string(st) + "): " + ReadFile(log));
   }
+  StartOnFreePort();
+}
+
+PostgresServer::PostgresServer(StandbyOf standby) {
+  Prepare();
+  const RunAs as = Account();
+  const std::string log = dir_ + "/basebackup.log";
+  const int log_fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  const pid_t parent = ::getpid();
+  const pid_t pid = ::fork();
+  if (pid < 0) throw std::runtime_error(ErrnoText("fork"));
+  if (pid == 0) {
+    ExecAs(as, log_fd,
+           {bin_ + "/pg_basebackup", "-D", dir_ + "/data", "-R", "-X", "stream", "--no-sync",
+            "--checkpoint=fast", "-h", standby.primary.dir(), "-p",
+            std::to_string(standby.primary.port()), "-U", kSuperuser},
+           parent, /*die_with_parent=*/false);
+  }
+  if (log_fd >= 0) ::close(log_fd);
+  const int st = WaitFor(pid, std::chrono::seconds(120));
+  if (st != 0) {
+    if (st == -1000) ::kill(pid, SIGKILL), ::waitpid(pid, nullptr, 0);
+    throw std::runtime_error("pg_basebackup failed (status " + std::to_string(st) +
+                             "): " + ReadFile(log));
+  }
+  StartOnFreePort();
+}
+
+void PostgresServer::Promote() const {
+  Exec("SELECT pg_promote(true, 30)");
+}
+
+void PostgresServer::StartOnFreePort() {
   // A port taken between picking and binding makes postgres exit: try another.
   for (int attempt = 0;; ++attempt) {
     port_ = FreePort();

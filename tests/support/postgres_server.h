@@ -31,6 +31,13 @@ class PostgresServer {
  public:
   // initdb + start; waits (≤ 30 s) until it accepts connections.
   PostgresServer();
+  // A streaming-replication hot standby of `primary` (pg_basebackup -R from it, over its unix
+  // socket as the superuser), started on its own free port; it accepts read-only connections
+  // until Promote(). `primary` must be running.
+  struct StandbyOf {
+    const PostgresServer& primary;
+  };
+  explicit PostgresServer(StandbyOf standby);
   ~PostgresServer();  // Stop(), then remove the directory (kept with KEYWARD_IT_KEEP=1)
   PostgresServer(const PostgresServer&) = delete;
   PostgresServer& operator=(const PostgresServer&) = delete;
@@ -66,7 +73,14 @@ class PostgresServer {
 
   std::string LogTail(size_t bytes = 3000) const;
 
+  // A standby: makes it a primary (SELECT pg_promote(), waiting ≤ 30 s).
+  void Promote() const;
+
  private:
+  // Checks the binaries and makes the (chowned) temporary directory.
+  void Prepare();
+  // Picks a free port and starts (a few attempts).
+  void StartOnFreePort();
   void Launch();
   void WaitReady();
 

@@ -3,6 +3,8 @@
 
 #include <utility>
 
+#include "store/sql/binding_driver.h"
+
 namespace keyward {
 namespace {
 
@@ -24,7 +26,7 @@ const Statement kPing("SELECT 1");
 }  // namespace
 
 SqlStore::SqlStore(std::unique_ptr<sql::Driver> driver, const sql::Dialect& dialect)
-    : driver_(std::move(driver)), dialect_(dialect) {}
+    : driver_(std::make_unique<sql::BindingDriver>(std::move(driver))), dialect_(dialect) {}
 
 SqlStore::~SqlStore() = default;
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <limits>
 
+#include "store/sql/binding_driver.h"
 #include "store/sql/sql_store.h"
 
 namespace keyward {
@@ -50,6 +51,7 @@ const Statement kClaimExpiring(
 }  // namespace
 
 Status SqlStore::InsertEvent(Session& session, const EventRow& event) {
+  if (Status st = sql::MarkIdempotencyDone(session, event); !st.ok()) return st;
   Params params;
   sql::AddParams(event, &params);
   Result<int64_t> ran = session.Run(kInsertEvent, params);

@@ -1,4 +1,6 @@
 // SqlStore: Idempotency-Key records (API.md 1.4).
+#include "store/idempotency_binding.h"
+#include "store/sql/binding_driver.h"
 #include "store/sql/sql_store.h"
 
 namespace keyward {
@@ -23,7 +25,14 @@ const Statement kSelect("SELECT " KEYWARD_IDEMPOTENCY_COLUMNS
 const Statement kComplete(
     "UPDATE idempotency_keys SET done = TRUE, status = $3, body = $4"
     " WHERE scope = $1 AND key = $2");
-const Statement kRelease("DELETE FROM idempotency_keys WHERE scope = $1 AND key = $2");
+// A record a change already marked done in its own transaction (MarkIdempotencyDone) is the
+// outcome the client may not have heard: never released, so a retry replays it.
+const Statement kRelease(
+    "DELETE FROM idempotency_keys WHERE scope = $1 AND key = $2 AND done = FALSE");
+// The record is the bound request's own claim: the last change the request makes sets the replay.
+const Statement kMarkDone(
+    "UPDATE idempotency_keys SET done = TRUE, status = $3, body = $4"
+    " WHERE scope = $1 AND key = $2");
 const Statement kPurge("DELETE FROM idempotency_keys WHERE created <= $1");
 
 constexpr int kClaimAttempts = 5;  // a record released between our two statements: try again
@@ -67,6 +76,22 @@ Status SqlStore::ReleaseIdempotencyKey(std::string_view scope, std::string_view 
   if (!n.ok()) return n.error();
   return Status::Ok();
 }
+
+namespace sql {
+
+Status MarkIdempotencyDone(Session& session, const EventRow& event) {
+  const IdempotencyBinding* binding = CurrentIdempotencyBinding();
+  if (binding == nullptr || !binding->replay_body) return Status::Ok();
+  const std::string body = binding->replay_body(event);
+  if (body.empty()) return Status::Ok();
+  Result<int64_t> ran = session.Run(
+      kMarkDone,
+      Params().Add(binding->scope).Add(binding->key).Add(binding->replay_status).Add(body));
+  if (!ran.ok()) return ran.error();
+  return Status::Ok();
+}
+
+}  // namespace sql
 
 Result<int64_t> SqlStore::PurgeIdempotencyKeys(int64_t cutoff_unix) {
   return Change(kPurge, Params().Add(cutoff_unix));

@@ -1,6 +1,12 @@
 #include "store/sqlite/connection.h"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <string>
 #include <utility>
 
 namespace keyward::sqlite {
@@ -35,6 +41,17 @@ Failure Classify(int rc) {
   }
 }
 
+// After an I/O error: opens the database file for writing (and closes it) to learn whether the
+// file system refuses writes now; the errno of that refusal, or 0. Only on the error path.
+int ProbeWritable(sqlite3* db) {
+  const char* path = sqlite3_db_filename(db, "main");
+  if (path == nullptr || *path == '\0') return 0;
+  const int fd = ::open(path, O_WRONLY | O_CLOEXEC);
+  if (fd < 0) return errno;
+  ::close(fd);
+  return 0;
+}
+
 }  // namespace
 
 Error SqliteError(sqlite3* db, int rc, std::string_view context) {
@@ -49,7 +66,15 @@ Error SqliteError(sqlite3* db, int rc, std::string_view context) {
   } else {
     internal += sqlite3_errstr(rc);
   }
-  const Failure f = Classify(rc);
+  Failure f = Classify(rc);
+  // An I/O error says more by its errno: the file system went read-only or ran out of space.
+  if ((rc & 0xff) == SQLITE_IOERR && db != nullptr) {
+    int err = sqlite3_system_errno(db);
+    if (err == 0) err = ProbeWritable(db);  // SQLite no longer holds the errno: ask the file
+    if (err != 0) internal += std::string(" (") + std::strerror(err) + ")";
+    if (err == EROFS) f = Classify(SQLITE_READONLY);
+    if (err == ENOSPC) f = Classify(SQLITE_FULL);
+  }
   return f.unavailable ? Error::Unavailable(std::move(internal), f.sentence)
                        : Error::Internal(std::move(internal), f.sentence);
 }
