@@ -12,7 +12,7 @@
 #include "redis_server.h"
 
 namespace keyward_it {
-namespace {
+namespace plans_nodes {  // named, not anonymous: unity builds batch test files together
 
 using keyward_test::PostgresServer;
 using keyward_test::SharedPostgresServer;
@@ -238,5 +238,5 @@ TEST(PlansRestart, AnApiPlanSurvivesARestartAndConfigPlansAreTheFiles) {
   EXPECT_EQ(after.Get("/v1/plans/gold", admin).object().at("rate_limit"), "500/min");
 }
 
-}  // namespace
+}  // namespace plans_nodes
 }  // namespace keyward_it

@@ -14,7 +14,7 @@
 #include "redis_cluster_set.h"
 
 namespace keyward_it {
-namespace {
+namespace redis_cluster_nodes {  // named, not anonymous: unity builds batch test files together
 
 using keyward_test::RedisClusterSet;
 using std::chrono::milliseconds;
@@ -203,5 +203,5 @@ TEST_F(RedisClusterNodesTest, ServesAgainAfterAPrimaryFailsAndItsReplicaIsPromot
   }
 }
 
-}  // namespace
+}  // namespace redis_cluster_nodes
 }  // namespace keyward_it
