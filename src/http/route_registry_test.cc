@@ -48,8 +48,10 @@ TEST(RouteRegistry, OtherPathsAreForwarded) {
 TEST(RouteRegistry, OnlyBlockingPostsHonourIdempotencyKeysAndAdmissionIsDeclared) {
   for (const RouteEntry& r : Api::Routes()) {
     EXPECT_EQ(r.idempotent, r.method == "POST" && r.blocking) << r.method << " " << r.pattern;
-    if (r.pattern.starts_with("/v1/tokens") || r.pattern.starts_with("/v1/token") ||
-        r.pattern == "/v1/credits") {
+    if (r.pattern == "/v1/tokens/import") {  // API.md 11.4: an admin key for an account
+      EXPECT_EQ(r.auth, RouteAuth::kAdminOnly);
+    } else if (r.pattern.starts_with("/v1/tokens") || r.pattern.starts_with("/v1/token") ||
+               r.pattern == "/v1/credits") {
       EXPECT_EQ(r.auth, RouteAuth::kManagement) << r.pattern;
     }
     if (r.pattern.starts_with("/v1/accounts")) {
