@@ -169,7 +169,8 @@ Result<std::vector<JsonBody>> JsonBody::RequiredObjectArray(std::string_view nam
   for (const boost::json::value& element : v->as_array()) {
     if (!element.is_object()) {
       std::string param = std::string(name) + "[" + std::to_string(out.size()) + "]";
-      return InvalidRequest(param + " must be an object.", std::move(param));
+      std::string message = param + " must be an object.";
+      return InvalidRequest(std::move(message), std::move(param));
     }
     out.push_back(JsonBody(element.as_object()));
   }

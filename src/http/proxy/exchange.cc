@@ -11,12 +11,17 @@ namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
 
-#define KEYWARD_SERVE_PROXIED(Stream, Upstreams)                                                 \
-  template asio::awaitable<bool> ServeProxied<Stream, Upstreams>(                                \
-      Proxy&, Stream&, beast::flat_buffer&, http::request_parser<http::empty_body>&, Upstreams&, \
-      const ClientSide&);
-KEYWARD_SERVE_PROXIED(asio::ip::tcp::socket, TcpUpstreams)
-KEYWARD_SERVE_PROXIED(asio::ssl::stream<asio::ip::tcp::socket>, TcpUpstreams)
-#undef KEYWARD_SERVE_PROXIED
+using TcpStream = asio::ip::tcp::socket;
+using TlsStream = asio::ssl::stream<asio::ip::tcp::socket>;
+using HeadParser = http::request_parser<http::empty_body>;
+
+template asio::awaitable<bool> ServeProxied<TcpStream, TcpUpstreams>(Proxy&, TcpStream&,
+                                                                     beast::flat_buffer&,
+                                                                     HeadParser&, TcpUpstreams&,
+                                                                     const ClientSide&);
+template asio::awaitable<bool> ServeProxied<TlsStream, TcpUpstreams>(Proxy&, TlsStream&,
+                                                                     beast::flat_buffer&,
+                                                                     HeadParser&, TcpUpstreams&,
+                                                                     const ClientSide&);
 
 }  // namespace keyward
