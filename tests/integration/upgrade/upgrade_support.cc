@@ -127,6 +127,13 @@ void PlaceSqliteStore(const std::string& file, const std::string& dir) {
   fs::copy_file(file, dir + "/keyward.db", fs::copy_options::overwrite_existing);
 }
 
+void RestoreSqliteDump(const std::string& dump_file, const std::string& dir) {
+  fs::create_directories(dir);
+  const std::string db = dir + "/keyward.db";
+  fs::remove(db);
+  RunShell("sqlite3 -bail " + Quote(db) + " < " + Quote(dump_file) + " >/dev/null");
+}
+
 void RestorePostgresDump(const std::string& dump_file, const std::string& url) {
   RunShell("psql -X -q -v ON_ERROR_STOP=1 -f " + Quote(dump_file) + " " + Quote(url) +
            " >/dev/null");

@@ -51,6 +51,8 @@ class TempDir {
 
 // Copies `file` to DIR/keyward.db (the store a node started with --data-dir DIR opens).
 void PlaceSqliteStore(const std::string& file, const std::string& dir);
+// A fixture's SQLite store (its `sqlite3 .dump`, kept as text) written into `dir`/keyward.db.
+void RestoreSqliteDump(const std::string& dump_file, const std::string& dir);
 // Restores a plain-SQL dump into the (empty) database at `url` with psql, as the database's own
 // role (so the objects are the role's, as a fresh keyward would have made them).
 void RestorePostgresDump(const std::string& dump_file, const std::string& url);

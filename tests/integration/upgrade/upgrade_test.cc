@@ -31,7 +31,7 @@ class UpgradeTest : public ::testing::TestWithParam<std::string> {};
 TEST_P(UpgradeTest, SqliteStoreOpensIntactAndTakesWrites) {
   const Fixture f = LoadFixture(GetParam());
   TempDir store;
-  PlaceSqliteStore(f.dir + "/keyward.db", store.path());
+  RestoreSqliteDump(f.dir + "/sqlite.sql", store.path());
   KeywardOptions options;
   options.create_admin_key = false;
   options.store_dir = store.path();
@@ -93,7 +93,7 @@ void ExpectRefusedNamingBothVersions(const CliResult& r) {
 TEST(UpgradeRefusal, SqliteStoreFromANewerReleaseIsRefusedAtStart) {
   const Fixture f = LoadFixture(FixtureNames().back());
   TempDir store;
-  PlaceSqliteStore(f.dir + "/keyward.db", store.path());
+  RestoreSqliteDump(f.dir + "/sqlite.sql", store.path());
   const std::string file = store.path() + "/keyward.db";
   Sqlite3(file, "INSERT INTO schema_migrations (version, applied_at) VALUES (" +
                     std::to_string(kNewerThanAnyRelease) + ", 0)");
