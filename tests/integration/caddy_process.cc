@@ -17,6 +17,8 @@
 #include <stdexcept>
 #include <thread>
 
+#include "documented_config.h"
+
 namespace keyward_it {
 namespace {
 
@@ -27,27 +29,6 @@ std::string ReadFile(const std::string& path) {
   return s.str();
 }
 
-void ReplaceOnce(std::string& text, const std::string& from, const std::string& to) {
-  const size_t at = text.find(from);
-  if (at == std::string::npos || text.find(from, at + 1) != std::string::npos) {
-    throw std::runtime_error("docs/operations.md's Caddyfile must contain \"" + from +
-                             "\" exactly once");
-  }
-  text.replace(at, from.size(), to);
-}
-
-bool Connects(uint16_t port) {
-  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return false;
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(port);
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  const bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
-  ::close(fd);
-  return ok;
-}
-
 }  // namespace
 
 std::string CaddyBinary() {
@@ -56,21 +37,13 @@ std::string CaddyBinary() {
 }
 
 std::string DocumentedCaddyfile(uint16_t keyward_port, uint16_t api_port, uint16_t listen_port) {
-  const std::string doc = ReadFile(std::string(KEYWARD_SOURCE_DIR) + "/docs/operations.md");
-  const std::string begin = "<!-- caddy-config-begin -->\n```caddy\n";
-  const std::string end = "```\n<!-- caddy-config-end -->";
-  const size_t b = doc.find(begin);
-  const size_t e = b == std::string::npos ? b : doc.find(end, b);
-  if (b == std::string::npos || e == std::string::npos) {
-    throw std::runtime_error("docs/operations.md has no caddy-config-begin/-end block");
-  }
-  std::string conf = doc.substr(b + begin.size(), e - b - begin.size());
-  ReplaceOnce(conf, "forward_auth 127.0.0.1:8080 {",
-              "forward_auth 127.0.0.1:" + std::to_string(keyward_port) + " {");
-  ReplaceOnce(conf, "reverse_proxy 127.0.0.1:9000",
-              "reverse_proxy 127.0.0.1:" + std::to_string(api_port));
-  ReplaceOnce(conf, "\n:80 {", "\nhttp://127.0.0.1:" + std::to_string(listen_port) + " {");
-  return conf;
+  DocumentedConfig conf("caddy", "caddy", "Caddyfile");
+  conf.ReplaceOnce("forward_auth 127.0.0.1:8080 {",
+                   "forward_auth 127.0.0.1:" + std::to_string(keyward_port) + " {");
+  conf.ReplaceOnce("reverse_proxy 127.0.0.1:9000",
+                   "reverse_proxy 127.0.0.1:" + std::to_string(api_port));
+  conf.ReplaceOnce("\n:80 {", "\nhttp://127.0.0.1:" + std::to_string(listen_port) + " {");
+  return conf.text();
 }
 
 CaddyProcess::CaddyProcess(const std::string& caddyfile, uint16_t port) : port_(port) {
@@ -104,7 +77,7 @@ CaddyProcess::CaddyProcess(const std::string& caddyfile, uint16_t port) : port_(
     ::_exit(127);
   }
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-  while (!Connects(port_)) {
+  while (!LoopbackPortAccepts(port_)) {
     int status = 0;
     if (::waitpid(pid_, &status, WNOHANG) == pid_) {
       pid_ = -1;

@@ -18,6 +18,8 @@
 #include <stdexcept>
 #include <thread>
 
+#include "documented_config.h"
+
 namespace keyward_it {
 namespace {
 
@@ -28,27 +30,6 @@ std::string ReadFile(const std::string& path) {
   return s.str();
 }
 
-void ReplaceOnce(std::string& text, const std::string& from, const std::string& to) {
-  const size_t at = text.find(from);
-  if (at == std::string::npos || text.find(from, at + 1) != std::string::npos) {
-    throw std::runtime_error("docs/operations.md's nginx config must contain \"" + from +
-                             "\" exactly once");
-  }
-  text.replace(at, from.size(), to);
-}
-
-bool Connects(uint16_t port) {
-  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return false;
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(port);
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  const bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
-  ::close(fd);
-  return ok;
-}
-
 }  // namespace
 
 std::string NginxBinary() {
@@ -57,20 +38,12 @@ std::string NginxBinary() {
 }
 
 std::string DocumentedNginxConfig(uint16_t keyward_port, uint16_t api_port, uint16_t listen_port) {
-  const std::string doc = ReadFile(std::string(KEYWARD_SOURCE_DIR) + "/docs/operations.md");
-  const std::string begin = "<!-- nginx-config-begin -->\n```nginx\n";
-  const std::string end = "```\n<!-- nginx-config-end -->";
-  const size_t b = doc.find(begin);
-  const size_t e = b == std::string::npos ? b : doc.find(end, b);
-  if (b == std::string::npos || e == std::string::npos) {
-    throw std::runtime_error("docs/operations.md has no nginx-config-begin/-end block");
-  }
-  std::string conf = doc.substr(b + begin.size(), e - b - begin.size());
-  ReplaceOnce(conf, "server 127.0.0.1:8080;",
-              "server 127.0.0.1:" + std::to_string(keyward_port) + ";");
-  ReplaceOnce(conf, "server 127.0.0.1:9000;", "server 127.0.0.1:" + std::to_string(api_port) + ";");
-  ReplaceOnce(conf, "listen 80;", "listen 127.0.0.1:" + std::to_string(listen_port) + ";");
-  return conf;
+  DocumentedConfig conf("nginx", "nginx", "nginx config");
+  conf.ReplaceOnce("server 127.0.0.1:8080;",
+                   "server 127.0.0.1:" + std::to_string(keyward_port) + ";");
+  conf.ReplaceOnce("server 127.0.0.1:9000;", "server 127.0.0.1:" + std::to_string(api_port) + ";");
+  conf.ReplaceOnce("listen 80;", "listen 127.0.0.1:" + std::to_string(listen_port) + ";");
+  return conf.text();
 }
 
 NginxProcess::NginxProcess(const std::string& http_block, uint16_t port) : port_(port) {
@@ -109,7 +82,7 @@ NginxProcess::NginxProcess(const std::string& http_block, uint16_t port) : port_
     ::_exit(127);
   }
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-  while (!Connects(port_)) {
+  while (!LoopbackPortAccepts(port_)) {
     int status = 0;
     if (::waitpid(pid_, &status, WNOHANG) == pid_) {
       pid_ = -1;
