@@ -62,9 +62,10 @@ Status IndexSync::Resync() {
   MutexLock lock(resync_mu_);
   constexpr size_t kPage = 1000;
   if (plans_) {
+    const uint64_t read_at = plans_->generation();
     auto plans = store_.ListPlans();
     if (!plans.ok()) return plans.error();
-    if (plans_->Replace(std::move(*plans))) {
+    if (plans_->Replace(std::move(*plans), read_at)) {
       accounts_.ReapplyPlans();
       applied_.fetch_add(1, std::memory_order_relaxed);
     }

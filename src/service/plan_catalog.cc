@@ -31,10 +31,11 @@ PlanCatalog::PlanCatalog(const ServiceSettings& settings) {
   plans_ = seed_;
 }
 
-bool PlanCatalog::Replace(std::vector<PlanRow> plans) {
+bool PlanCatalog::Replace(std::vector<PlanRow> plans, uint64_t read_at) {
   std::map<std::string, PlanRow, std::less<>> next = seed_;
   for (PlanRow& row : plans) next.insert_or_assign(row.name, std::move(row));
   WriterLock lock(mu_);
+  if (generation_ != read_at) return false;
   bool changed = next.size() != plans_.size();
   for (auto a = next.begin(), b = plans_.begin(); !changed && a != next.end(); ++a, ++b) {
     changed = a->first != b->first || !a->second.SameTerms(b->second);
@@ -46,6 +47,12 @@ bool PlanCatalog::Replace(std::vector<PlanRow> plans) {
 void PlanCatalog::Put(const PlanRow& plan) {
   WriterLock lock(mu_);
   plans_.insert_or_assign(plan.name, plan);
+  ++generation_;
+}
+
+uint64_t PlanCatalog::generation() const {
+  ReaderLock lock(mu_);
+  return generation_;
 }
 
 const PlanRow* PlanCatalog::FindLocked(std::string_view name) const {

@@ -27,10 +27,13 @@ class PlanCatalog {
   static std::vector<PlanRow> ConfigPlans(const ServiceSettings& settings, int64_t now);
 
   // Takes the store's plans (the configuration's seed stays for names the store lacks); true
-  // when any plan's terms changed.
-  bool Replace(std::vector<PlanRow> plans);
+  // when any plan's terms changed. `read_at` is generation() taken before the store was read:
+  // when a local write (Put) came since, the read may predate it and is dropped (false) — the
+  // next resync reads a store that has it.
+  bool Replace(std::vector<PlanRow> plans, uint64_t read_at);
   // After a local write.
   void Put(const PlanRow& plan);
+  uint64_t generation() const;
 
   std::optional<PlanRow> Find(std::string_view name) const;
   std::vector<PlanRow> All() const;  // by name
@@ -45,6 +48,7 @@ class PlanCatalog {
   std::map<std::string, PlanRow, std::less<>> seed_;  // immutable after construction
   mutable SharedMutex mu_;
   std::map<std::string, PlanRow, std::less<>> plans_ GUARDED_BY(mu_);
+  uint64_t generation_ GUARDED_BY(mu_) = 0;  // local writes so far
 };
 
 }  // namespace keyward

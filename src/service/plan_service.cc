@@ -170,9 +170,10 @@ Status PlanService::ApplyConfigPlans() {
     auto written = store_.UpdatePlan(released, PlanEvent("plan.updated", system, {}, clock_));
     if (!written.ok()) return written.error();
   }
+  const uint64_t read_at = catalog_.generation();
   all = store_.ListPlans();
   if (!all.ok()) return all.error();
-  if (catalog_.Replace(std::move(*all))) directory_.ReapplyPlans();
+  if (catalog_.Replace(std::move(*all), read_at)) directory_.ReapplyPlans();
   return Status::Ok();
 }
 
